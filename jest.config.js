@@ -1,0 +1,18 @@
+/** Tests run TypeScript through SWC, which (unlike esbuild) emits the decorator metadata type-graphql needs. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', {
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2022',
+      },
+      module: { type: 'commonjs' },
+    }],
+  },
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

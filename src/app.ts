@@ -1,0 +1,19 @@
+/** The metadata service's HTTP app: REST at /vospace, GraphQL at /graphql. */
+import express from 'express';
+import { graphqlRouter } from './graphql/server';
+import { restRouter } from './rest/router';
+import type { Services } from './services/context';
+
+export async function createApp(svc: Services): Promise<{ app: express.Express; stop: () => Promise<void> }> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  const gql = await graphqlRouter(svc);
+  app.use('/vospace', restRouter(svc));
+  app.use('/graphql', gql.router);
+  app.get('/', (_req, res) => {
+    res.type('text/plain').send(`VOSpace 2.1 service "${svc.space.name}": REST at /vospace, GraphQL at /graphql\n`);
+  });
+  return { app, stop: gql.stop };
+}

@@ -1,0 +1,43 @@
+/**
+ * Bearer tokens. Only a SHA-256 of each token is stored, so a copy of the
+ * database gives no one a way in. Lookups are cached briefly: a busy client
+ * sends thousands of requests a minute with the same token.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { fault } from '../domain/faults';
+import type { Db } from '../db/nodeStore';
+import { userByTokenHash } from '../db/userStore';
+import { ANONYMOUS, type Identity } from './identity';
+
+export const newToken = () => `vos_${randomBytes(32).toString('base64url')}`;
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+const CACHE_MS = 5000;
+const CACHE_MAX = 10000;
+
+export class TokenAuthenticator {
+  private cache = new Map<string, { identity: Identity; until: number }>();
+  constructor(private readonly db: Db) {}
+
+  /** Identity for an Authorization header; no header is anonymous, a bad token is InvalidToken. */
+  async authenticate(header: string | undefined): Promise<Identity> {
+    if (!header) return ANONYMOUS;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) throw fault('InvalidToken', 'expected Authorization: Bearer <token>');
+    const hash = hashToken(m[1]);
+    const now = Date.now();
+    const hit = this.cache.get(hash);
+    if (hit && hit.until > now) return hit.identity;
+    const user = await userByTokenHash(this.db, hash);
+    if (!user) throw fault('InvalidToken', 'unknown or expired token');
+    const identity: Identity = Object.freeze({ userId: user.id, name: user.name, admin: user.isAdmin, groups: user.groups });
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(hash, { identity, until: now + CACHE_MS });
+    return identity;
+  }
+
+  /** Forget cached identities (after a change to users, groups or tokens). */
+  forget(): void {
+    this.cache.clear();
+  }
+}

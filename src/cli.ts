@@ -1,0 +1,77 @@
+/**
+ * The operator CLI: npm run -s vospace -- <command> [--config FILE].
+ * It sends each command to a running service over its admin socket, or, when
+ * none is running, opens the database itself.
+ */
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { runAdminCommand, type AdminCommand } from './admin/commands';
+import { sendAdminCommand } from './admin/socket';
+import { loadConfig } from './config';
+import { openDatabase } from './db/connection';
+import { createServices } from './services/create';
+
+const program = new Command('vospace').description('VOSpace operator commands').option('--config <file>', 'INI configuration file');
+
+async function run(c: AdminCommand): Promise<unknown> {
+  const config = loadConfig(program.opts<{ config?: string }>().config);
+  const viaSocket = await sendAdminCommand(config.space.adminSocket, c);
+  if (viaSocket) {
+    if (viaSocket.error) throw new Error(viaSocket.error);
+    return viaSocket.result;
+  }
+  const db = await openDatabase({ dsn: config.space.dsn, dataDir: config.space.dataDir, poolMax: 2 });
+  try {
+    return await runAdminCommand(createServices(config, db), c);
+  } finally {
+    await db.close();
+  }
+}
+
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const print = (v: unknown) => void process.stdout.write(`${typeof v === 'string' ? v : JSON.stringify(v, null, 2)}\n`);
+
+const user = program.command('user').description('manage users');
+user
+  .command('add <name>')
+  .description('create a user and its home container /NAME')
+  .option('--admin', 'make the user an administrator')
+  .option('--groups <g1,g2>', 'groups to add the user to (created if missing)', list)
+  .action(async (name: string, o: { admin?: boolean; groups?: string[] }) => {
+    const u = (await run({ command: 'user.add', name, admin: o.admin, groups: o.groups })) as { name: string };
+    process.stderr.write(`created user ${u.name} with home container /${u.name}\n`);
+  });
+user
+  .command('list')
+  .description('list users')
+  .action(async () => {
+    print(await run({ command: 'user.list' }));
+  });
+
+program
+  .command('group')
+  .description('manage groups')
+  .command('add <name>')
+  .option('--members <u1,u2>', 'users to add to the group', list)
+  .action(async (name: string, o: { members?: string[] }) => {
+    await run({ command: 'group.add', name, members: o.members });
+    process.stderr.write(`group ${name} ready\n`);
+  });
+
+program
+  .command('token')
+  .description('manage bearer tokens')
+  .command('create')
+  .requiredOption('--user <name>', 'the user the token acts as')
+  .option('--label <text>', 'a note stored with the token')
+  .option('--expires <seconds>', 'lifetime in seconds (default: no expiry)', (v) => Number(v))
+  .description('create a bearer token; prints the token alone on stdout')
+  .action(async (o: { user: string; label?: string; expires?: number }) => {
+    const r = (await run({ command: 'token.create', user: o.user, label: o.label, expiresInSeconds: o.expires })) as { token: string };
+    print(r.token);
+  });
+
+program.parseAsync().catch((e) => {
+  process.stderr.write(`vospace: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,138 @@
+/**
+ * Configuration: an INI file in the reference implementation's format
+ * ([Space] and [Storage]), chosen with --config FILE or VOSPACE_CONFIG.
+ * Every key has a default, so no file is needed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import ini from 'ini';
+
+export interface TlsConfig {
+  useSsl: boolean;
+  certFile: string;
+  keyFile: string;
+}
+
+export interface SpaceConfig extends TlsConfig {
+  host: string;
+  port: number;
+  name: string;
+  /** Authority of node URIs: vos://{uri}!vospace/… */
+  uri: string;
+  /** Empty: the embedded database under dataDir. */
+  dsn: string;
+  dataDir: string;
+  parameters: Record<string, unknown>;
+  /** Largest XML request body read, in bytes (413 beyond it). */
+  maxXmlBytes: number;
+  /** Most children one listing returns; clients page with uri=. */
+  maxChildren: number;
+  /** Unix socket the CLI uses to reach a running service. */
+  adminSocket: string;
+}
+
+export interface StorageConfig extends TlsConfig {
+  name: string;
+  host: string;
+  port: number;
+  parameters: Record<string, unknown>;
+}
+
+export interface Config {
+  space: SpaceConfig;
+  storage: StorageConfig;
+  /** The file it came from, if any. */
+  file?: string;
+}
+
+type Section = Record<string, string | undefined>;
+
+function fail(msg: string): never {
+  throw new Error(`configuration: ${msg}`);
+}
+
+function str(sec: Section, key: string, dflt: string): string {
+  const v = sec[key];
+  return v === undefined || v === '' ? dflt : String(v).trim();
+}
+
+function int(sec: Section, key: string, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = str(sec, key, String(dflt));
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) fail(`${key} = ${raw} is not a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function bool(sec: Section, key: string): boolean {
+  const raw = str(sec, key, '0').toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  return fail(`${key} = ${raw} is not a boolean`);
+}
+
+function json(sec: Section, key: string): Record<string, unknown> {
+  const raw = str(sec, key, '{}');
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return fail(`${key} is not JSON: ${raw}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(`${key} must be a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+function tls(sec: Section, name: string): TlsConfig {
+  const t = { useSsl: bool(sec, 'use_ssl'), certFile: str(sec, 'cert_file', ''), keyFile: str(sec, 'key_file', '') };
+  if (t.useSsl && (!t.certFile || !t.keyFile)) fail(`[${name}] use_ssl = 1 needs cert_file and key_file`);
+  return t;
+}
+
+function param(params: Record<string, unknown>, key: string, dflt: number): number {
+  const v = params[key] ?? dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(`parameters.${key} must be a positive integer`);
+  return v;
+}
+
+export function parseConfig(text: string, file?: string): Config {
+  const doc = ini.parse(text) as Record<string, Section>;
+  const s: Section = doc.Space ?? {};
+  const st: Section = doc.Storage ?? {};
+  const parameters = json(s, 'parameters');
+  const dataDir = path.resolve(str(s, 'data_dir', './var/db'));
+  const space: SpaceConfig = {
+    host: str(s, 'host', '127.0.0.1'),
+    port: int(s, 'port', 8080, 0, 65535),
+    name: str(s, 'name', 'vospace'),
+    uri: str(s, 'uri', 'example.org'),
+    dsn: str(s, 'dsn', ''),
+    dataDir,
+    parameters,
+    ...tls(s, 'Space'),
+    maxXmlBytes: param(parameters, 'max_xml_bytes', 1024 * 1024),
+    maxChildren: param(parameters, 'max_children', 10000),
+    adminSocket: path.resolve(str(s, 'admin_socket', `${dataDir}.sock`)),
+  };
+  if (space.dsn && !/^postgres(ql)?:\/\//.test(space.dsn)) fail(`dsn must be a postgres:// URL or empty`);
+  if (!/^[A-Za-z0-9.-]+$/.test(space.uri)) fail(`uri = ${space.uri} is not a host-like authority`);
+  const storage: StorageConfig = {
+    name: str(st, 'name', 'posix'),
+    host: str(st, 'host', '127.0.0.1'),
+    port: int(st, 'port', 8081, 0, 65535),
+    parameters: json(st, 'parameters'),
+    ...tls(st, 'Storage'),
+  };
+  return { space, storage, file };
+}
+
+/** Reads FILE, or $VOSPACE_CONFIG, or uses the defaults. */
+export function loadConfig(file = process.env.VOSPACE_CONFIG): Config {
+  if (!file) return parseConfig('');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return fail(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  return parseConfig(text, path.resolve(file));
+}

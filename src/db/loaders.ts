@@ -1,0 +1,44 @@
+/**
+ * Per-request DataLoaders for GraphQL. Properties travel in the same
+ * statement as their nodes (a json_agg subselect), so the N+1 left to batch is
+ * children lists and counts across many parents: each batch is one query,
+ * whatever the number of parents. Loaders live for one request, so their
+ * cache never serves another caller or a later request.
+ */
+import DataLoader from 'dataloader';
+import type { NodeRecord } from '../domain/node';
+import { countChildrenOf, listChildrenOf, type Db } from './nodeStore';
+
+export interface ChildrenKey {
+  parentId: number;
+  limit: number;
+  from?: string;
+}
+
+export class Loaders {
+  private readonly pages = new Map<string, DataLoader<number, NodeRecord[]>>();
+  readonly childCount: DataLoader<number, number>;
+
+  constructor(private readonly db: Db) {
+    this.childCount = new DataLoader(async (ids) => {
+      const counts = await countChildrenOf(db, ids);
+      return ids.map((id) => counts.get(id) ?? 0);
+    });
+  }
+
+  /** One loader per (limit, from): parents asked for the same page shape share a query. */
+  children({ parentId, limit, from }: ChildrenKey): Promise<NodeRecord[]> {
+    const shape = JSON.stringify([limit, from ?? null]);
+    let loader = this.pages.get(shape);
+    if (!loader) {
+      loader = new DataLoader(async (ids) => {
+        const rows = await listChildrenOf(this.db, ids, limit, from);
+        const byParent = new Map<number, NodeRecord[]>(ids.map((id) => [id, []]));
+        for (const r of rows) byParent.get(r.parentId!)?.push(r);
+        return ids.map((id) => byParent.get(id)!);
+      });
+      this.pages.set(shape, loader);
+    }
+    return loader.load(parentId);
+  }
+}

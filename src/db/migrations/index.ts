@@ -1,0 +1,25 @@
+/**
+ * Migrations are listed here rather than found on disk, so the same list runs
+ * from compiled JS, from the tests (SWC) and from the CLI.
+ */
+import type { Knex } from 'knex';
+import * as m001 from './001_init';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const MIGRATIONS: Record<string, Migration> = {
+  '001_init': m001,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name],
+};
+
+export async function migrateLatest(knex: Knex): Promise<void> {
+  await knex.migrate.latest({ migrationSource });
+}

@@ -1,0 +1,175 @@
+/**
+ * SQL for nodes and their properties. Every function takes the connection or
+ * transaction to run on (`Db`), never a global: the embedded database has
+ * a single connection.
+ */
+import type { Knex } from 'knex';
+import type { NodeRecord } from '../domain/node';
+import type { NodeType } from '../domain/nodeTypes';
+import type { Property, PropertyChange } from '../domain/properties';
+
+export type Db = Knex | Knex.Transaction;
+
+const PROPS_SQL = `COALESCE((SELECT json_agg(json_build_array(p.uri, p.value, p.read_only) ORDER BY p.uri)
+  FROM properties p WHERE p.node_id = n.id), '[]'::json) AS props`;
+
+function selectNodes(db: Db, withProps: boolean) {
+  const cols = [
+    'n.id', 'n.parent_id', 'n.path', 'n.name', 'n.type', 'n.owner_id', 'u.name as owner', 'n.target',
+    'n.size', 'n.md5', 'n.busy_job', 'n.ctime', 'n.mtime', 'n.btime',
+  ];
+  const q = db('nodes as n').leftJoin('users as u', 'u.id', 'n.owner_id').select(cols);
+  if (withProps) q.select(db.raw(PROPS_SQL));
+  return q;
+}
+
+interface NodeRow {
+  id: string | number;
+  parent_id: string | number | null;
+  path: string;
+  name: string;
+  type: NodeType;
+  owner_id: number | null;
+  owner: string | null;
+  target: string | null;
+  size: string | number;
+  md5: string | null;
+  busy_job: string | null;
+  ctime: Date | string;
+  mtime: Date | string;
+  btime: Date | string;
+  props?: [string, string, boolean][] | string;
+}
+
+const toDate = (d: Date | string) => (d instanceof Date ? d : new Date(d));
+
+function toNode(r: NodeRow): NodeRecord {
+  const raw = typeof r.props === 'string' ? JSON.parse(r.props) : (r.props ?? []);
+  return {
+    id: Number(r.id),
+    parentId: r.parent_id === null ? null : Number(r.parent_id),
+    path: r.path,
+    name: r.name,
+    type: r.type,
+    ownerId: r.owner_id,
+    owner: r.owner,
+    target: r.target,
+    size: Number(r.size),
+    md5: r.md5,
+    busy: r.busy_job !== null,
+    ctime: toDate(r.ctime),
+    mtime: toDate(r.mtime),
+    btime: toDate(r.btime),
+    properties: (raw as [string, string, boolean][]).map(([uri, value, readOnly]) => ({ uri, value, readOnly })),
+  };
+}
+
+export async function getByPath(db: Db, path: string, withProps = true): Promise<NodeRecord | undefined> {
+  const row = await selectNodes(db, withProps).where('n.path', path).first();
+  return row ? toNode(row) : undefined;
+}
+
+export async function getByIds(db: Db, ids: readonly number[], withProps = true): Promise<NodeRecord[]> {
+  const rows = await selectNodes(db, withProps).whereIn('n.id', ids as number[]);
+  return rows.map(toNode);
+}
+
+/** The deepest of `paths` that exists: tells a missing parent from a link or a data node in the way. */
+export async function deepestExisting(db: Db, paths: string[]): Promise<NodeRecord | undefined> {
+  const row = await selectNodes(db, false).whereIn('n.path', paths).orderByRaw('length(n.path) DESC').first();
+  return row ? toNode(row) : undefined;
+}
+
+export interface ChildPage {
+  /** Start at this name, inclusive. */
+  from?: string;
+  limit: number;
+  withProps: boolean;
+}
+
+export async function listChildren(db: Db, parentId: number, page: ChildPage): Promise<NodeRecord[]> {
+  if (page.limit <= 0) return [];
+  const q = selectNodes(db, page.withProps).where('n.parent_id', parentId);
+  if (page.from !== undefined) q.where('n.name', '>=', page.from);
+  const rows = await q.orderBy('n.name').limit(page.limit);
+  return rows.map(toNode);
+}
+
+/**
+ * Children of many containers at once, for DataLoader batches: each list
+ * starts at `from` (inclusive) and holds at most `limit`.
+ */
+export async function listChildrenOf(
+  db: Db,
+  parentIds: readonly number[],
+  limit: number,
+  from?: string,
+): Promise<NodeRecord[]> {
+  const ranked = db('nodes')
+    .select('id', db.raw('row_number() OVER (PARTITION BY parent_id ORDER BY name) AS rn'))
+    .whereIn('parent_id', parentIds as number[]);
+  if (from !== undefined) ranked.where('name', '>=', from);
+  const rows = await selectNodes(db, true)
+    .join(ranked.as('r'), 'r.id', 'n.id')
+    .where('r.rn', '<=', limit)
+    .orderBy([{ column: 'n.parent_id' }, { column: 'n.name' }]);
+  return rows.map(toNode);
+}
+
+export async function countChildrenOf(db: Db, parentIds: readonly number[]): Promise<Map<number, number>> {
+  const rows: { parent_id: string; count: string }[] = await db('nodes')
+    .select('parent_id')
+    .count('* as count')
+    .whereIn('parent_id', parentIds as number[])
+    .groupBy('parent_id');
+  return new Map(rows.map((r) => [Number(r.parent_id), Number(r.count)]));
+}
+
+export interface NewNode {
+  parentId: number;
+  path: string;
+  name: string;
+  type: NodeType;
+  ownerId: number | null;
+  target?: string | null;
+}
+
+export async function insertNode(db: Db, n: NewNode, properties: Property[]): Promise<number> {
+  const [row] = await db('nodes')
+    .insert({ parent_id: n.parentId, path: n.path, name: n.name, type: n.type, owner_id: n.ownerId, target: n.target ?? null })
+    .returning('id');
+  const id = Number(row.id);
+  if (properties.length) {
+    await db('properties').insert(properties.map((p) => ({ node_id: id, uri: p.uri, value: p.value, read_only: p.readOnly })));
+  }
+  return id;
+}
+
+/** Sets (value) or deletes (null) properties, and marks the node's metadata changed. */
+export async function changeProperties(db: Db, nodeId: number, changes: PropertyChange[]): Promise<void> {
+  const sets = changes.filter((c) => c.value !== null);
+  const deletes = changes.filter((c) => c.value === null).map((c) => c.uri);
+  if (deletes.length) await db('properties').where('node_id', nodeId).whereIn('uri', deletes).delete();
+  if (sets.length) {
+    await db('properties')
+      .insert(sets.map((c) => ({ node_id: nodeId, uri: c.uri, value: c.value, read_only: c.readOnly ?? false })))
+      .onConflict(['node_id', 'uri'])
+      .merge(['value', 'read_only']);
+  }
+  await db('nodes').where('id', nodeId).update({ ctime: db.fn.now() });
+}
+
+/** Range condition for a node and everything below it (paths compare in byte order). */
+function subtree(q: Knex.QueryBuilder, path: string): Knex.QueryBuilder {
+  return q.where((w) => w.where('path', path).orWhere((r) => r.where('path', '>', `${path}/`).andWhere('path', '<', `${path}0`)));
+}
+
+export async function countBusyIn(db: Db, path: string): Promise<number> {
+  const row = await subtree(db('nodes'), path).whereNotNull('busy_job').count<{ count: string }[]>('* as count').first();
+  return Number(row?.count ?? 0);
+}
+
+/** Deletes a node and its whole subtree in one statement; returns how many nodes went. */
+export async function deleteSubtree(db: Db, path: string): Promise<number> {
+  return subtree(db('nodes'), path).delete();
+}

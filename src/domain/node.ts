@@ -1,0 +1,52 @@
+import type { NodeType } from './nodeTypes';
+import { P, type Property } from './properties';
+
+/** A node as the service knows it, with the properties stored for it. */
+export interface NodeRecord {
+  id: number;
+  parentId: number | null;
+  path: string;
+  name: string;
+  type: NodeType;
+  ownerId: number | null;
+  owner: string | null;
+  target: string | null;
+  size: number;
+  md5: string | null;
+  busy: boolean;
+  ctime: Date;
+  mtime: Date;
+  btime: Date;
+  properties: Property[];
+}
+
+export type Detail = 'min' | 'max' | 'properties';
+
+/** A node ready to print: the node, and for a container listing, the children shown. */
+export interface NodeView {
+  node: NodeRecord;
+  children?: NodeRecord[];
+}
+
+const ro = (uri: string, value: string): Property => ({ uri, value, readOnly: true });
+
+/** What the service computes for a node; clients may read these but never set them. */
+export function computedProperties(n: NodeRecord): Property[] {
+  const out = [
+    ro(P.length, String(n.size)),
+    ro(P.date, n.mtime.toISOString()),
+    ro(P.ctime, n.ctime.toISOString()),
+    ro(P.mtime, n.mtime.toISOString()),
+    ro(P.btime, n.btime.toISOString()),
+  ];
+  if (n.owner) out.push(ro(P.creator, n.owner));
+  if (n.md5) out.push(ro(P.md5, n.md5));
+  return out;
+}
+
+/** Stored and computed properties together, computed ones winning. */
+export function allProperties(n: NodeRecord): Property[] {
+  const computed = computedProperties(n);
+  const names = new Set(computed.map((p) => p.uri));
+  return [...n.properties.filter((p) => !names.has(p.uri)), ...computed];
+}

@@ -1,0 +1,116 @@
+/** GraphQL resolvers: arguments in, one call into services/, objects out. No rules here. */
+import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { isFault } from '../domain/faults';
+import { allProperties, type NodeRecord } from '../domain/node';
+import { pathFromPlain } from '../domain/paths';
+import * as nodes from '../services/nodes';
+import type { GqlContext } from './context';
+import { DEFAULT_PAGE, NodeConnection, NodeKind, NodeObject, PropertyInput, PropertyType, UserObject } from './types';
+import type { NodeType } from '../domain/nodeTypes';
+
+export function toObject(n: NodeRecord, ctx: GqlContext): NodeObject {
+  return Object.assign(new NodeObject(), {
+    record: n,
+    id: String(n.id),
+    path: `/${n.path}`,
+    uri: ctx.svc.uris.format(n.path),
+    name: n.name,
+    type: n.type,
+    owner: n.owner,
+    target: n.target,
+    size: n.size,
+    md5: n.md5,
+    busy: n.busy,
+    ctime: n.ctime,
+    mtime: n.mtime,
+    btime: n.btime,
+  });
+}
+
+/** A path argument: '/a/b', 'a/b' or a vos:// URI. */
+function pathArg(ctx: GqlContext, p: string): string {
+  return p.startsWith('vos:') ? ctx.svc.uris.parse(p) : pathFromPlain(p);
+}
+
+const cursorOf = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
+const nameOfCursor = (c: string) => Buffer.from(c, 'base64url').toString('utf8');
+
+@Resolver(() => NodeObject)
+export class NodeResolver {
+  @Query(() => NodeObject, { nullable: true, description: 'A node by path or vos:// URI; null when there is none.' })
+  async node(@Arg('path', () => String) path: string, @Ctx() ctx: GqlContext): Promise<NodeObject | null> {
+    try {
+      const { node } = await nodes.getNode(ctx.svc, ctx.who, pathArg(ctx, path), { detail: 'properties' });
+      return toObject(node, ctx);
+    } catch (e) {
+      if (isFault(e) && e.fault === 'NodeNotFound') return null;
+      throw e;
+    }
+  }
+
+  @FieldResolver(() => [PropertyType], { description: 'Stored and computed properties.' })
+  properties(@Root() n: NodeObject): PropertyType[] {
+    return allProperties(n.record);
+  }
+
+  @FieldResolver(() => NodeConnection, { description: 'Children of a container, in name order (empty for other nodes).' })
+  async children(
+    @Root() n: NodeObject,
+    @Ctx() ctx: GqlContext,
+    @Arg('first', () => Int, { defaultValue: DEFAULT_PAGE }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<NodeConnection> {
+    // Ask for one past the page (from the cursor, inclusive) to learn whether more follow.
+    const from = after ? nameOfCursor(after) : undefined;
+    const skip = from === undefined ? 0 : 1;
+    const rows = await nodes.listChildren(ctx.svc, ctx.who, n.record, { limit: Math.max(first, 0) + 1 + skip, from }, ctx.loaders);
+    const page = rows.filter((r) => r.name !== from).slice(0, Math.max(first, 0));
+    const hasNextPage = rows.filter((r) => r.name !== from).length > page.length;
+    return Object.assign(new NodeConnection(), {
+      parent: n.record,
+      edges: page.map((r) => ({ cursor: cursorOf(r.name), node: toObject(r, ctx) })),
+      pageInfo: { hasNextPage, endCursor: page.length ? cursorOf(page[page.length - 1].name) : null },
+    });
+  }
+
+  @Query(() => UserObject, { nullable: true, description: 'The caller; null when anonymous.' })
+  me(@Ctx() ctx: GqlContext): UserObject | null {
+    const w = ctx.who;
+    return w.userId === null || !w.name ? null : Object.assign(new UserObject(), { name: w.name, admin: w.admin, groups: [...w.groups] });
+  }
+
+  @Mutation(() => NodeObject, { description: 'createNode: a new node at path (its parent must be a container).' })
+  async createNode(
+    @Arg('path', () => String) path: string,
+    @Arg('type', () => NodeKind, { defaultValue: 'ContainerNode' }) type: NodeType,
+    @Arg('properties', () => [PropertyInput], { nullable: true }) properties: PropertyInput[] | null,
+    @Arg('target', () => String, { nullable: true }) target: string | null,
+    @Ctx() ctx: GqlContext,
+  ): Promise<NodeObject> {
+    const node = await nodes.createNode(ctx.svc, ctx.who, pathArg(ctx, path), { type, properties: properties ?? [], target });
+    return toObject(node, ctx);
+  }
+
+  @Mutation(() => NodeObject, { description: 'setNode: merge properties; a null value deletes one.' })
+  async setProperties(
+    @Arg('path', () => String) path: string,
+    @Arg('properties', () => [PropertyInput]) properties: PropertyInput[],
+    @Ctx() ctx: GqlContext,
+  ): Promise<NodeObject> {
+    return toObject(await nodes.setNode(ctx.svc, ctx.who, pathArg(ctx, path), properties), ctx);
+  }
+
+  @Mutation(() => Boolean, { description: 'deleteNode: the node and everything below it.' })
+  async deleteNode(@Arg('path', () => String) path: string, @Ctx() ctx: GqlContext): Promise<boolean> {
+    await nodes.deleteNode(ctx.svc, ctx.who, pathArg(ctx, path));
+    return true;
+  }
+}
+
+@Resolver(() => NodeConnection)
+export class ConnectionResolver {
+  @FieldResolver(() => Int, { description: 'How many children the container has.' })
+  totalCount(@Root() c: NodeConnection, @Ctx() ctx: GqlContext): Promise<number> {
+    return nodes.countChildren(ctx.svc, ctx.who, c.parent, ctx.loaders);
+  }
+}

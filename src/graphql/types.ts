@@ -1,0 +1,71 @@
+/** GraphQL types over the domain: thin views of NodeRecord and Property. */
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { NodeRecord } from '../domain/node';
+import { NODE_TYPES, type NodeType } from '../domain/nodeTypes';
+
+export const NodeKind = Object.fromEntries(NODE_TYPES.map((t) => [t, t])) as { [K in NodeType]: K };
+registerEnumType(NodeKind, { name: 'NodeKind', description: 'The VOSpace node type (xsi:type without the vos: prefix).' });
+
+@ObjectType('Property', { description: 'A node property; readOnly ones are computed by the service.' })
+export class PropertyType {
+  @Field(() => String) uri!: string;
+  @Field(() => String) value!: string;
+  @Field(() => Boolean) readOnly!: boolean;
+}
+
+@ObjectType('Node', { description: 'A VOSpace node.' })
+export class NodeObject {
+  /** The record behind the fields below, kept for the field resolvers. */
+  record!: NodeRecord;
+
+  @Field(() => ID) id!: string;
+  @Field(() => String, { description: "Path from the root, with a leading '/'." }) path!: string;
+  @Field(() => String, { description: 'vos:// URI of the node.' }) uri!: string;
+  @Field(() => String) name!: string;
+  @Field(() => NodeKind) type!: NodeType;
+  @Field(() => String, { nullable: true, description: 'Name of the owning user.' }) owner!: string | null;
+  @Field(() => String, { nullable: true, description: 'Target URI of a LinkNode.' }) target!: string | null;
+  @Field(() => Float, { description: 'Bytes stored (0 for containers and links).' }) size!: number;
+  @Field(() => String, { nullable: true }) md5!: string | null;
+  @Field(() => Boolean) busy!: boolean;
+  @Field(() => Date) ctime!: Date;
+  @Field(() => Date) mtime!: Date;
+  @Field(() => Date) btime!: Date;
+}
+
+@ObjectType('NodeEdge')
+export class NodeEdge {
+  @Field(() => String, { description: 'Opaque cursor: pass it as `after` to continue after this child.' }) cursor!: string;
+  @Field(() => NodeObject) node!: NodeObject;
+}
+
+@ObjectType('PageInfo')
+export class PageInfo {
+  @Field(() => Boolean) hasNextPage!: boolean;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+@ObjectType('NodeConnection', { description: 'A page of a container’s children, in name order.' })
+export class NodeConnection {
+  @Field(() => [NodeEdge]) edges!: NodeEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  /** The parent, for totalCount. */
+  parent!: NodeRecord;
+}
+
+@ObjectType('User', { description: 'The authenticated caller.' })
+export class UserObject {
+  @Field(() => String) name!: string;
+  @Field(() => Boolean) admin!: boolean;
+  @Field(() => [String]) groups!: string[];
+}
+
+@InputType('PropertyInput', { description: 'Set a property; a null value deletes it.' })
+export class PropertyInput {
+  @Field(() => String) uri!: string;
+  @Field(() => String, { nullable: true }) value!: string | null;
+  @Field(() => Boolean, { nullable: true }) readOnly?: boolean;
+}
+
+export const DEFAULT_PAGE = 100;
+export { Int };

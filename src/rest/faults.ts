@@ -1,0 +1,50 @@
+/**
+ * The one place a failure becomes an HTTP answer: `text/plain`, starting with
+ * the fault name (`NodeNotFound: vos://…`), with the fault's status.
+ */
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { fault, isFault, type VOSpaceFault } from '../domain/faults';
+import { logger } from '../log';
+
+/** After a 413 we read and discard at most this much, so the client sees the answer, then hang up. */
+const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
+const DRAIN_MAX_MS = 2000;
+
+export function toFault(err: unknown): VOSpaceFault {
+  if (isFault(err)) return err;
+  const status = (err as { status?: number; statusCode?: number })?.status ?? (err as { statusCode?: number })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return fault(status === 413 ? 'RequestTooLarge' : 'InvalidArgument', (err as Error).message);
+  }
+  logger.error({ err }, 'internal fault');
+  return fault('InternalFault', 'the service failed; the error is logged');
+}
+
+/** Lets the client finish sending (up to a bound) so it reads our answer instead of a reset. */
+function closeAfterAnswer(req: Request, res: Response): void {
+  res.setHeader('Connection', 'close');
+  if (req.complete) return;
+  let seen = 0;
+  const stop = () => req.socket.destroy();
+  const timer = setTimeout(stop, DRAIN_MAX_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DRAIN_MAX_BYTES) stop();
+  });
+  req.on('end', () => clearTimeout(timer));
+  req.resume();
+}
+
+export function sendFault(req: Request, res: Response, f: VOSpaceFault): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (f.status === 413) closeAfterAnswer(req, res);
+  res.status(f.status).type('text/plain; charset=utf-8').send(`${f.fault}: ${f.detail || f.fault}\n`);
+}
+
+export const faultHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  sendFault(req, res, toFault(err));
+};

@@ -1,0 +1,24 @@
+/**
+ * The VOSpace 2.1 REST binding, mounted at /vospace: parse, call services/, print.
+ * Express 5 passes rejected promises and throws on to faultHandler.
+ */
+import express from 'express';
+import type { Services } from '../services/context';
+import { authenticate } from './identity';
+import { faultHandler } from './faults';
+import { nodeHandler } from './nodes';
+import { serviceHandlers } from './service';
+
+export function restRouter(svc: Services): express.Router {
+  const r = express.Router({ caseSensitive: true, strict: true });
+  const s = serviceHandlers(svc);
+  r.get('/protocols', s.protocols);
+  r.get('/views', s.views);
+  r.get('/properties', s.properties);
+  r.get('/capabilities', s.capabilities);
+  r.get('/availability', s.availability);
+  r.use(authenticate(svc));
+  r.all(/^\/nodes(\/.*)?$/s, nodeHandler(svc));
+  r.use(faultHandler);
+  return r;
+}

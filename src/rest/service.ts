@@ -1,0 +1,45 @@
+/** Service-level documents: /protocols, /views, /properties, /capabilities, /availability. */
+import type { Request, Response } from 'express';
+import { ADMIN_PROPERTIES, COMPUTED_PROPERTIES, STANDARD_PROPERTIES } from '../domain/properties';
+import type { Services } from '../services/context';
+import { printAvailability, printCapabilities, printProperties, printProtocols, printViews, type Capability } from '../xml/serviceXml';
+
+const XML = 'text/xml; charset=utf-8';
+const TOKEN = 'ivo://ivoa.net/sso#token';
+
+/** What this service really serves; transfers join when the storage server does. */
+export const CAPABILITIES: Capability[] = [
+  { standardID: 'ivo://ivoa.net/std/VOSI#capabilities', path: '/capabilities', use: 'full', securityMethods: [] },
+  { standardID: 'ivo://ivoa.net/std/VOSI#availability', path: '/availability', use: 'full', securityMethods: [] },
+  { standardID: 'ivo://ivoa.net/std/VOSpace/v2.0#nodes', path: '/nodes', use: 'base', securityMethods: [TOKEN] },
+  { standardID: 'ivo://ivoa.net/std/VOSpace/v2.0#properties', path: '/properties', use: 'full', securityMethods: [] },
+  { standardID: 'ivo://ivoa.net/std/VOSpace/v2.0#views', path: '/views', use: 'full', securityMethods: [] },
+  { standardID: 'ivo://ivoa.net/std/VOSpace/v2.0#protocols', path: '/protocols', use: 'full', securityMethods: [] },
+];
+
+/** The public base of the REST binding as the client reached it. */
+export const baseUrl = (req: Request) => `${req.protocol}://${req.get('host')}${req.baseUrl}`;
+
+export function serviceHandlers(svc: Services) {
+  return {
+    protocols: (_req: Request, res: Response) => void res.type(XML).send(printProtocols()),
+    views: (_req: Request, res: Response) => void res.type(XML).send(printViews()),
+    properties: async (_req: Request, res: Response) => {
+      const used: { uri: string }[] = await svc.db('properties').distinct('uri').orderBy('uri').limit(10000);
+      const provides = [...COMPUTED_PROPERTIES];
+      const accepts = STANDARD_PROPERTIES.filter((u) => !COMPUTED_PROPERTIES.has(u) && !ADMIN_PROPERTIES.has(u));
+      const contains = [...new Set([...provides, ...used.map((r) => r.uri)])].sort();
+      res.type(XML).send(printProperties({ accepts, provides, contains }));
+    },
+    capabilities: (req: Request, res: Response) => void res.type(XML).send(printCapabilities(baseUrl(req), CAPABILITIES)),
+    availability: async (_req: Request, res: Response) => {
+      let up = true;
+      try {
+        await svc.db.raw('select 1');
+      } catch {
+        up = false;
+      }
+      res.status(up ? 200 : 503).type(XML).send(printAvailability(up, up ? 'service is accepting requests' : 'database unreachable'));
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { Knex } from 'knex';
+import type { Identity } from '../auth/identity';
+import type { Policy } from '../auth/policy';
+import type { TokenAuthenticator } from '../auth/tokens';
+import type { SpaceConfig } from '../config';
+import type { NodeUris } from '../domain/paths';
+
+/** What every service function needs: the database, the URI scheme, the policy and the limits. */
+export interface Services {
+  db: Knex;
+  embedded: boolean;
+  uris: NodeUris;
+  policy: Policy;
+  tokens: TokenAuthenticator;
+  space: SpaceConfig;
+}
+
+export type { Identity };

@@ -1,0 +1,18 @@
+/** Builds the Services bundle from configuration and an open database. */
+import { defaultPolicy, type Policy } from '../auth/policy';
+import { TokenAuthenticator } from '../auth/tokens';
+import type { Config } from '../config';
+import type { Database } from '../db/connection';
+import { NodeUris } from '../domain/paths';
+import type { Services } from './context';
+
+export function createServices(config: Config, db: Database, policy: Policy = defaultPolicy): Services {
+  return {
+    db: db.knex,
+    embedded: db.embedded,
+    uris: new NodeUris(config.space.uri),
+    policy,
+    tokens: new TokenAuthenticator(db.knex),
+    space: config.space,
+  };
+}

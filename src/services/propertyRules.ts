@@ -1,0 +1,46 @@
+/** What a caller may write into a node's properties, checked once for create and for setNode. */
+import type { Identity } from '../auth/identity';
+import { fault } from '../domain/faults';
+import { computedProperties, type NodeRecord } from '../domain/node';
+import {
+  ADMIN_PROPERTIES,
+  COMPUTED_PROPERTIES,
+  MAX_PROPERTY_URI,
+  MAX_PROPERTY_VALUE,
+  type PropertyChange,
+} from '../domain/properties';
+
+const URI_RE = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
+// XML 1.0 cannot carry these, so they could never be read back.
+const BAD_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
+/**
+ * Returns the changes to apply. A computed property sent back with the value
+ * the service already reports (a client echoing a node it read) is dropped;
+ * any other attempt to set one is PermissionDenied, as is a non-admin setting
+ * an admin property.
+ */
+export function checkPropertyChanges(who: Identity, changes: PropertyChange[], current: NodeRecord): PropertyChange[] {
+  const byUri = new Map<string, PropertyChange>();
+  for (const c of changes) {
+    if (c.uri.length > MAX_PROPERTY_URI || !URI_RE.test(c.uri)) {
+      throw fault('InvalidArgument', `property uri is not a URI: ${c.uri.slice(0, 200)}`);
+    }
+    if (c.value !== null) {
+      if (c.value.length > MAX_PROPERTY_VALUE) throw fault('InvalidArgument', `value of ${c.uri} is too long`);
+      if (BAD_CHARS.test(c.value)) throw fault('InvalidArgument', `value of ${c.uri} holds control characters`);
+    }
+    byUri.set(c.uri, c);
+  }
+  const reported = new Map(computedProperties(current).map((p) => [p.uri, p.value]));
+  const out: PropertyChange[] = [];
+  for (const c of byUri.values()) {
+    if (COMPUTED_PROPERTIES.has(c.uri)) {
+      if (c.value !== null && reported.get(c.uri) === c.value) continue;
+      throw fault('PermissionDenied', `${c.uri} is computed by the service and read-only`);
+    }
+    if (ADMIN_PROPERTIES.has(c.uri) && !who.admin) throw fault('PermissionDenied', `only an administrator may set ${c.uri}`);
+    out.push(c);
+  }
+  return out;
+}

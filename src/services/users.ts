@@ -1,0 +1,81 @@
+/** Users, groups and tokens: operator actions (CLI, admin socket, admin GraphQL). */
+import type { Identity } from '../auth/identity';
+import { hashToken, newToken } from '../auth/tokens';
+import { PG_UNIQUE_VIOLATION, pgCode } from '../db/errors';
+import * as nodes from '../db/nodeStore';
+import * as users from '../db/userStore';
+import { fault } from '../domain/faults';
+import type { Services } from './context';
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+
+function checkName(kind: string, name: string): string {
+  if (!NAME_RE.test(name)) {
+    throw fault('InvalidArgument', `${kind} name '${name}' must be 1-64 letters, digits, '.', '_', '@' or '-'`);
+  }
+  return name;
+}
+
+function requireAdmin(who: Identity): void {
+  if (!who.admin) throw fault('PermissionDenied', 'only an administrator may manage users, groups and tokens');
+}
+
+export interface AddUser {
+  name: string;
+  admin?: boolean;
+  groups?: string[];
+}
+
+/** Creates the user, its groups, and its home container /NAME, which it owns. */
+export async function addUser(svc: Services, who: Identity, u: AddUser): Promise<users.UserRow> {
+  requireAdmin(who);
+  const name = checkName('user', u.name);
+  const groups = (u.groups ?? []).map((g) => checkName('group', g));
+  try {
+    await svc.db.transaction(async (trx) => {
+      const id = await users.insertUser(trx, name, !!u.admin);
+      await users.addMemberships(trx, id, await users.ensureGroups(trx, groups));
+      const root = await nodes.getByPath(trx, '', false);
+      await nodes.insertNode(trx, { parentId: root!.id, path: name, name, type: 'ContainerNode', ownerId: id }, []);
+    });
+  } catch (e) {
+    if (pgCode(e) === PG_UNIQUE_VIOLATION) throw fault('DuplicateNode', `user or home container '${name}' already exists`);
+    throw e;
+  }
+  svc.tokens.forget();
+  return (await users.findUser(svc.db, name))!;
+}
+
+export async function addGroup(svc: Services, who: Identity, name: string, members: string[] = []): Promise<void> {
+  requireAdmin(who);
+  await svc.db.transaction(async (trx) => {
+    const [groupId] = await users.ensureGroups(trx, [checkName('group', name)]);
+    for (const m of members) {
+      const user = await users.findUser(trx, m);
+      if (!user) throw fault('NodeNotFound', `no user '${m}'`);
+      await users.addMemberships(trx, user.id, [groupId]);
+    }
+  });
+  svc.tokens.forget();
+}
+
+export async function listUsers(svc: Services, who: Identity): Promise<users.UserRow[]> {
+  requireAdmin(who);
+  return users.listUsers(svc.db);
+}
+
+/** Creates a bearer token for a user; the token itself is returned once and never stored. */
+export async function createToken(
+  svc: Services,
+  who: Identity,
+  userName: string,
+  opts: { label?: string; expiresInSeconds?: number } = {},
+): Promise<string> {
+  if (!who.admin && who.name !== userName) throw fault('PermissionDenied', 'a token may be made only for yourself');
+  const user = await users.findUser(svc.db, userName);
+  if (!user) throw fault('NodeNotFound', `no user '${userName}'`);
+  const token = newToken();
+  const expires = opts.expiresInSeconds ? new Date(Date.now() + opts.expiresInSeconds * 1000) : null;
+  await users.insertToken(svc.db, user.id, hashToken(token), opts.label ?? null, expires);
+  return token;
+}
