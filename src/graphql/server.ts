@@ -23,7 +23,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 }
 
 export async function graphqlRouter(svc: Services): Promise<{ router: express.Router; stop: () => Promise<void> }> {
-  const apollo = new ApolloServer<GqlContext>({ schema: await schema(), formatError, introspection: true });
+  const apollo = new ApolloServer<GqlContext>({ schema: await schema(),
+    formatError,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    // We own shutdown (src/main.ts): Apollo's own signal handler would race it.
+    stopOnTerminationSignals: false,
+  });
   await apollo.start();
   const router = express.Router();
   router.use(

@@ -1,0 +1,70 @@
+/**
+ * Which database a test service runs on. VOSPACE_TEST_DB=pg: a fresh database
+ * on a real PostgreSQL (VOSPACE_TEST_PG_URL, default the local server), which
+ * must be reachable: the suite fails rather than skips. Otherwise: an embedded
+ * PGlite data directory, copied from a template migrated once per run.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+import { openDatabase } from '../../src/db/connection';
+
+export const usePg = process.env.VOSPACE_TEST_DB === 'pg';
+export const PG_URL = process.env.VOSPACE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export const TEST_ROOT = path.join(os.tmpdir(), 'vospace-test');
+const TEMPLATE = path.join(TEST_ROOT, 'pglite-template');
+
+export interface TestDb {
+  dsn: string;
+  dataDir: string;
+  drop(): Promise<void>;
+}
+
+async function templateDir(): Promise<string> {
+  const ready = path.join(TEMPLATE, 'READY');
+  if (!fs.existsSync(ready)) {
+    // Several jest workers may get here at once: each builds its own copy, the first rename wins.
+    const tmp = `${TEMPLATE}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    const db = await openDatabase({ dsn: '', dataDir: tmp });
+    await db.close();
+    fs.writeFileSync(path.join(tmp, 'READY'), '');
+    try {
+      fs.renameSync(tmp, TEMPLATE);
+    } catch {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return TEMPLATE;
+}
+
+export async function createTestDb(): Promise<TestDb> {
+  const id = `${process.pid}_${randomBytes(4).toString('hex')}`;
+  if (usePg) {
+    const admin = knexFactory({ client: 'pg', connection: PG_URL, pool: { min: 0, max: 1 } });
+    const name = `vospace_test_${id}`;
+    try {
+      await admin.raw(`CREATE DATABASE ${name}`);
+    } catch (e) {
+      await admin.destroy();
+      throw new Error(`VOSPACE_TEST_DB=pg but PostgreSQL at ${PG_URL} is not usable: ${(e as Error).message}`);
+    }
+    const url = new URL(PG_URL);
+    url.pathname = `/${name}`;
+    return {
+      dsn: url.toString(),
+      dataDir: '',
+      drop: async () => {
+        await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.destroy();
+      },
+    };
+  }
+  fs.mkdirSync(TEST_ROOT, { recursive: true });
+  const dataDir = path.join(TEST_ROOT, `db-${id}`);
+  fs.cpSync(await templateDir(), dataDir, { recursive: true });
+  fs.rmSync(path.join(dataDir, 'READY'));
+  return { dsn: '', dataDir, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+}

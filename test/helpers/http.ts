@@ -1,0 +1,56 @@
+/** Small HTTP client over a real socket (Node's fetch), and VOSpace documents to send. */
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export async function request(
+  method: string,
+  url: string,
+  opts: { token?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const res = await fetch(url, { method, headers, body: opts.body, redirect: 'manual' });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+export const VOS = 'http://www.ivoa.net/xml/VOSpace/v2.0';
+export const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
+export const CORE = 'ivo://ivoa.net/vospace/core#';
+
+export interface Prop {
+  uri: string;
+  value?: string;
+  nil?: boolean;
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+
+/** A node document written with the `vos:` prefix (or another prefix, or a default namespace with prefix ''). */
+export function nodeXml(uri: string, type = 'vos:DataNode', props: Prop[] = [], opts: { prefix?: string; target?: string } = {}): string {
+  const p = opts.prefix ?? 'vos';
+  const el = (n: string) => (p ? `${p}:${n}` : n);
+  const nsDecl = p ? `xmlns:${p}="${VOS}"` : `xmlns="${VOS}"`;
+  const typeAttr = type ? ` xsi:type="${type}"` : '';
+  const propsXml = props.length
+    ? `<${el('properties')}>${props
+        .map((q) => (q.nil ? `<${el('property')} uri="${esc(q.uri)}" xsi:nil="true"/>` : `<${el('property')} uri="${esc(q.uri)}">${esc(q.value ?? '')}</${el('property')}>`))
+        .join('')}</${el('properties')}>`
+    : '';
+  const target = opts.target !== undefined ? `<${el('target')}>${esc(opts.target)}</${el('target')}>` : '';
+  return `<${el('node')} ${nsDecl} xmlns:xsi="${XSI}"${typeAttr} uri="${esc(uri)}">${propsXml}${target}</${el('node')}>`;
+}
+
+/** Values of a property in a node document (by namespace-agnostic regex: good enough for assertions). */
+export function propValue(xml: string, uri: string): string | undefined {
+  const m = new RegExp(`<[\\w:]*property uri="${uri.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>([^<]*)<`).exec(xml);
+  return m?.[1];
+}
+
+/** URIs of the children listed in a container document. */
+export function childUris(xml: string): string[] {
+  const nodes = /<vos:nodes>([\s\S]*)<\/vos:nodes>/.exec(xml)?.[1] ?? '';
+  return [...nodes.matchAll(/<vos:node uri="([^"]+)"/g)].map((m) => m[1]);
+}

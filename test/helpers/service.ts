@@ -1,0 +1,66 @@
+/**
+ * A real service for black-box tests: listening on 127.0.0.1 on a free port,
+ * on its own database (see db.ts), with users made through the service layer.
+ */
+import 'reflect-metadata';
+import path from 'node:path';
+import { OPERATOR } from '../../src/auth/identity';
+import type { Policy } from '../../src/auth/policy';
+import { parseConfig, type Config } from '../../src/config';
+import { startService, type RunningService } from '../../src/server';
+import { addUser, createToken } from '../../src/services/users';
+import { createTestDb, TEST_ROOT, type TestDb } from './db';
+
+export interface TestService {
+  running: RunningService;
+  config: Config;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  /** http://127.0.0.1:PORT/vospace */
+  base: string;
+  authority: string;
+  /** vos:// URI of a path ('alice/x' → vos://example.org!vospace/alice/x). */
+  uri(path: string): string;
+  /** Creates a user (and its home) and returns a token for it. */
+  user(name: string, opts?: { admin?: boolean; groups?: string[] }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestService(opts: { parameters?: Record<string, unknown>; policy?: Policy } = {}): Promise<TestService> {
+  const db: TestDb = await createTestDb();
+  const ini = [
+    '[Space]',
+    'host = 127.0.0.1',
+    'port = 0',
+    'uri = example.org',
+    `dsn = ${db.dsn}`,
+    `data_dir = ${db.dataDir || path.join(TEST_ROOT, 'unused')}`,
+    `admin_socket = ${path.join(TEST_ROOT, `admin-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.sock`)}`,
+    `parameters = ${JSON.stringify(opts.parameters ?? {})}`,
+  ].join('\n');
+  const config = parseConfig(ini);
+  let running: RunningService;
+  try {
+    running = await startService(config, { policy: opts.policy });
+  } catch (e) {
+    await db.drop();
+    throw e;
+  }
+  const origin = `http://127.0.0.1:${running.port}`;
+  return {
+    running,
+    config,
+    origin,
+    base: `${origin}/vospace`,
+    authority: 'example.org',
+    uri: (p) => running.svc.uris.format(p.replace(/^\//, '')),
+    async user(name, o = {}) {
+      await addUser(running.svc, OPERATOR, { name, admin: o.admin, groups: o.groups });
+      return createToken(running.svc, OPERATOR, name);
+    },
+    async close() {
+      await running.close();
+      await db.drop();
+    },
+  };
+}
