@@ -71,6 +71,13 @@ program
     print(r.token);
   });
 
+program
+  .command('migrate')
+  .description('bring the database schema up to date (the service also does this on start)')
+  .action(async () => {
+    print(await run({ command: 'migrate' }));
+  });
+
 program.parseAsync().catch((e) => {
   process.stderr.write(`vospace: ${(e as Error).message}\n`);
   process.exit(1);

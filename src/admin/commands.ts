@@ -3,6 +3,7 @@
  * from the admin socket inside a running service.
  */
 import { OPERATOR } from '../auth/identity';
+import { migrationSource } from '../db/migrations';
 import type { Services } from '../services/context';
 import * as users from '../services/users';
 
@@ -10,7 +11,8 @@ export type AdminCommand =
   | { command: 'user.add'; name: string; admin?: boolean; groups?: string[] }
   | { command: 'user.list' }
   | { command: 'group.add'; name: string; members?: string[] }
-  | { command: 'token.create'; user: string; label?: string; expiresInSeconds?: number };
+  | { command: 'token.create'; user: string; label?: string; expiresInSeconds?: number }
+  | { command: 'migrate' };
 
 export async function runAdminCommand(svc: Services, c: AdminCommand): Promise<unknown> {
   switch (c.command) {
@@ -23,6 +25,11 @@ export async function runAdminCommand(svc: Services, c: AdminCommand): Promise<u
       return { group: c.name };
     case 'token.create':
       return { token: await users.createToken(svc, OPERATOR, c.user, { label: c.label, expiresInSeconds: c.expiresInSeconds }) };
+    case 'migrate': {
+      // Opening the database already ran every pending migration; report where it stands.
+      const [done, pending] = (await svc.db.migrate.list({ migrationSource })) as [{ name: string }[], unknown[]];
+      return { applied: done.map((m) => m.name ?? m), pending: pending.length };
+    }
     default:
       throw new Error(`unknown admin command ${(c as { command: string }).command}`);
   }
