@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import ini from 'ini';
+import { IniError, parseIni } from './configparser';
 
 export interface TlsConfig {
   useSsl: boolean;
@@ -59,7 +59,7 @@ function str(sec: Section, key: string, dflt: string): string {
 function int(sec: Section, key: string, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = str(sec, key, String(dflt));
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) fail(`${key} = ${raw} is not a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(raw) || n < min || n > max) fail(`${key} = ${raw} is not a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -95,7 +95,12 @@ function param(params: Record<string, unknown>, key: string, dflt: number): numb
 }
 
 export function parseConfig(text: string, file?: string): Config {
-  const doc = ini.parse(text) as Record<string, Section>;
+  let doc: Record<string, Section>;
+  try {
+    doc = parseIni(text);
+  } catch (e) {
+    return fail(`${file ?? 'INI text'}: ${(e as IniError).message}`);
+  }
   const s: Section = doc.Space ?? {};
   const st: Section = doc.Storage ?? {};
   const parameters = json(s, 'parameters');
