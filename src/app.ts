@@ -1,6 +1,8 @@
 /** The metadata service's HTTP app: REST at /vospace, GraphQL at /graphql. */
 import express from 'express';
 import { graphqlRouter } from './graphql/server';
+import { fault } from './domain/faults';
+import { faultHandler } from './rest/faults';
 import { restRouter } from './rest/router';
 import type { Services } from './services/context';
 
@@ -15,5 +17,7 @@ export async function createApp(svc: Services): Promise<{ app: express.Express; 
   app.get('/', (_req, res) => {
     res.type('text/plain').send(`VOSpace 2.1 service "${svc.space.name}": REST at /vospace, GraphQL at /graphql\n`);
   });
+  app.use((req, _res, next) => next(fault('NotFound', `no resource at ${req.method} ${req.path}`)));
+  app.use(faultHandler);
   return { app, stop: gql.stop };
 }

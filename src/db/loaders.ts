@@ -12,7 +12,8 @@ import { countChildrenOf, listChildrenOf, type Db } from './nodeStore';
 export interface ChildrenKey {
   parentId: number;
   limit: number;
-  from?: string;
+  /** Start after this name (exclusive). */
+  after?: string;
 }
 
 export class Loaders {
@@ -26,13 +27,13 @@ export class Loaders {
     });
   }
 
-  /** One loader per (limit, from): parents asked for the same page shape share a query. */
-  children({ parentId, limit, from }: ChildrenKey): Promise<NodeRecord[]> {
-    const shape = JSON.stringify([limit, from ?? null]);
+  /** One loader per (limit, after): parents asked for the same page shape share a query. */
+  children({ parentId, limit, after }: ChildrenKey): Promise<NodeRecord[]> {
+    const shape = JSON.stringify([limit, after ?? null]);
     let loader = this.pages.get(shape);
     if (!loader) {
       loader = new DataLoader(async (ids) => {
-        const rows = await listChildrenOf(this.db, ids, limit, from);
+        const rows = await listChildrenOf(this.db, ids, limit, after);
         const byParent = new Map<number, NodeRecord[]>(ids.map((id) => [id, []]));
         for (const r of rows) byParent.get(r.parentId!)?.push(r);
         return ids.map((id) => byParent.get(id)!);

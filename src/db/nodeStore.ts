@@ -97,18 +97,18 @@ export async function listChildren(db: Db, parentId: number, page: ChildPage): P
 
 /**
  * Children of many containers at once, for DataLoader batches: each list
- * starts at `from` (inclusive) and holds at most `limit`.
+ * starts after the name `after` (exclusive) and holds at most `limit`.
  */
 export async function listChildrenOf(
   db: Db,
   parentIds: readonly number[],
   limit: number,
-  from?: string,
+  after?: string,
 ): Promise<NodeRecord[]> {
   const ranked = db('nodes')
     .select('id', db.raw('row_number() OVER (PARTITION BY parent_id ORDER BY name) AS rn'))
     .whereIn('parent_id', parentIds as number[]);
-  if (from !== undefined) ranked.where('name', '>=', from);
+  if (after !== undefined) ranked.where('name', '>', after);
   const rows = await selectNodes(db, true)
     .join(ranked.as('r'), 'r.id', 'n.id')
     .where('r.rn', '<=', limit)

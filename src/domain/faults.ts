@@ -21,6 +21,8 @@ export const FAULT_STATUS = {
   TransferFailed: 500,
   QuotaExceeded: 413,
   RequestTooLarge: 413,
+  /** Not a VOSpace fault: a URL the service has no resource at. */
+  NotFound: 404,
 } as const;
 
 export type FaultName = keyof typeof FAULT_STATUS;

@@ -58,18 +58,15 @@ export class NodeResolver {
     @Root() n: NodeObject,
     @Ctx() ctx: GqlContext,
     @Arg('first', () => Int, { defaultValue: DEFAULT_PAGE }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('after', () => String, { nullable: true }) afterCursor?: string | null,
   ): Promise<NodeConnection> {
-    // Ask for one past the page (from the cursor, inclusive) to learn whether more follow.
-    const from = after ? nameOfCursor(after) : undefined;
-    const skip = from === undefined ? 0 : 1;
-    const rows = await nodes.listChildren(ctx.svc, ctx.who, n.record, { limit: Math.max(first, 0) + 1 + skip, from }, ctx.loaders);
-    const page = rows.filter((r) => r.name !== from).slice(0, Math.max(first, 0));
-    const hasNextPage = rows.filter((r) => r.name !== from).length > page.length;
+    const after = afterCursor ? nameOfCursor(afterCursor) : undefined;
+    const page = await nodes.pageChildren(ctx.svc, ctx.who, n.record, { first, after }, ctx.loaders);
+    const last = page.children[page.children.length - 1];
     return Object.assign(new NodeConnection(), {
       parent: n.record,
-      edges: page.map((r) => ({ cursor: cursorOf(r.name), node: toObject(r, ctx) })),
-      pageInfo: { hasNextPage, endCursor: page.length ? cursorOf(page[page.length - 1].name) : null },
+      edges: page.children.map((r) => ({ cursor: cursorOf(r.name), node: toObject(r, ctx) })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursorOf(last.name) : null },
     });
   }
 

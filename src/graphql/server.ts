@@ -7,6 +7,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { Loaders } from '../db/loaders';
 import { isFault } from '../domain/faults';
 import { logger } from '../log';
+import { toFault } from '../rest/faults';
 import type { Services } from '../services/context';
 import type { GqlContext } from './context';
 import { schema } from './schema';
@@ -47,5 +48,10 @@ export async function graphqlRouter(svc: Services): Promise<{ router: express.Ro
       },
     }),
   );
+  // A body that never reaches Apollo (bad JSON, too large) still gets a GraphQL-shaped fault.
+  router.use(((err, _req, res, _next) => {
+    const f = toFault(err);
+    res.status(f.status).json({ errors: [{ message: f.message, extensions: { code: f.fault, status: f.status } }] });
+  }) as express.ErrorRequestHandler);
   return { router, stop: () => apollo.stop() };
 }

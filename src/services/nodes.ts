@@ -130,23 +130,33 @@ export async function deleteNode(svc: Services, who: Identity, path: string): Pr
   });
 }
 
-export interface ChildPage {
-  limit: number;
-  from?: string;
+export interface ChildCursor {
+  /** Page size; capped at the configured maximum. */
+  first: number;
+  /** Continue after this child name (exclusive). */
+  after?: string;
 }
 
-/** Children of a container the caller may read, through the request's batching loaders. */
-export async function listChildren(
+export interface ChildrenPage {
+  children: NodeRecord[];
+  hasNextPage: boolean;
+}
+
+/** A page of the children of a container the caller may read, through the request's batching loaders. */
+export async function pageChildren(
   svc: Services,
   who: Identity,
   parent: NodeRecord,
-  page: ChildPage,
+  cursor: ChildCursor,
   loaders: Loaders,
-): Promise<NodeRecord[]> {
+): Promise<ChildrenPage> {
+  if (!Number.isInteger(cursor.first) || cursor.first < 0) throw fault('InvalidArgument', 'first must be a non-negative whole number');
   await allow(svc, who, 'read', { node: parent });
-  if (!isContainer(parent.type) || page.limit <= 0) return [];
-  const limit = Math.min(page.limit, svc.space.maxChildren);
-  return loaders.children({ parentId: parent.id, limit, from: page.from });
+  const first = Math.min(cursor.first, svc.space.maxChildren);
+  if (!isContainer(parent.type) || first === 0) return { children: [], hasNextPage: false };
+  // One row past the page tells whether another page follows.
+  const rows = await loaders.children({ parentId: parent.id, limit: first + 1, after: cursor.after });
+  return { children: rows.slice(0, first), hasNextPage: rows.length > first };
 }
 
 export async function countChildren(svc: Services, who: Identity, parent: NodeRecord, loaders: Loaders): Promise<number> {
