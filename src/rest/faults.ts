@@ -8,7 +8,7 @@ import { logger } from '../log';
 
 /** After a 413 we read and discard at most this much, so the client sees the answer, then hang up. */
 const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
-const DRAIN_MAX_MS = 2000;
+const DRAIN_MAX_MS = 5000;
 
 export function toFault(err: unknown): VOSpaceFault {
   if (isFault(err)) return err;
@@ -20,9 +20,14 @@ export function toFault(err: unknown): VOSpaceFault {
   return fault('InternalFault', 'the service failed; the error is logged');
 }
 
-/** Lets the client finish sending (up to a bound) so it reads our answer instead of a reset. */
-function closeAfterAnswer(req: Request, res: Response): void {
-  res.setHeader('Connection', 'close');
+/**
+ * Lets the client finish sending (up to a bound) so it reads our answer
+ * instead of a reset, then ends the connection; past the bound we hang up.
+ * No `Connection: close` header: with it Node closes the socket the moment
+ * the answer is sent, while the body is still arriving, and the kernel
+ * resets the connection before the client reads the answer.
+ */
+function drainAfterAnswer(req: Request): void {
   if (req.complete) return;
   let seen = 0;
   const stop = () => req.socket.destroy();
@@ -32,7 +37,10 @@ function closeAfterAnswer(req: Request, res: Response): void {
     seen += chunk.length;
     if (seen > DRAIN_MAX_BYTES) stop();
   });
-  req.on('end', () => clearTimeout(timer));
+  req.on('end', () => {
+    clearTimeout(timer);
+    req.socket.end();
+  });
   req.resume();
 }
 
@@ -41,7 +49,7 @@ export function sendFault(req: Request, res: Response, f: VOSpaceFault): void {
     res.destroy();
     return;
   }
-  if (f.status === 413) closeAfterAnswer(req, res);
+  if (f.status === 413) drainAfterAnswer(req);
   res.status(f.status).type('text/plain; charset=utf-8').send(`${f.fault}: ${f.detail || f.fault}\n`);
 }
 

@@ -18,7 +18,8 @@ export function restRouter(svc: Services): express.Router {
   r.get('/capabilities', s.capabilities);
   r.get('/availability', s.availability);
   r.use(authenticate(svc));
-  r.all(/^\/nodes(\/.*)?$/s, nodeHandler(svc));
+  // Non-capturing: nodePath() decodes the path itself, with URI faults for bad encodings.
+  r.all(/^\/nodes(?:\/.*)?$/s, nodeHandler(svc));
   r.use(faultHandler);
   return r;
 }

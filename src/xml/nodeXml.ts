@@ -54,12 +54,22 @@ export function parseNodeDocument(body: Buffer | string): NodeDocument {
   return doc;
 }
 
+const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
+const ATTR_ESCAPES: Record<string, string> = { ...TEXT_ESCAPES, '"': '&quot;', '\n': '&#10;', '\t': '&#9;' };
+
+/**
+ * We escape rather than the builder: its own escaping leaves '\r' raw, which
+ * every reader turns into '\n' (and '\n'/'\t' in attributes into spaces).
+ */
 export const builder = new XMLBuilder({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   textNodeName: '#text',
   suppressBooleanAttributes: false,
   suppressEmptyNode: true,
+  processEntities: false,
+  tagValueProcessor: (_name, value) => String(value).replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c]),
+  attributeValueProcessor: (_name, value) => String(value).replace(/[&<>"\r\n\t]/g, (c) => ATTR_ESCAPES[c]),
 });
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
