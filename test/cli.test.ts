@@ -1,0 +1,453 @@
+/**
+ * The operator CLI and the service process, run as real child processes
+ * (node dist/src/cli.js, node dist/src/main.js) on a temporary INI file:
+ * direct database access, the admin socket of a running service, the
+ * embedded database's single-opener lock, SIGTERM, and HTTPS.
+ *
+ * The CLI/service lifecycle runs on the database VOSPACE_TEST_DB selects
+ * (a fresh PostgreSQL database, or an embedded PGlite data directory); the
+ * lock and HTTPS scenario always uses an embedded data directory, the only
+ * kind that has a lock.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDb, usePg, type TestDb } from './helpers/db';
+import { nodeXml, request } from './helpers/http';
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'dist/src/cli.js');
+const MAIN = path.join(ROOT, 'dist/src/main.js');
+const AUTHORITY = 'cli.example.org';
+const TOKEN_LINE = /^vos_[A-Za-z0-9_-]+\n$/;
+
+jest.setTimeout(40_000);
+
+// ---------------------------------------------------------------- processes
+
+interface Proc {
+  child: ChildProcess;
+  /** 'test': killed after the test that started it; 'suite': after the file. */
+  scope: 'test' | 'suite';
+  stdout: string;
+  stderr: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const procs = new Set<Proc>();
+
+/** The environment of a child: no jest worker id (so logging is as in production), no inherited config. */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.JEST_WORKER_ID;
+  delete env.NODE_OPTIONS;
+  if (!('VOSPACE_CONFIG' in extra)) delete env.VOSPACE_CONFIG;
+  return env;
+}
+
+function launch(args: string[], scope: Proc['scope'], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const p: Proc = {
+    child,
+    scope,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
+  };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (p.stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (p.stderr += d));
+  procs.add(p);
+  void p.exited.then(() => procs.delete(p));
+  return p;
+}
+
+const alive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null;
+
+async function killAll(scope?: Proc['scope']): Promise<void> {
+  const doomed = [...procs].filter((p) => !scope || p.scope === scope);
+  for (const p of doomed) if (alive(p)) p.child.kill('SIGKILL');
+  await Promise.all(doomed.map((p) => p.exited));
+}
+
+afterEach(() => killAll('test'));
+
+/** Resolves with the exit of P, or rejects (after killing it) if it takes longer than MS. */
+async function exitWithin(p: Proc, ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      p.child.kill('SIGKILL');
+      reject(new Error(`${p.child.spawnargs.slice(1).join(' ')} still running after ${ms} ms\nstdout: ${p.stdout}\nstderr: ${p.stderr}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([p.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** node dist/src/cli.js --config FILE ARGS… (no --config when FILE is undefined). */
+async function cli(file: string | undefined, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const p = launch([CLI, ...(file ? ['--config', file] : []), ...args], 'test', env);
+  const { code } = await exitWithin(p, 20_000);
+  return { code, stdout: p.stdout, stderr: p.stderr };
+}
+
+/** cli(), expecting success. */
+async function cliOk(file: string | undefined, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const r = await cli(file, args, env);
+  if (r.code !== 0) throw new Error(`vospace ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+async function newToken(file: string, user: string): Promise<string> {
+  const r = await cliOk(file, ['token', 'create', '--user', user]);
+  expect(r.stdout).toMatch(TOKEN_LINE);
+  return r.stdout.trim();
+}
+
+interface UserRow {
+  name: string;
+  isAdmin: boolean;
+  groups: string[];
+}
+
+async function listUsers(file: string | undefined, env: Record<string, string> = {}): Promise<UserRow[]> {
+  return JSON.parse((await cliOk(file, ['user', 'list'], env)).stdout) as UserRow[];
+}
+
+interface Service {
+  proc: Proc;
+  /** The base URL it printed, e.g. http://127.0.0.1:PORT/vospace */
+  url: string;
+}
+
+/** node dist/src/main.js --config FILE, once it has printed where it listens. */
+async function startMain(file: string, scope: Proc['scope']): Promise<Service> {
+  const proc = launch([MAIN, '--config', file], scope);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error('no "listening on" line within 20 s')), 20_000);
+    const onData = () => {
+      const m = /listening on (\S+)/.exec(proc.stdout);
+      if (m) done(undefined, m[1]);
+    };
+    const onExit = (code: number | null) => done(new Error(`the service exited (${code}) before listening`));
+    function done(err?: Error, found?: string) {
+      clearTimeout(timer);
+      proc.child.stdout!.off('data', onData);
+      proc.child.off('exit', onExit);
+      if (err) reject(new Error(`${err.message}\nstdout: ${proc.stdout}\nstderr: ${proc.stderr}`));
+      else resolve(found!);
+    }
+    proc.child.stdout!.on('data', onData);
+    proc.child.once('exit', onExit);
+  });
+  return { proc, url };
+}
+
+// ------------------------------------------------------------------ helpers
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function writeIni(file: string, space: Record<string, string | number>): string {
+  const lines = ['[Space]', ...Object.entries(space).map(([k, v]) => `${k} = ${v}`), '', '[Storage]', 'name = posix', 'parameters = {}', ''];
+  fs.writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
+const nodeUri = (p: string) => `vos://${AUTHORITY}!vospace/${p}`;
+
+function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+/** An unusable database setting: a CLI with it can only succeed through the admin socket. */
+const DEAD_DSN = 'postgres://nobody@127.0.0.1:1/nothing';
+
+// ------------------------------------------------- CLI and service lifecycle
+
+describe(`CLI and service on ${usePg ? 'PostgreSQL (dsn)' : 'the embedded database (data_dir)'}`, () => {
+  let db: TestDb;
+  let tmp: string;
+  let file: string;
+  let socket: string;
+  let dataDir: string;
+  let port: number;
+  let service: Service | undefined;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vospace-cli-'));
+    db = await createTestDb();
+    dataDir = db.dataDir || path.join(tmp, 'unused-data');
+    socket = path.join(tmp, 'admin.sock');
+    port = await freePort();
+    file = writeIni(path.join(tmp, 'vospace.ini'), {
+      host: '127.0.0.1',
+      port,
+      name: 'cli-test',
+      uri: AUTHORITY,
+      dsn: db.dsn,
+      data_dir: dataDir,
+      parameters: '{"max_children": 100}',
+      use_ssl: 0,
+      admin_socket: socket,
+    });
+  });
+
+  afterAll(async () => {
+    await killAll();
+    await db?.drop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('(a) with no service running, the CLI opens the database itself', async () => {
+    expect(fs.existsSync(socket)).toBe(false);
+
+    const add = await cliOk(file, ['user', 'add', 'alice', '--groups', 'astro,lab']);
+    expect(add.stderr).toContain('created user alice with home container /alice');
+    expect(add.stdout).toBe('');
+
+    const token = await cliOk(file, ['token', 'create', '--user', 'alice']);
+    expect(token.stdout).toMatch(TOKEN_LINE);
+    expect(token.stdout.split('\n')).toHaveLength(2); // one line and its newline, nothing else
+    tokens.alice = token.stdout.trim();
+
+    const users = await listUsers(file);
+    expect(users).toEqual([expect.objectContaining({ name: 'alice', isAdmin: false, groups: ['astro', 'lab'] })]);
+
+    const again = await cli(file, ['user', 'add', 'alice']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/^vospace: .*'alice' already exists/m);
+
+    const nobody = await cli(file, ['token', 'create', '--user', 'nobody']);
+    expect(nobody.code).not.toBe(0);
+    expect(nobody.stderr).toMatch(/^vospace: .*no user 'nobody'/m);
+    expect(nobody.stdout).toBe('');
+
+    // The CLI let go of the embedded database when it finished.
+    expect(fs.existsSync(path.join(dataDir, 'vospace.lock'))).toBe(false);
+  });
+
+  test('(a) user add --admin and group add --members, directly', async () => {
+    await cliOk(file, ['user', 'add', 'carol', '--admin']);
+    const group = await cliOk(file, ['group', 'add', 'team', '--members', 'alice,carol']);
+    expect(group.stderr).toContain('group team ready');
+    const users = await listUsers(file);
+    expect(users.map((u) => [u.name, u.isAdmin, u.groups])).toEqual([
+      ['alice', false, ['astro', 'lab', 'team']],
+      ['carol', true, ['team']],
+    ]);
+    const bad = await cli(file, ['group', 'add', 'ghosts', '--members', 'casper']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/no user 'casper'/);
+  });
+
+  test('(b) a running service takes the CLI\'s commands over its admin socket and serves the CLI\'s users', async () => {
+    expect(tokens.alice).toBeDefined();
+    service = await startMain(file, 'suite');
+    expect(service.url).toBe(`http://127.0.0.1:${port}/vospace`);
+    expect(service.proc.stdout).toContain(`vos://${AUTHORITY}!vospace/`);
+
+    // The admin socket is there, for the service's user only.
+    expect(fs.statSync(socket).isSocket()).toBe(true);
+    expect(fs.statSync(socket).mode & 0o777).toBe(0o600);
+
+    const add = await cliOk(file, ['user', 'add', 'bob']);
+    expect(add.stderr).toContain('created user bob with home container /bob');
+    tokens.bob = await newToken(file, 'bob');
+
+    // Same socket, unusable database: succeeds only if it goes through the service.
+    const viaSocketOnly = writeIni(path.join(tmp, 'socket-only.ini'), {
+      dsn: DEAD_DSN,
+      data_dir: path.join(tmp, 'not-a-dir-file'),
+      admin_socket: socket,
+    });
+    fs.writeFileSync(path.join(tmp, 'not-a-dir-file'), 'a file where a data directory would be');
+    expect((await listUsers(viaSocketOnly)).map((u) => u.name)).toEqual(['alice', 'bob', 'carol']);
+
+    // VOSPACE_CONFIG names the file when --config is absent.
+    expect((await listUsers(undefined, { VOSPACE_CONFIG: file })).map((u) => u.name)).toEqual(['alice', 'bob', 'carol']);
+
+    // Failures through the socket are reported as they are directly.
+    const dup = await cli(file, ['user', 'add', 'bob']);
+    expect(dup.code).not.toBe(0);
+    expect(dup.stderr).toMatch(/^vospace: .*'bob' already exists/m);
+    const nobody = await cli(file, ['token', 'create', '--user', 'nobody']);
+    expect(nobody.code).not.toBe(0);
+    expect(nobody.stderr).toMatch(/no user 'nobody'/);
+    expect(nobody.stdout).toBe('');
+
+    // Both tokens work over HTTP: alice's was made before the service started.
+    for (const name of ['alice', 'bob']) {
+      const put = await request('PUT', `${service.url}/nodes/${name}/x`, { token: tokens[name], body: nodeXml(nodeUri(`${name}/x`)) });
+      expect({ name, status: put.status, text: put.status === 201 ? '' : put.text }).toEqual({ name, status: 201, text: '' });
+      const get = await request('GET', `${service.url}/nodes/${name}/x`, { token: tokens[name] });
+      expect(get.status).toBe(200);
+      expect(get.text).toContain(`uri="${nodeUri(`${name}/x`)}"`);
+    }
+    // A home belongs to its user.
+    const intrude = await request('PUT', `${service.url}/nodes/alice/y`, { token: tokens.bob, body: nodeXml(nodeUri('alice/y')) });
+    expect(intrude.status).toBe(403);
+  });
+
+  test('(d) SIGTERM: the service exits 0 promptly, removes its admin socket, and the CLI works directly again', async () => {
+    expect(service && alive(service.proc)).toBe(true);
+    const svc = service!;
+    svc.proc.child.kill('SIGTERM');
+    const { code, signal } = await exitWithin(svc.proc, 5_000);
+    expect({ code, signal, stderr: code === 0 ? '' : svc.proc.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+    expect(fs.existsSync(socket)).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, 'vospace.lock'))).toBe(false);
+
+    // Directly on the database again: the data made through the service is there.
+    const token = await newToken(file, 'bob');
+    expect(token).not.toBe(tokens.bob);
+    expect((await listUsers(file)).map((u) => u.name)).toEqual(['alice', 'bob', 'carol']);
+    // With a dsn, nothing was ever written under data_dir.
+    expect(fs.existsSync(path.join(tmp, 'unused-data'))).toBe(false);
+
+    // And a restarted service sees the node made before, with the token made while it was down.
+    service = await startMain(file, 'suite');
+    const get = await request('GET', `${service.url}/nodes/bob/x`, { token });
+    expect(get.status).toBe(200);
+    service.proc.child.kill('SIGTERM');
+    expect((await exitWithin(service.proc, 5_000)).code).toBe(0);
+  });
+});
+
+// ---------------------------------------- embedded database: lock and HTTPS
+
+describe('embedded database: one opener at a time, HTTPS', () => {
+  let db: TestDb | undefined;
+  let tmp: string;
+  let dataDir: string;
+  let socket: string;
+  let file: string;
+  let certFile: string;
+  let keyFile: string;
+  let port: number;
+  let service: Service;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vospace-tls-'));
+    if (usePg) {
+      dataDir = path.join(tmp, 'db'); // a fresh directory: the service creates and migrates it
+    } else {
+      db = await createTestDb();
+      dataDir = db.dataDir;
+    }
+    socket = path.join(tmp, 'admin.sock');
+    certFile = path.join(tmp, 'cert.pem');
+    keyFile = path.join(tmp, 'key.pem');
+    await new Promise<void>((resolve, reject) => {
+      const p = spawn(
+        'openssl',
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let err = '';
+      p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      p.once('error', reject).once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`openssl exited ${code}: ${err}`))));
+    });
+    port = await freePort();
+    file = writeIni(path.join(tmp, 'vospace.ini'), {
+      host: '127.0.0.1',
+      port,
+      uri: AUTHORITY,
+      dsn: '',
+      data_dir: dataDir,
+      use_ssl: 1,
+      cert_file: certFile,
+      key_file: keyFile,
+      admin_socket: socket,
+    });
+  });
+
+  afterAll(async () => {
+    await killAll();
+    await db?.drop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('(e) use_ssl = 1 serves HTTPS with cert_file and key_file', async () => {
+    service = await startMain(file, 'suite');
+    expect(service.url).toBe(`https://127.0.0.1:${port}/vospace`);
+    const ca = fs.readFileSync(certFile);
+    const res = await httpsGet(`https://127.0.0.1:${port}/vospace/availability`, ca);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatch(/<vosi:available>true<\/vosi:available>/);
+  });
+
+  test('(c) while it runs, a second service on the same data_dir fails, saying the database is in use', async () => {
+    expect(service && alive(service.proc)).toBe(true);
+    const lock = path.join(dataDir, 'vospace.lock');
+    expect(fs.readFileSync(lock, 'utf8')).toBe(String(service.proc.child.pid));
+
+    // The operator copied the file and changed only the port.
+    const second = writeIni(path.join(tmp, 'second.ini'), {
+      host: '127.0.0.1',
+      port: await freePort(),
+      data_dir: dataDir,
+      use_ssl: 1,
+      cert_file: certFile,
+      key_file: keyFile,
+      admin_socket: socket,
+    });
+    const p = launch([MAIN, '--config', second], 'test');
+    const { code } = await exitWithin(p, 20_000);
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(p.stderr).toMatch(new RegExp(`embedded database ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by process ${service.proc.child.pid}`));
+    expect(p.stdout).not.toMatch(/listening on/);
+
+    // A CLI that cannot reach the service's socket is refused the same way.
+    const lonely = writeIni(path.join(tmp, 'lonely.ini'), { data_dir: dataDir, admin_socket: path.join(tmp, 'other.sock') });
+    const r = await cli(lonely, ['user', 'list']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/is in use by process/);
+
+    // The failed openers took nothing from the running service.
+    expect(fs.readFileSync(lock, 'utf8')).toBe(String(service.proc.child.pid));
+    expect(fs.statSync(socket).isSocket()).toBe(true);
+    await cliOk(file, ['user', 'add', 'dave']);
+    const res = await httpsGet(`https://127.0.0.1:${port}/vospace/availability`, fs.readFileSync(certFile));
+    expect(res.status).toBe(200);
+  });
+
+  test('after the service is killed outright, the CLI takes over its stale lock and socket', async () => {
+    expect(service && alive(service.proc)).toBe(true);
+    service.proc.child.kill('SIGKILL');
+    await service.proc.exited;
+    expect(fs.existsSync(path.join(dataDir, 'vospace.lock'))).toBe(true);
+    expect(fs.existsSync(socket)).toBe(true);
+    const users = await listUsers(file);
+    expect(users.map((u) => u.name)).toContain('dave');
+  });
+});
