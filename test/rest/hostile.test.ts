@@ -221,6 +221,46 @@ function writeThenRead(path: string, total: number, chunked: boolean): Promise<{
   });
 }
 
+/**
+ * Starts a PUT as alice, sends `part` of its body and never ends it, then
+ * waits for the answer: without `giveUpMs`, as long as the test may run;
+ * with it, that long before resolving with no status.
+ */
+function putPartOfBody(path: string, headers: Record<string, string>, part: string | Buffer, giveUpMs?: number): Promise<{ status?: number; text: string }> {
+  const url = new URL(t.origin);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      method: 'PUT',
+      path,
+      headers: { authorization: `Bearer ${token}`, ...headers },
+      agent: false,
+    });
+    const timer =
+      giveUpMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            req.destroy();
+            resolve({ status: undefined, text: `no answer within ${giveUpMs / 1000} s` });
+          }, giveUpMs);
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode, text });
+        req.destroy();
+      });
+    });
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    req.write(part);
+  });
+}
+
 describe('(a) a body over the 1 MiB limit is 413 RequestTooLarge', () => {
   test.each([
     ['with a Content-Length', false],
@@ -259,27 +299,7 @@ describe('(a) a body over the 1 MiB limit is 413 RequestTooLarge', () => {
 
   test('a Content-Length claiming more than the limit is refused before the body is read', async () => {
     // Declares 2 GiB but sends a few bytes and waits: the answer must come anyway.
-    const url = new URL(t.origin);
-    const reply = await new Promise<{ status?: number; text: string }>((resolve, reject) => {
-      const req = http.request({
-        host: url.hostname,
-        port: url.port,
-        method: 'PUT',
-        path: nodePath('alice/liar'),
-        headers: { authorization: `Bearer ${token}`, 'content-length': String(2 * 1024 * MiB) },
-        agent: false,
-      });
-      req.on('response', (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => {
-          resolve({ status: res.statusCode, text });
-          req.destroy();
-        });
-      });
-      req.on('error', reject);
-      req.write('<vos:node');
-    });
+    const reply = await putPartOfBody(nodePath('alice/liar'), { 'content-length': String(2 * 1024 * MiB) }, '<vos:node');
     statuses.push({ what: 'PUT (2 GiB declared)', status: reply.status ?? 0 });
     expect(reply.status).toBe(413);
     expect(reply.text).toMatch(/^RequestTooLarge: /);
@@ -288,35 +308,7 @@ describe('(a) a body over the 1 MiB limit is 413 RequestTooLarge', () => {
 
   test('a chunked body is cut off once it passes the limit, without waiting for its end', async () => {
     // Sends 2 MiB chunked and then stalls without finishing: the answer must come anyway.
-    const url = new URL(t.origin);
-    const reply = await new Promise<{ status?: number; text: string }>((resolve, reject) => {
-      const req = http.request({
-        host: url.hostname,
-        port: url.port,
-        method: 'PUT',
-        path: nodePath('alice/stalled'),
-        headers: { authorization: `Bearer ${token}` },
-        agent: false,
-      });
-      const timer = setTimeout(() => {
-        req.destroy();
-        resolve({ status: undefined, text: 'no answer within 5 s' });
-      }, 5000);
-      req.on('response', (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode, text });
-          req.destroy();
-        });
-      });
-      req.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      req.write(Buffer.alloc(2 * MiB, 'x'));
-    });
+    const reply = await putPartOfBody(nodePath('alice/stalled'), {}, Buffer.alloc(2 * MiB, 'x'), 5000);
     statuses.push({ what: 'PUT chunked 2 MiB, stalled', status: reply.status ?? 0 });
     expect(reply.status).toBe(413);
     expect(reply.text).toMatch(/^RequestTooLarge: /);

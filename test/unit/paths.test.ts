@@ -2,26 +2,11 @@
  * Node names, paths and vos:// URIs (src/domain/paths.ts). Every rejection
  * must be a VOSpaceFault carrying InvalidURI, whichever door the path came in by.
  */
-import { VOSpaceFault } from '../../src/domain/faults';
 import { MAX_NAME_BYTES, NodeUris, checkName, pathFromEncoded, pathFromPlain } from '../../src/domain/paths';
+import { expectFault } from '../helpers/faults';
 
 const uris = new NodeUris('example.org');
 const PREFIX = 'vos://example.org!vospace';
-
-/** Runs `f`, which must throw an InvalidURI VOSpaceFault; returns the fault for further checks. */
-function invalidUri(f: () => unknown): VOSpaceFault {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(VOSpaceFault);
-  const fault = thrown as VOSpaceFault;
-  expect(fault.fault).toBe('InvalidURI');
-  expect(fault.status).toBe(400);
-  return fault;
-}
 
 describe('checkName', () => {
   test.each([
@@ -44,7 +29,7 @@ describe('checkName', () => {
     ['128 two-byte characters (256 bytes)', 'é'.repeat(128)],
     ['64 four-byte characters plus one byte (257 bytes)', '😀'.repeat(64) + 'x'],
   ])('rejects %s', (_label, name) => {
-    invalidUri(() => checkName(name));
+    expectFault('InvalidURI', () => checkName(name));
   });
 
   test.each([
@@ -118,7 +103,7 @@ describe('pathFromEncoded (URL paths and the path part of node URIs)', () => {
     ['a 256-byte name', `alice/${'x'.repeat(256)}`],
     ['a 256-byte name, percent-encoded', `alice/${'%C3%A9'.repeat(128)}`],
   ])('rejects %s', (_label, encoded) => {
-    invalidUri(() => pathFromEncoded(encoded));
+    expectFault('InvalidURI', () => pathFromEncoded(encoded));
   });
 
   test('a 255-byte name is accepted, also when percent-encoded', () => {
@@ -127,7 +112,7 @@ describe('pathFromEncoded (URL paths and the path part of node URIs)', () => {
   });
 
   test('a path over the total byte limit is rejected', () => {
-    invalidUri(() => pathFromEncoded(Array.from({ length: 20 }, () => 'x'.repeat(250)).join('/')));
+    expectFault('InvalidURI', () => pathFromEncoded(Array.from({ length: 20 }, () => 'x'.repeat(250)).join('/')));
   });
 });
 
@@ -149,7 +134,7 @@ describe('pathFromPlain (GraphQL, CLI)', () => {
     ['a lone surrogate', '/alice/\ud83d'],
     ['a 256-byte name', `/alice/${'y'.repeat(256)}`],
   ])('rejects %s', (_label, plain) => {
-    invalidUri(() => pathFromPlain(plain));
+    expectFault('InvalidURI', () => pathFromPlain(plain));
   });
 
   test('a 255-byte name is accepted', () => {
@@ -193,7 +178,7 @@ describe('NodeUris.parse', () => {
 
   test('percent-encoded #, ? and / are decoded (and an encoded / rejected)', () => {
     expect(uris.parse(`${PREFIX}/alice/a%23b%3Fc`)).toBe('alice/a#b?c');
-    invalidUri(() => uris.parse(`${PREFIX}/alice/a%2Fb`));
+    expectFault('InvalidURI', () => uris.parse(`${PREFIX}/alice/a%2Fb`));
   });
 
   test.each([
@@ -221,7 +206,7 @@ describe('NodeUris.parse', () => {
     ['an encoded lone surrogate', `${PREFIX}/alice/%ed%b0%80`],
     ['a 256-byte name', `${PREFIX}/alice/${'z'.repeat(256)}`],
   ])('rejects %s', (_label, uri) => {
-    invalidUri(() => uris.parse(uri));
+    expectFault('InvalidURI', () => uris.parse(uri));
   });
 
   test('a 255-byte name is accepted', () => {
@@ -270,6 +255,6 @@ describe('NodeUris.format', () => {
     const other = new NodeUris('Example.org', 'space');
     expect(other.format('a')).toBe('vos://Example.org!space/a');
     expect(other.parse('vos://example.org!space/a')).toBe('a');
-    invalidUri(() => other.parse(`${PREFIX}/a`));
+    expectFault('InvalidURI', () => other.parse(`${PREFIX}/a`));
   });
 });

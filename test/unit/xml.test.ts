@@ -4,33 +4,15 @@
  * fault (InvalidArgument, or TypeNotSupported for a type), quickly, and never
  * expand an entity or read a file.
  */
-import { VOSpaceFault, type FaultName } from '../../src/domain/faults';
 import type { NodeRecord } from '../../src/domain/node';
 import { NodeUris } from '../../src/domain/paths';
 import { parseNodeDocument, printNode } from '../../src/xml/nodeXml';
 import { attr, parseXml, type XmlElement } from '../../src/xml/parse';
+import { expectFault } from '../helpers/faults';
 
 const VOS = 'http://www.ivoa.net/xml/VOSpace/v2.0';
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 const URI = 'vos://example.org!vospace/alice/x';
-
-function faultOf(f: () => unknown): VOSpaceFault {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(VOSpaceFault);
-  return thrown as VOSpaceFault;
-}
-
-function expectFault(name: FaultName, f: () => unknown): VOSpaceFault {
-  const e = faultOf(f);
-  expect(e.fault).toBe(name);
-  expect(e.status).toBe(400);
-  return e;
-}
 
 /** A vos:node document with the given root attributes and content. */
 const node = (attrs: string, content = '') =>
