@@ -36,6 +36,14 @@ export interface StorageConfig extends TlsConfig {
   host: string;
   port: number;
   parameters: Record<string, unknown>;
+  /** parameters.root_dir: where the posix backend keeps objects. */
+  rootDir: string;
+  /** parameters.staging_dir: where uploads land until they commit. */
+  stagingDir: string;
+  /** parameters.public_url: the base URL clients reach this server at (default from host, port, use_ssl). */
+  publicUrl: string;
+  /** parameters.endpoint_ttl: seconds a transfer endpoint stays valid. */
+  endpointTtl: number;
 }
 
 export interface Config {
@@ -120,12 +128,23 @@ export function parseConfig(text: string, file?: string): Config {
   };
   if (space.dsn && !/^postgres(ql)?:\/\//.test(space.dsn)) fail(`dsn must be a postgres:// URL or empty`);
   if (!/^[A-Za-z0-9.-]+$/.test(space.uri)) fail(`uri = ${space.uri} is not a host-like authority`);
+  const storageParams = json(st, 'parameters');
+  const pathParam = (key: string, dflt: string) => {
+    const v = storageParams[key] ?? dflt;
+    if (typeof v !== 'string' || !v) fail(`[Storage] parameters.${key} must be a path`);
+    return path.resolve(v);
+  };
+  const varDir = path.dirname(dataDir);
   const storage: StorageConfig = {
     name: str(st, 'name', 'posix'),
     host: str(st, 'host', '127.0.0.1'),
     port: int(st, 'port', 8081, 0, 65535),
-    parameters: json(st, 'parameters'),
+    parameters: storageParams,
     ...tls(st, 'Storage'),
+    rootDir: pathParam('root_dir', path.join(varDir, 'storage')),
+    stagingDir: pathParam('staging_dir', path.join(varDir, 'staging')),
+    publicUrl: typeof storageParams.public_url === 'string' ? storageParams.public_url.replace(/\/+$/, '') : '',
+    endpointTtl: param(storageParams, 'endpoint_ttl', 3600),
   };
   return { space, storage, file };
 }

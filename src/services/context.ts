@@ -4,6 +4,8 @@ import type { Policy } from '../auth/policy';
 import type { TokenAuthenticator } from '../auth/tokens';
 import type { SpaceConfig } from '../config';
 import type { NodeUris } from '../domain/paths';
+import type { StorageBackend } from '../../storage-server/backend';
+import type { StorageConfig } from '../config';
 
 /** What every service function needs: the database, the URI scheme, the policy and the limits. */
 export interface Services {
@@ -13,6 +15,9 @@ export interface Services {
   policy: Policy;
   tokens: TokenAuthenticator;
   space: SpaceConfig;
+  storage: StorageConfig;
+  /** The bytes of data nodes (for copy and delete; the storage server streams through it too). */
+  backend: StorageBackend;
 }
 
 export type { Identity };

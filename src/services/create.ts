@@ -4,6 +4,7 @@ import { TokenAuthenticator } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
 import { NodeUris } from '../domain/paths';
+import { PosixBackend } from '../../storage-server/posixBackend';
 import type { Services } from './context';
 
 export function createServices(config: Config, db: Database, policy: Policy = defaultPolicy): Services {
@@ -14,5 +15,7 @@ export function createServices(config: Config, db: Database, policy: Policy = de
     policy,
     tokens: new TokenAuthenticator(db.knex),
     space: config.space,
+    storage: config.storage,
+    backend: new PosixBackend({ rootDir: config.storage.rootDir, stagingDir: config.storage.stagingDir }),
   };
 }

@@ -3,6 +3,7 @@
  * on its own database (see db.ts), with users made through the service layer.
  */
 import 'reflect-metadata';
+import fs from 'node:fs';
 import path from 'node:path';
 import { OPERATOR } from '../../src/auth/identity';
 import type { Policy } from '../../src/auth/policy';
@@ -18,6 +19,8 @@ export interface TestService {
   origin: string;
   /** http://127.0.0.1:PORT/vospace */
   base: string;
+  /** This service's own storage directories. */
+  dirs: { root: string; staging: string };
   authority: string;
   /** vos:// URI of a path ('alice/x' → vos://example.org!vospace/alice/x). */
   uri(path: string): string;
@@ -26,8 +29,15 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startTestService(opts: { parameters?: Record<string, unknown>; policy?: Policy } = {}): Promise<TestService> {
+export interface TestServiceOptions {
+  parameters?: Record<string, unknown>;
+  storageParameters?: Record<string, unknown>;
+  policy?: Policy;
+}
+
+export async function startTestService(opts: TestServiceOptions = {}): Promise<TestService> {
   const db: TestDb = await createTestDb();
+  const own = path.join(TEST_ROOT, `svc-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   const ini = [
     '[Space]',
     'host = 127.0.0.1',
@@ -37,6 +47,10 @@ export async function startTestService(opts: { parameters?: Record<string, unkno
     `data_dir = ${db.dataDir || path.join(TEST_ROOT, 'unused')}`,
     `admin_socket = ${path.join(TEST_ROOT, `admin-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.sock`)}`,
     `parameters = ${JSON.stringify(opts.parameters ?? {})}`,
+    '[Storage]',
+    'host = 127.0.0.1',
+    'port = 0',
+    `parameters = ${JSON.stringify({ root_dir: path.join(own, 'storage'), staging_dir: path.join(own, 'staging'), ...(opts.storageParameters ?? {}) })}`,
   ].join('\n');
   const config = parseConfig(ini);
   let running: RunningService;
@@ -52,6 +66,7 @@ export async function startTestService(opts: { parameters?: Record<string, unkno
     config,
     origin,
     base: `${origin}/vospace`,
+    dirs: { root: path.join(own, 'storage'), staging: path.join(own, 'staging') },
     authority: 'example.org',
     uri: (p) => running.svc.uris.format(p.replace(/^\//, '')),
     async user(name, o = {}) {
@@ -61,6 +76,7 @@ export async function startTestService(opts: { parameters?: Record<string, unkno
     async close() {
       await running.close();
       await db.drop();
+      fs.rmSync(own, { recursive: true, force: true });
     },
   };
 }

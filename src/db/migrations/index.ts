@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import * as m001 from './001_init';
+import * as m002 from './002_transfers';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -12,6 +13,7 @@ interface Migration {
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_init': m001,
+  '002_transfers': m002,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

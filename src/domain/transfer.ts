@@ -1,0 +1,40 @@
+/** The transfer a client negotiates, as read from its XML (or the synctrans URL form). */
+import { CORE } from './properties';
+
+export const DIRECTIONS = ['pushToVoSpace', 'pullFromVoSpace', 'pushFromVoSpace', 'pullToVoSpace'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+export const PROTOCOL = {
+  httpget: `${CORE}httpget`,
+  httpput: `${CORE}httpput`,
+  httpsget: `${CORE}httpsget`,
+  httpsput: `${CORE}httpsput`,
+} as const;
+
+export const VIEW = {
+  any: `${CORE}anyview`,
+  default: `${CORE}defaultview`,
+  binary: `${CORE}binaryview`,
+  tar: `${CORE}tar`,
+} as const;
+
+export interface ProtocolRequest {
+  uri: string;
+  endpoint?: string;
+  securityMethod?: string;
+}
+
+export interface Transfer {
+  /** Node path of the target. */
+  target: string;
+  /** A data direction, or the node path a move/copy goes to. */
+  direction: Direction | { destination: string };
+  view?: string;
+  protocols: ProtocolRequest[];
+  /** For move/copy: false moves, true copies. */
+  keepBytes: boolean;
+  params: { uri: string; value: string }[];
+}
+
+export const isMoveOrCopy = (t: Transfer): t is Transfer & { direction: { destination: string } } =>
+  typeof t.direction === 'object';

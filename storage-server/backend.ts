@@ -1,0 +1,45 @@
+/**
+ * Where bytes live. The storage server speaks HTTP and the database; a backend
+ * only stores objects. Each method names the transfer step it serves, so a
+ * second backend (S3, …) plugs in without touching the server.
+ *
+ * A `location` is an opaque string the backend hands out; the database keeps
+ * it on the node. Objects are immutable: replacing a node's bytes writes a new
+ * object and the old one is removed after the database has moved on.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+export interface StagedObject {
+  /** Stream the incoming bytes into this. */
+  stream: Writable;
+  /** Opaque handle for commit/discard. */
+  ref: string;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+export interface StorageBackend {
+  readonly name: string;
+  /** Upload, step 1: a new staging object, invisible to readers. */
+  stage(jobId: string): Promise<StagedObject>;
+  /** Upload, step 2: make the staged object durable and return its location (still unreferenced). */
+  commit(ref: string, nodeId: number): Promise<string>;
+  /** Upload failed or was aborted: forget the staged object. */
+  discard(ref: string): Promise<void>;
+  /** Download: the object's bytes, or a range of them. */
+  read(location: string, range?: ByteRange): Promise<Readable>;
+  /** Size of a stored object in bytes. */
+  size(location: string): Promise<number>;
+  /** Copy transfer: a new object with the same bytes; returns its location. */
+  copy(location: string, nodeId: number): Promise<string>;
+  /** Delete (node deleted or bytes replaced). Missing objects are not an error. */
+  remove(location: string): Promise<void>;
+  /** Start-up: anything left in staging by a crash is garbage. */
+  cleanStaging(): Promise<number>;
+  /** Free bytes where objects are kept, when known. */
+  freeSpace(): Promise<number | undefined>;
+}

@@ -1,0 +1,111 @@
+/**
+ * The default backend: objects are files under root_dir, staged under
+ * staging_dir. Commit fsyncs the staged file and renames it into place
+ * (a copy when the two directories are on different filesystems).
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ByteRange, StagedObject, StorageBackend } from './backend';
+
+const WRITE_BUFFER = 1024 * 1024;
+
+export interface PosixOptions {
+  rootDir: string;
+  stagingDir: string;
+}
+
+export class PosixBackend implements StorageBackend {
+  readonly name = 'posix';
+  private readonly root: string;
+  private readonly staging: string;
+
+  constructor(opts: PosixOptions) {
+    this.root = path.resolve(opts.rootDir);
+    this.staging = path.resolve(opts.stagingDir);
+    fs.mkdirSync(this.root, { recursive: true });
+    fs.mkdirSync(this.staging, { recursive: true });
+  }
+
+  /** Resolves a location or staging ref, refusing anything that leaves its directory. */
+  private inside(dir: string, rel: string): string {
+    if (!/^[A-Za-z0-9._/-]+$/.test(rel) || rel.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+      throw new Error(`invalid object name ${JSON.stringify(rel)}`);
+    }
+    const full = path.resolve(dir, rel);
+    if (!full.startsWith(`${dir}${path.sep}`)) throw new Error(`object name ${rel} escapes ${dir}`);
+    return full;
+  }
+
+  private newName(nodeId: number): string {
+    return `${(nodeId % 256).toString(16).padStart(2, '0')}/${nodeId}-${randomBytes(8).toString('hex')}`;
+  }
+
+  async stage(jobId: string): Promise<StagedObject> {
+    const ref = `${jobId.replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(8).toString('hex')}`;
+    const stream = fs.createWriteStream(this.inside(this.staging, ref), { flags: 'wx', highWaterMark: WRITE_BUFFER });
+    return { stream, ref };
+  }
+
+  async commit(ref: string, nodeId: number): Promise<string> {
+    const from = this.inside(this.staging, ref);
+    const fh = await fsp.open(from, 'r');
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    const location = this.newName(nodeId);
+    const to = this.inside(this.root, location);
+    await fsp.mkdir(path.dirname(to), { recursive: true });
+    try {
+      await fsp.rename(from, to);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      await fsp.copyFile(from, to);
+      await fsp.rm(from, { force: true });
+    }
+    return location;
+  }
+
+  async discard(ref: string): Promise<void> {
+    await fsp.rm(this.inside(this.staging, ref), { force: true });
+  }
+
+  async read(location: string, range?: ByteRange): Promise<Readable> {
+    const file = this.inside(this.root, location);
+    const fh = await fsp.open(file, 'r'); // fails here (not mid-stream) when the object is gone
+    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: WRITE_BUFFER });
+  }
+
+  async size(location: string): Promise<number> {
+    return (await fsp.stat(this.inside(this.root, location))).size;
+  }
+
+  async copy(location: string, nodeId: number): Promise<string> {
+    const target = this.newName(nodeId);
+    const to = this.inside(this.root, target);
+    await fsp.mkdir(path.dirname(to), { recursive: true });
+    // COPYFILE_FICLONE: a reflink where the filesystem can, a plain copy elsewhere.
+    await fsp.copyFile(this.inside(this.root, location), to, fs.constants.COPYFILE_FICLONE);
+    return target;
+  }
+
+  async remove(location: string): Promise<void> {
+    await fsp.rm(this.inside(this.root, location), { force: true });
+  }
+
+  async cleanStaging(): Promise<number> {
+    const names = await fsp.readdir(this.staging);
+    await Promise.all(names.map((n) => fsp.rm(path.join(this.staging, n), { force: true, recursive: true })));
+    return names.length;
+  }
+
+  async freeSpace(): Promise<number | undefined> {
+    const s = await fsp.statfs(this.root);
+    return s.bavail * s.bsize;
+  }
+}
+
