@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import type { NodeRecord } from '../domain/node';
 import type { NodeType } from '../domain/nodeTypes';
+import { parentOf } from '../domain/paths';
 import type { Property, PropertyChange } from '../domain/properties';
 
 export type Db = Knex | Knex.Transaction;
@@ -16,7 +17,7 @@ const PROPS_SQL = `COALESCE((SELECT json_agg(json_build_array(p.uri, p.value, p.
 function selectNodes(db: Db, withProps: boolean) {
   const cols = [
     'n.id', 'n.parent_id', 'n.path', 'n.name', 'n.type', 'n.owner_id', 'u.name as owner', 'n.target',
-    'n.size', 'n.md5', 'n.busy_job', 'n.ctime', 'n.mtime', 'n.btime',
+    'n.size', 'n.md5', 'n.busy_job', 'n.location', 'n.ctime', 'n.mtime', 'n.btime',
   ];
   const q = db('nodes as n').leftJoin('users as u', 'u.id', 'n.owner_id').select(cols);
   if (withProps) q.select(db.raw(PROPS_SQL));
@@ -35,6 +36,7 @@ interface NodeRow {
   size: string | number;
   md5: string | null;
   busy_job: string | null;
+  location: string | null;
   ctime: Date | string;
   mtime: Date | string;
   btime: Date | string;
@@ -57,6 +59,7 @@ function toNode(r: NodeRow): NodeRecord {
     size: Number(r.size),
     md5: r.md5,
     busy: r.busy_job !== null,
+    location: r.location,
     ctime: toDate(r.ctime),
     mtime: toDate(r.mtime),
     btime: toDate(r.btime),
@@ -134,10 +137,20 @@ export interface NewNode {
   target?: string | null;
 }
 
-export async function insertNode(db: Db, n: NewNode, properties: Property[]): Promise<number> {
-  const [row] = await db('nodes')
-    .insert({ parent_id: n.parentId, path: n.path, name: n.name, type: n.type, owner_id: n.ownerId, target: n.target ?? null })
-    .returning('id');
+/**
+ * Inserts a node under its parent, provided the parent is still at the
+ * parent path: a move that commits meanwhile makes this insert find nothing
+ * (returns undefined) instead of leaving a child under the old path.
+ */
+export async function insertNode(db: Db, n: NewNode, properties: Property[]): Promise<number | undefined> {
+  const result = await db.raw(
+    `INSERT INTO nodes (parent_id, path, name, type, owner_id, target)
+     SELECT p.id, ?, ?, ?, ?, ? FROM nodes p WHERE p.id = ? AND p.path = ? FOR SHARE
+     RETURNING id`,
+    [n.path, n.name, n.type, n.ownerId, n.target ?? null, n.parentId, parentOf(n.path)],
+  );
+  const row = (result.rows as { id: string | number }[])[0];
+  if (!row) return undefined;
   const id = Number(row.id);
   if (properties.length) {
     await db('properties').insert(properties.map((p) => ({ node_id: id, uri: p.uri, value: p.value, read_only: p.readOnly })));

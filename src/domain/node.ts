@@ -14,6 +14,8 @@ export interface NodeRecord {
   size: number;
   md5: string | null;
   busy: boolean;
+  /** Where the storage backend keeps the bytes; null until some arrive. */
+  location: string | null;
   ctime: Date;
   mtime: Date;
   btime: Date;

@@ -5,6 +5,7 @@
  * without a leading slash: '' is the root, 'alice/data/x.fits' a node. Names
  * are checked once here, whichever way they arrive (URL, node URI, GraphQL).
  */
+import { randomUUID } from 'node:crypto';
 import { fault } from './faults';
 
 export const MAX_NAME_BYTES = 255;
@@ -61,6 +62,13 @@ export const nameOf = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 export const parentOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '');
 export const joinPath = (parent: string, name: string) => (parent === '' ? name : `${parent}/${name}`);
 export const isRoot = (path: string) => path === '';
+
+/** The path a new node gets: `.auto` as its name lets the server pick one, `.null` is reserved. */
+export function newNodePath(path: string): string {
+  const name = nameOf(path);
+  if (name === NULL_NAME) throw fault('InvalidURI', `${NULL_NAME} is a reserved name`);
+  return name === AUTO_NAME ? joinPath(parentOf(path), randomUUID()) : path;
+}
 
 /** True when `path` is `ancestor` or lies below it. */
 export function isSelfOrDescendant(path: string, ancestor: string): boolean {

@@ -2,15 +2,16 @@
  * Every node operation, once, for both the REST facade and GraphQL. Each
  * checks the policy, then runs its writes in one transaction.
  */
-import { randomUUID } from 'node:crypto';
 import type { Identity } from '../auth/identity';
 import type { Action, PolicyContext } from '../auth/policy';
 import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode } from '../db/errors';
 import * as store from '../db/nodeStore';
+import { locationsUnder } from '../db/transferStore';
+import { logger } from '../log';
 import { fault } from '../domain/faults';
 import type { Detail, NodeRecord, NodeView } from '../domain/node';
-import { isContainer, isLink, type NodeType } from '../domain/nodeTypes';
-import { AUTO_NAME, NULL_NAME, joinPath, nameOf, parentOf } from '../domain/paths';
+import { isContainer, isDataType, isLink, type NodeType } from '../domain/nodeTypes';
+import { nameOf, newNodePath, parentOf } from '../domain/paths';
 import type { PropertyChange } from '../domain/properties';
 import type { Loaders } from '../db/loaders';
 import type { Services } from './context';
@@ -30,7 +31,7 @@ export interface ReadOptions {
   from?: string;
 }
 
-async function allow(svc: Services, who: Identity, action: Action, ctx: PolicyContext): Promise<void> {
+export async function allow(svc: Services, who: Identity, action: Action, ctx: PolicyContext): Promise<void> {
   if (!(await svc.policy.permits(who, action, ctx))) {
     throw fault('PermissionDenied', `${who.name ?? 'anonymous'} may not ${action} ${svc.uris.format((ctx.target ?? ctx.node).path)}`);
   }
@@ -56,7 +57,7 @@ export async function requireNode(svc: Services, db: store.Db, path: string): Pr
   return (await store.getByPath(db, path)) ?? missing(svc, db, path, false);
 }
 
-async function requireContainer(svc: Services, db: store.Db, path: string): Promise<NodeRecord> {
+export async function requireContainer(svc: Services, db: store.Db, path: string): Promise<NodeRecord> {
   const node = (await store.getByPath(db, path)) ?? (await missing(svc, db, path, true));
   if (isLink(node.type)) throw fault('LinkFound', svc.uris.format(node.path));
   if (!isContainer(node.type)) throw fault('ContainerNotFound', `${svc.uris.format(node.path)} is not a container`);
@@ -75,19 +76,19 @@ function checkTarget(input: CreateInput): string | null {
 
 export async function createNode(svc: Services, who: Identity, path: string, input: CreateInput): Promise<NodeRecord> {
   if (path === '') throw fault('DuplicateNode', svc.uris.format(''));
-  if (nameOf(path) === NULL_NAME) throw fault('InvalidURI', `${NULL_NAME} is a reserved name`);
   const parent = await requireContainer(svc, svc.db, parentOf(path));
   await allow(svc, who, 'create', { node: parent });
-  const finalPath = nameOf(path) === AUTO_NAME ? joinPath(parent.path, randomUUID()) : path;
+  const finalPath = newNodePath(path);
   const target = checkTarget(input);
   const now = new Date();
   const draft: NodeRecord = {
     id: 0, parentId: parent.id, path: finalPath, name: nameOf(finalPath), type: input.type, ownerId: who.userId,
-    owner: who.name, target, size: 0, md5: null, busy: false, ctime: now, mtime: now, btime: now, properties: [],
+    owner: who.name, target, size: 0, md5: null, busy: false, location: null, ctime: now, mtime: now, btime: now, properties: [],
   };
   const props = checkPropertyChanges(who, input.properties, draft).filter((c) => c.value !== null);
+  let id: number | undefined;
   try {
-    await svc.db.transaction((trx) =>
+    id = await svc.db.transaction((trx) =>
       store.insertNode(
         trx,
         { parentId: parent.id, path: finalPath, name: draft.name, type: input.type, ownerId: who.userId, target },
@@ -99,6 +100,7 @@ export async function createNode(svc: Services, who: Identity, path: string, inp
     if (pgCode(e) === PG_FOREIGN_KEY_VIOLATION) throw fault('ContainerNotFound', svc.uris.format(parent.path));
     throw e;
   }
+  if (id === undefined) throw fault('ContainerNotFound', `${svc.uris.format(parent.path)} moved or went away`);
   return requireNode(svc, svc.db, finalPath);
 }
 
@@ -124,10 +126,14 @@ export async function deleteNode(svc: Services, who: Identity, path: string): Pr
   const node = await requireNode(svc, svc.db, path);
   const parent = await requireNode(svc, svc.db, parentOf(path));
   await allow(svc, who, 'delete', { node: parent, target: node });
-  await svc.db.transaction(async (trx) => {
+  const locations = await svc.db.transaction(async (trx) => {
     if (await store.countBusyIn(trx, path)) throw fault('NodeBusy', `${svc.uris.format(path)} has a transfer in progress`);
+    const held = await locationsUnder(trx, path);
     if (!(await store.deleteSubtree(trx, path))) throw fault('NodeNotFound', svc.uris.format(path));
+    return held;
   });
+  // Bytes go only once the metadata is gone for good; a failure here leaves an orphan file, never a dangling node.
+  for (const l of locations) await svc.backend.remove(l).catch((err) => logger.warn({ err, location: l }, 'could not remove bytes'));
 }
 
 export interface ChildCursor {
@@ -162,4 +168,13 @@ export async function pageChildren(
 export async function countChildren(svc: Services, who: Identity, parent: NodeRecord, loaders: Loaders): Promise<number> {
   await allow(svc, who, 'read', { node: parent });
   return isContainer(parent.type) ? loaders.childCount.load(parent.id) : 0;
+}
+
+/** A data node the caller may read, for a direct download (GET /files/{path}). */
+export async function readableDataNode(svc: Services, who: Identity, path: string): Promise<NodeRecord> {
+  const node = await requireNode(svc, svc.db, path);
+  if (isLink(node.type)) throw fault('LinkFound', svc.uris.format(node.path));
+  await allow(svc, who, 'read', { node });
+  if (!isDataType(node.type)) throw fault('InvalidArgument', `${svc.uris.format(node.path)} is a ${node.type}, which holds no bytes`);
+  return node;
 }

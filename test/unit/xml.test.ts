@@ -202,6 +202,7 @@ describe('round trip through printNode', () => {
     size: 0,
     md5: null,
     busy: false,
+    location: null,
     ctime: when,
     mtime: when,
     btime: when,

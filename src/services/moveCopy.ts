@@ -1,0 +1,195 @@
+/**
+ * Move and copy of a node and everything below it: the transfers whose
+ * direction is a node URI (keepBytes false = move, true = copy).
+ *
+ * The destination: an existing ContainerNode means "into it" (the node keeps
+ * its name there); any other path names the node's new path, whose parent
+ * must be a container. A move rewrites the subtree's paths in one statement
+ * and keeps ids, owners, properties and bytes. A copy duplicates the
+ * subtree's metadata with set-based SQL, owned by the caller, and gives every
+ * copied data node bytes of its own, so deleting either side never touches
+ * the other's bytes.
+ *
+ * Permissions go through the policy as everywhere (see nodes.ts): a move is
+ * a delete from the source's parent and a create in the destination
+ * container; a copy is a read of every node copied and a create in the
+ * destination container.
+ */
+import type { Identity } from '../auth/identity';
+import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode } from '../db/errors';
+import * as store from '../db/nodeStore';
+import * as tree from '../db/treeStore';
+import { fault, isFault } from '../domain/faults';
+import type { NodeRecord } from '../domain/node';
+import { isContainer } from '../domain/nodeTypes';
+import { isSelfOrDescendant, joinPath, newNodePath, parentOf } from '../domain/paths';
+import type { Services } from './context';
+import { allow, requireContainer, requireNode } from './nodes';
+
+/** Byte copies run this many at a time. */
+const BYTE_COPY_CONCURRENCY = 4;
+/** Nodes loaded per statement when checking that every node of a copied subtree may be read. */
+const READ_CHECK_BATCH = 5000;
+/** PostgreSQL: two transactions waited on each other (concurrent moves crossing). */
+const PG_DEADLOCK_DETECTED = '40P01';
+
+/** Where a moved or copied node ends up. */
+interface Destination {
+  /** The container it goes into. */
+  container: NodeRecord;
+  /** Its final path. */
+  path: string;
+}
+
+type Verb = 'move' | 'copy';
+
+/** The source node: never the root. */
+async function source(svc: Services, path: string, verb: Verb): Promise<NodeRecord> {
+  if (path === '') throw fault('PermissionDenied', `the root container cannot be ${verb === 'move' ? 'moved' : 'copied'}`);
+  return requireNode(svc, svc.db, path);
+}
+
+/** A container may not go into itself or any of its descendants. */
+function checkNotInside(svc: Services, src: NodeRecord, dest: string): void {
+  if (isContainer(src.type) && isSelfOrDescendant(dest, src.path)) {
+    throw fault('InvalidURI', `${svc.uris.format(dest)} lies inside ${svc.uris.format(src.path)}: a container cannot go into itself`);
+  }
+}
+
+/**
+ * Resolves the destination (into an existing container, or to a new path in
+ * an existing container), checks that the caller may create there, and that
+ * nothing is there already.
+ */
+async function destination(svc: Services, who: Identity, src: NodeRecord, dest: string): Promise<Destination> {
+  const existing = await store.getByPath(svc.db, dest);
+  let container: NodeRecord;
+  let path: string;
+  if (existing && isContainer(existing.type)) {
+    container = existing;
+    path = joinPath(existing.path, src.name);
+  } else {
+    container = await requireContainer(svc, svc.db, parentOf(dest));
+    path = existing ? dest : newNodePath(dest);
+  }
+  await allow(svc, who, 'create', { node: container });
+  // An existing non-container at dest is in the way (then path = dest); so is a node named like src in dest.
+  const taken = existing && !isContainer(existing.type) ? existing : await store.getByPath(svc.db, path, false);
+  if (taken) throw fault('DuplicateNode', svc.uris.format(path));
+  return { container, path };
+}
+
+/**
+ * Copying hands the caller the contents of every node below the source too:
+ * each must be readable, not only the source (a readable container may hold
+ * nodes its reader may not open).
+ */
+async function allowReadBelow(svc: Services, who: Identity, src: NodeRecord): Promise<void> {
+  if (!isContainer(src.type)) return;
+  const ids = (await tree.subtreeIds(svc.db, src.path)).filter((id) => id !== src.id);
+  for (let i = 0; i < ids.length; i += READ_CHECK_BATCH) {
+    for (const node of await store.getByIds(svc.db, ids.slice(i, i + READ_CHECK_BATCH))) {
+      await allow(svc, who, 'read', { node });
+    }
+  }
+}
+
+/**
+ * Inside the transaction: locks the source subtree and the destination
+ * container, and checks that neither changed since they were resolved and
+ * that no transfer holds any node of the subtree.
+ */
+async function lockBoth(svc: Services, trx: store.Db, src: NodeRecord, to: Destination, mode: 'update' | 'share'): Promise<void> {
+  const lock = await tree.lockSubtree(trx, src.path, mode);
+  if (lock.rootId !== src.id) throw fault('NodeNotFound', svc.uris.format(src.path));
+  if (lock.busy) throw fault('NodeBusy', `${svc.uris.format(src.path)} has a transfer in progress`);
+  if (!(await tree.lockContainer(trx, to.container.id, to.container.path))) {
+    throw fault('ContainerNotFound', svc.uris.format(to.container.path));
+  }
+}
+
+/** Database errors a concurrent change can cause, as faults. */
+function asFault(svc: Services, e: unknown, to: Destination): unknown {
+  if (isFault(e)) return e;
+  if (pgCode(e) === PG_UNIQUE_VIOLATION) return fault('DuplicateNode', svc.uris.format(to.path));
+  if (pgCode(e) === PG_FOREIGN_KEY_VIOLATION) return fault('ContainerNotFound', svc.uris.format(to.container.path));
+  if (pgCode(e) === PG_DEADLOCK_DETECTED) return fault('NodeBusy', `${svc.uris.format(to.path)}: a concurrent change got in the way, try again`);
+  return e;
+}
+
+/**
+ * Moves the node at `src` (and everything below it) to `dest`, or into
+ * `dest` when that is an existing container. Returns the node at its new path.
+ */
+export async function moveNode(svc: Services, who: Identity, src: string, dest: string): Promise<NodeRecord> {
+  const node = await source(svc, src, 'move');
+  const parent = await requireNode(svc, svc.db, parentOf(node.path));
+  await allow(svc, who, 'delete', { node: parent, target: node });
+  checkNotInside(svc, node, dest);
+  const to = await destination(svc, who, node, dest);
+  try {
+    await svc.db.transaction(async (trx) => {
+      await lockBoth(svc, trx, node, to, 'update');
+      await tree.moveSubtree(trx, node.path, to.path, to.container.id);
+    });
+  } catch (e) {
+    throw asFault(svc, e, to);
+  }
+  return requireNode(svc, svc.db, to.path);
+}
+
+/** Makes the bytes of each copy; records every object made in `made`, even when another fails. */
+async function copyBytes(svc: Services, todo: tree.BytesToCopy[], made: string[]): Promise<{ id: number; location: string }[]> {
+  const located: { id: number; location: string }[] = [];
+  let next = 0;
+  let failure: { error: unknown; item: tree.BytesToCopy } | undefined;
+  const worker = async () => {
+    while (!failure && next < todo.length) {
+      const item = todo[next++];
+      try {
+        const location = await svc.backend.copy(item.sourceLocation, item.id);
+        made.push(location);
+        located.push({ id: item.id, location });
+      } catch (error) {
+        failure ??= { error, item };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BYTE_COPY_CONCURRENCY, todo.length) }, worker));
+  if (failure) {
+    const why = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    throw fault('TransferFailed', `copying the bytes of ${svc.uris.format(failure.item.sourcePath)}: ${why}`);
+  }
+  return located;
+}
+
+/**
+ * Copies the node at `src` (and everything below it) to `dest`, or into
+ * `dest` when that is an existing container. The copies belong to the caller.
+ * Either everything is copied, metadata and bytes, or nothing is left behind.
+ * Returns the copy.
+ */
+export async function copyNode(svc: Services, who: Identity, src: string, dest: string): Promise<NodeRecord> {
+  const node = await source(svc, src, 'copy');
+  await allow(svc, who, 'read', { node });
+  checkNotInside(svc, node, dest);
+  const to = await destination(svc, who, node, dest);
+  await allowReadBelow(svc, who, node);
+  // The bytes are copied before the metadata commits: a failure (or a crash)
+  // leaves no copied node behind, only byte objects no node names.
+  const made: string[] = [];
+  try {
+    await svc.db.transaction(async (trx) => {
+      await lockBoth(svc, trx, node, to, 'share');
+      const todo = await tree.copySubtree(trx, node.path, to.path, to.container.id, who.userId);
+      const located = await copyBytes(svc, todo, made);
+      if ((await tree.setLocations(trx, located)) !== located.length) {
+        throw fault('InternalFault', `copied nodes under ${svc.uris.format(to.path)} vanished during the copy`);
+      }
+    });
+  } catch (e) {
+    await Promise.all(made.map((location) => svc.backend.remove(location).catch(() => undefined)));
+    throw asFault(svc, e, to);
+  }
+  return requireNode(svc, svc.db, to.path);
+}
