@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   const where = config.space.dsn ? `PostgreSQL ${config.space.dsn.replace(/\/\/[^@/]*@/, '//***@')}` : `embedded ${config.space.dataDir}`;
   process.stdout.write(
     `VOSpace metadata service listening on ${running.url} (GraphQL: ${running.url.replace(/\/vospace$/, '/graphql')})\n` +
+      `storage server: ${running.storage?.url ?? 'none'} (bytes under ${config.storage.rootDir})\n` +
       `database: ${where}; node URIs: vos://${config.space.uri}!vospace/…\n`,
   );
   let stopping = false;

@@ -11,13 +11,18 @@ import { createApp } from './app';
 import type { Policy } from './auth/policy';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/connection';
+import { StorageServer, type RunningStorage } from '../storage-server/server';
+import { logger } from './log';
 import type { Services } from './services/context';
+import { sweepJobs } from './services/jobs';
 import { createServices } from './services/create';
 
 export interface RunningService {
   /** Base URL of the REST binding, e.g. http://127.0.0.1:8080/vospace */
   url: string;
   port: number;
+  /** The storage server started beside it, if any. */
+  storage?: RunningStorage;
   svc: Services;
   db: Database;
   close(): Promise<void>;
@@ -30,10 +35,19 @@ function closeServer(server: http.Server): Promise<void> {
   });
 }
 
-export async function startService(config: Config, opts: { policy?: Policy } = {}): Promise<RunningService> {
+const SWEEP_MS = 30_000;
+
+export interface StartOptions {
+  policy?: Policy;
+  /** Start the storage server in this process too (default true; the embedded database needs it here). */
+  storage?: boolean;
+}
+
+export async function startService(config: Config, opts: StartOptions = {}): Promise<RunningService> {
   const { space } = config;
   const db = await openDatabase({ dsn: space.dsn, dataDir: space.dataDir });
   const svc = createServices(config, db, opts.policy);
+  await svc.events.start();
   const { app, stop } = await createApp(svc);
   const server = space.useSsl
     ? https.createServer({ cert: fs.readFileSync(space.certFile), key: fs.readFileSync(space.keyFile) }, app)
@@ -41,17 +55,25 @@ export async function startService(config: Config, opts: { policy?: Policy } = {
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(space.port, space.host, resolve));
   const admin = await listenAdminSocket(svc, space.adminSocket);
+  const storage = opts.storage === false ? undefined : await new StorageServer(svc).listen();
+  const sweep = () => sweepJobs(svc).catch((err) => logger.warn({ err }, 'job sweep failed'));
+  await sweep();
+  const sweeper = setInterval(sweep, SWEEP_MS);
+  sweeper.unref();
   const port = (server.address() as AddressInfo).port;
   const host = space.host.includes(':') ? `[${space.host}]` : space.host;
   return {
     url: `${space.useSsl ? 'https' : 'http'}://${host}:${port}/vospace`,
     port,
+    storage,
     svc,
     db,
     async close() {
-      await Promise.all([closeServer(server), closeServer(admin)]);
+      clearInterval(sweeper);
+      await Promise.all([closeServer(server), closeServer(admin), storage?.close()]);
       fs.rmSync(space.adminSocket, { force: true });
       await stop();
+      await svc.events.stop();
       await db.close();
     },
   };

@@ -167,8 +167,11 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Each service's storage server on a port of its own (0: any free one) and bytes beside the INI file. */
 function writeIni(file: string, space: Record<string, string | number>): string {
-  const lines = ['[Space]', ...Object.entries(space).map(([k, v]) => `${k} = ${v}`), '', '[Storage]', 'name = posix', 'parameters = {}', ''];
+  const dir = path.dirname(file);
+  const storage = { root_dir: path.join(dir, 'storage'), staging_dir: path.join(dir, 'staging') };
+  const lines = ['[Space]', ...Object.entries(space).map(([k, v]) => `${k} = ${v}`), '', '[Storage]', 'name = posix', 'port = 0', `parameters = ${JSON.stringify(storage)}`, ''];
   fs.writeFileSync(file, lines.join('\n'));
   return file;
 }

@@ -94,6 +94,10 @@ describe('parseConfig', () => {
       useSsl: false,
       certFile: '',
       keyFile: '',
+      rootDir: path.resolve('./var/storage'),
+      stagingDir: path.resolve('./var/staging'),
+      publicUrl: '',
+      endpointTtl: 3600,
     });
   });
 
@@ -132,6 +136,10 @@ describe('parseConfig', () => {
       useSsl: false,
       certFile: '',
       keyFile: '',
+      rootDir: '/tmp/x',
+      stagingDir: '/tmp/y',
+      publicUrl: '',
+      endpointTtl: 3600,
     });
   });
 

@@ -6,5 +6,9 @@ export const DATA_VIEWS = {
   provides: [`${CORE}defaultview`, `${CORE}binaryview`],
 };
 
-/** Transfer protocols served. Bytes move through the storage server, which is not built yet: none. */
-export const PROTOCOLS: { accepts: string[]; provides: string[] } = { accepts: [], provides: [] };
+/** Transfer protocols served: uploads (accepts) and downloads (provides), https ones when storage runs TLS. */
+export function protocolsFor(tls: boolean): { accepts: string[]; provides: string[] } {
+  return tls
+    ? { accepts: [`${CORE}httpput`, `${CORE}httpsput`], provides: [`${CORE}httpget`, `${CORE}httpsget`] }
+    : { accepts: [`${CORE}httpput`], provides: [`${CORE}httpget`] };
+}

@@ -6,8 +6,10 @@ import express from 'express';
 import type { Services } from '../services/context';
 import { authenticate } from './identity';
 import { faultHandler } from './faults';
+import { filesHandler } from './files';
 import { nodeHandler } from './nodes';
 import { serviceHandlers } from './service';
+import { transferRouter } from './transfers';
 
 export function restRouter(svc: Services): express.Router {
   const r = express.Router({ caseSensitive: true, strict: true });
@@ -20,6 +22,8 @@ export function restRouter(svc: Services): express.Router {
   r.use(authenticate(svc));
   // Non-capturing: nodePath() decodes the path itself, with URI faults for bad encodings.
   r.all(/^\/nodes(?:\/.*)?$/s, nodeHandler(svc));
+  r.get(/^\/files(?:\/.*)?$/s, filesHandler(svc));
+  r.use(transferRouter(svc));
   r.use(faultHandler);
   return r;
 }

@@ -7,7 +7,7 @@ import { printAvailability, printCapabilities, printProperties, printProtocols, 
 const XML = 'text/xml; charset=utf-8';
 const TOKEN = 'ivo://ivoa.net/sso#token';
 
-/** What this service really serves; transfers join when the storage server does. */
+/** What this service really serves. */
 export const CAPABILITIES: Capability[] = [
   { standardID: 'ivo://ivoa.net/std/VOSI#capabilities', path: '/capabilities', use: 'full', securityMethods: [] },
   { standardID: 'ivo://ivoa.net/std/VOSI#availability', path: '/availability', use: 'full', securityMethods: [] },
@@ -15,6 +15,9 @@ export const CAPABILITIES: Capability[] = [
   { standardID: 'ivo://ivoa.net/std/VOSpace/v2.0#properties', path: '/properties', use: 'full', securityMethods: [] },
   { standardID: 'ivo://ivoa.net/std/VOSpace/v2.0#views', path: '/views', use: 'full', securityMethods: [] },
   { standardID: 'ivo://ivoa.net/std/VOSpace/v2.0#protocols', path: '/protocols', use: 'full', securityMethods: [] },
+  { standardID: 'ivo://ivoa.net/std/VOSpace/v2.0#transfers', path: '/transfers', use: 'full', securityMethods: [TOKEN] },
+  { standardID: 'ivo://ivoa.net/std/VOSpace#sync-2.1', path: '/synctrans', use: 'full', securityMethods: [TOKEN] },
+  { standardID: 'ivo://ivoa.net/std/VOSpace#files-proto', path: '/files', use: 'base', securityMethods: [TOKEN] },
 ];
 
 /** The public base of the REST binding as the client reached it. */
@@ -22,7 +25,7 @@ export const baseUrl = (req: Request) => `${req.protocol}://${req.get('host')}${
 
 export function serviceHandlers(svc: Services) {
   return {
-    protocols: (_req: Request, res: Response) => void res.type(XML).send(printProtocols()),
+    protocols: (_req: Request, res: Response) => void res.type(XML).send(printProtocols(svc.storage.useSsl)),
     views: (_req: Request, res: Response) => void res.type(XML).send(printViews()),
     properties: async (_req: Request, res: Response) => {
       const used: { uri: string }[] = await svc.db('properties').distinct('uri').orderBy('uri').limit(10000);

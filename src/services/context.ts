@@ -6,6 +6,7 @@ import type { SpaceConfig } from '../config';
 import type { NodeUris } from '../domain/paths';
 import type { StorageBackend } from '../../storage-server/backend';
 import type { StorageConfig } from '../config';
+import type { JobEvents } from './jobEvents';
 
 /** What every service function needs: the database, the URI scheme, the policy and the limits. */
 export interface Services {
@@ -18,6 +19,8 @@ export interface Services {
   storage: StorageConfig;
   /** The bytes of data nodes (for copy and delete; the storage server streams through it too). */
   backend: StorageBackend;
+  /** Job phase changes, for waiters in this and other processes. */
+  events: JobEvents;
 }
 
 export type { Identity };

@@ -6,6 +6,7 @@ import type { Database } from '../db/connection';
 import { NodeUris } from '../domain/paths';
 import { PosixBackend } from '../../storage-server/posixBackend';
 import type { Services } from './context';
+import { JobEvents } from './jobEvents';
 
 export function createServices(config: Config, db: Database, policy: Policy = defaultPolicy): Services {
   return {
@@ -16,6 +17,7 @@ export function createServices(config: Config, db: Database, policy: Policy = de
     tokens: new TokenAuthenticator(db.knex),
     space: config.space,
     storage: config.storage,
+    events: new JobEvents(db.knex, config.space.dsn),
     backend: new PosixBackend({ rootDir: config.storage.rootDir, stagingDir: config.storage.stagingDir }),
   };
 }

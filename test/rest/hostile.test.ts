@@ -593,10 +593,12 @@ describe('(f) the service documents', () => {
     expect(urls.get('ivo://ivoa.net/std/VOSI#capabilities')).toContain(`${t.base}/capabilities`);
     expect(urls.get('ivo://ivoa.net/std/VOSI#availability')).toContain(`${t.base}/availability`);
     expect(urls.get('ivo://ivoa.net/std/VOSpace/v2.0#nodes')).toContain(`${t.base}/nodes`);
-    // Each advertised URL answers an anonymous caller.
+    // Each advertised URL answers an anonymous caller; a sync transfer without TARGET/DIRECTION is a clear 400.
     for (const u of new Set([...urls.values()].flat())) {
       const got = await send('GET', new URL(u).pathname);
-      expect(`${u} ${got.status}`).toBe(`${u} 200`);
+      const want = u.endsWith('/synctrans') ? 400 : u.endsWith('/files') ? 400 : 200;
+      expect(`${u} ${got.status}`).toBe(`${u} ${want}`);
+      if (want === 400) expect(got.text).toMatch(/^(InvalidArgument|InvalidURI): /);
     }
   });
 

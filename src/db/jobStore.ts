@@ -1,0 +1,167 @@
+/** SQL for UWS jobs. Phase changes are conditional on the phase found, so two racing changes cannot both win. */
+import type { Job, JobError, JobResult, NegotiatedProtocol, Phase } from '../domain/job';
+import type { Transfer } from '../domain/transfer';
+import type { Db } from './nodeStore';
+
+interface JobRow {
+  id: string;
+  owner_id: number | null;
+  owner: string | null;
+  run_id: string | null;
+  phase: Phase;
+  created_at: Date | string;
+  start_time: Date | string | null;
+  end_time: Date | string | null;
+  execution_duration: number;
+  destruction: Date | string;
+  transfer: { transfer: Transfer; protocols?: NegotiatedProtocol[] } | string;
+  results: JobResult[] | string;
+  error: JobError | string | null;
+  endpoint_used: boolean;
+}
+
+const date = (d: Date | string) => (d instanceof Date ? d : new Date(d));
+const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+function toJob(r: JobRow): Job {
+  const info = json(r.transfer);
+  return {
+    id: r.id,
+    ownerId: r.owner_id,
+    owner: r.owner,
+    runId: r.run_id,
+    phase: r.phase,
+    createdAt: date(r.created_at),
+    startTime: r.start_time ? date(r.start_time) : null,
+    endTime: r.end_time ? date(r.end_time) : null,
+    executionDuration: r.execution_duration,
+    destruction: date(r.destruction),
+    transfer: info.transfer,
+    protocols: info.protocols ?? [],
+    results: json(r.results),
+    error: r.error ? json(r.error) : null,
+    endpointUsed: r.endpoint_used,
+  };
+}
+
+const selectJobs = (db: Db) =>
+  db('jobs as j')
+    .leftJoin('users as u', 'u.id', 'j.owner_id')
+    .select('j.*', 'u.name as owner');
+
+export interface NewJob {
+  id: string;
+  ownerId: number | null;
+  runId: string | null;
+  executionDuration: number;
+  destruction: Date;
+  transfer: Transfer;
+}
+
+export async function insertJob(db: Db, j: NewJob): Promise<void> {
+  await db('jobs').insert({
+    id: j.id,
+    owner_id: j.ownerId,
+    run_id: j.runId,
+    phase: 'PENDING',
+    execution_duration: j.executionDuration,
+    destruction: j.destruction,
+    transfer: JSON.stringify({ transfer: j.transfer }),
+  });
+}
+
+export async function getJob(db: Db, id: string, forUpdate = false): Promise<Job | undefined> {
+  const q = selectJobs(db).where('j.id', id);
+  if (forUpdate) q.forUpdate('j');
+  const row = await q.first();
+  return row ? toJob(row) : undefined;
+}
+
+export interface JobFilter {
+  /** Only this owner's jobs; undefined: everyone's (admins). */
+  ownerId?: number | null;
+  phases?: Phase[];
+  after?: Date;
+  last?: number;
+}
+
+export async function listJobs(db: Db, f: JobFilter): Promise<Job[]> {
+  const q = selectJobs(db);
+  if (f.ownerId !== undefined) q.where((w) => (f.ownerId === null ? w.whereNull('j.owner_id') : w.where('j.owner_id', f.ownerId)));
+  if (f.phases?.length) q.whereIn('j.phase', f.phases);
+  if (f.after) q.where('j.created_at', '>', f.after);
+  if (f.last !== undefined) {
+    // LAST: the most recent N, still listed oldest first.
+    const rows = await q.orderBy('j.created_at', 'desc').orderBy('j.id', 'desc').limit(f.last);
+    return rows.reverse().map(toJob);
+  }
+  const rows = await q.orderBy('j.created_at').orderBy('j.id').limit(10000);
+  return rows.map(toJob);
+}
+
+export interface PhaseChange {
+  phase: Phase;
+  startTime?: boolean;
+  endTime?: boolean;
+  results?: JobResult[];
+  protocols?: NegotiatedProtocol[];
+  transfer?: Transfer;
+  error?: JobError | null;
+}
+
+/** Moves a job to a new phase if it is in one of `from`; returns whether it did. */
+export async function changePhase(db: Db, id: string, from: Phase[], c: PhaseChange): Promise<boolean> {
+  const update: Record<string, unknown> = { phase: c.phase };
+  if (c.startTime) update.start_time = db.fn.now();
+  if (c.endTime) update.end_time = db.fn.now();
+  if (c.results) update.results = JSON.stringify(c.results);
+  if (c.error !== undefined) update.error = c.error === null ? null : JSON.stringify(c.error);
+  if (c.protocols || c.transfer) {
+    const job = await getJob(db, id);
+    if (!job) return false;
+    update.transfer = JSON.stringify({ transfer: c.transfer ?? job.transfer, protocols: c.protocols ?? job.protocols });
+  }
+  const n = await db('jobs').where('id', id).whereIn('phase', from).update(update);
+  return n > 0;
+}
+
+export async function setDestruction(db: Db, id: string, when: Date): Promise<void> {
+  await db('jobs').where('id', id).update({ destruction: when });
+}
+
+export async function setExecutionDuration(db: Db, id: string, seconds: number): Promise<void> {
+  await db('jobs').where('id', id).update({ execution_duration: seconds });
+}
+
+/** Claims a job's endpoint for one use by one storage server; false if already used or no longer executing. */
+export async function claimEndpoint(db: Db, id: string, storageId: number | null): Promise<boolean> {
+  const n = await db('jobs').where({ id, endpoint_used: false, phase: 'EXECUTING' }).update({ endpoint_used: true, claimed_by: storageId });
+  return n > 0;
+}
+
+export async function deleteJob(db: Db, id: string): Promise<boolean> {
+  return (await db('jobs').where('id', id).delete()) > 0;
+}
+
+/** Ids of jobs past their destruction time. */
+export async function expiredJobIds(db: Db, now: Date): Promise<string[]> {
+  const rows: { id: string }[] = await db('jobs').select('id').where('destruction', '<', now).limit(1000);
+  return rows.map((r) => r.id);
+}
+
+/** Executing jobs that ran past their execution duration (0 = unlimited). */
+export async function overdueJobIds(db: Db): Promise<string[]> {
+  const rows: { id: string }[] = await db('jobs')
+    .select('id')
+    .where('phase', 'EXECUTING')
+    .andWhere('execution_duration', '>', 0)
+    .andWhereRaw(`start_time + make_interval(secs => execution_duration) < now()`)
+    .limit(1000);
+  return rows.map((r) => r.id);
+}
+
+/** Executing jobs whose endpoint a given storage server had claimed (it restarted: they died with it). */
+export async function jobsClaimedBy(db: Db, storageId: number): Promise<string[]> {
+  const rows: { id: string }[] = await db('jobs').select('id').where({ claimed_by: storageId, phase: 'EXECUTING' });
+  return rows.map((r) => r.id);
+}

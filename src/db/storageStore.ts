@@ -1,0 +1,37 @@
+/** The storage servers of a space: each registers its URL and keeps a heartbeat. */
+import type { Db } from './nodeStore';
+
+export interface StorageServerRow {
+  id: number;
+  name: string;
+  url: string;
+  heartbeatAt: Date;
+}
+
+export async function registerServer(db: Db, name: string, url: string): Promise<number> {
+  const [row] = await db('storage_servers')
+    .insert({ name, url, heartbeat_at: db.fn.now() })
+    .onConflict('url')
+    .merge({ name, heartbeat_at: db.fn.now() })
+    .returning('id');
+  return Number(row.id);
+}
+
+export async function heartbeat(db: Db, id: number): Promise<void> {
+  await db('storage_servers').where('id', id).update({ heartbeat_at: db.fn.now() });
+}
+
+/** Servers heard from within `maxAgeSeconds`. */
+export async function liveServers(db: Db, maxAgeSeconds: number): Promise<StorageServerRow[]> {
+  const rows: { id: number; name: string; url: string; heartbeat_at: Date }[] = await db('storage_servers')
+    .select('id', 'name', 'url', 'heartbeat_at')
+    .whereRaw(`heartbeat_at > now() - make_interval(secs => ?)`, [maxAgeSeconds])
+    .orderBy('id');
+  return rows.map((r) => ({ id: Number(r.id), name: r.name, url: r.url, heartbeatAt: new Date(r.heartbeat_at) }));
+}
+
+export async function endpointSecret(db: Db): Promise<string> {
+  const row: { value: string } | undefined = await db('settings').select('value').where('key', 'endpoint_secret').first();
+  if (!row) throw new Error('endpoint_secret missing from settings: migrations incomplete');
+  return row.value;
+}

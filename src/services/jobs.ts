@@ -1,0 +1,143 @@
+/** The UWS 1.1 life of a transfer job: create, read, list, run, abort, wait, delete, expire. */
+import { randomBytes } from 'node:crypto';
+import type { Identity } from '../auth/identity';
+import * as jobStore from '../db/jobStore';
+import { fault } from '../domain/faults';
+import { ACTIVE_PHASES, FINAL_PHASES, type Job, type Phase } from '../domain/job';
+import type { Transfer } from '../domain/transfer';
+import { logger } from '../log';
+import type { Services } from './context';
+import { execute } from './transfers';
+
+/** Defaults for new jobs. */
+export const JOB_DEFAULTS = {
+  /** Seconds a job may stay EXECUTING (0 = unlimited). */
+  executionDuration: 3600,
+  /** Seconds until a job is destroyed. */
+  lifetime: 7 * 24 * 3600,
+  /** Longest a WAIT blocks, in seconds. */
+  maxWait: 60,
+};
+
+const newJobId = () => randomBytes(12).toString('base64url');
+
+/** Jobs belong to their owner (and admins); a job made anonymously is reachable by its unguessable id. */
+function mayAccess(who: Identity, job: Job): boolean {
+  return who.admin || job.ownerId === null || job.ownerId === who.userId;
+}
+
+export async function readJob(svc: Services, who: Identity, id: string): Promise<Job> {
+  const job = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await jobStore.getJob(svc.db, id) : undefined;
+  if (!job) throw fault('NotFound', `no job ${id.slice(0, 64)}`);
+  if (!mayAccess(who, job)) throw fault('PermissionDenied', `job ${id} belongs to someone else`);
+  return job;
+}
+
+export async function createJob(svc: Services, who: Identity, transfer: Transfer, opts: { run?: boolean; runId?: string } = {}): Promise<Job> {
+  const id = newJobId();
+  await jobStore.insertJob(svc.db, {
+    id,
+    ownerId: who.userId,
+    runId: opts.runId?.slice(0, 256) ?? null,
+    executionDuration: JOB_DEFAULTS.executionDuration,
+    destruction: new Date(Date.now() + JOB_DEFAULTS.lifetime * 1000),
+    transfer,
+  });
+  return opts.run ? runJob(svc, who, id) : readJob(svc, who, id);
+}
+
+export interface ListOptions {
+  phases?: Phase[];
+  after?: Date;
+  last?: number;
+}
+
+export async function listJobs(svc: Services, who: Identity, o: ListOptions): Promise<Job[]> {
+  if (who.userId === null && !who.admin) return [];
+  return jobStore.listJobs(svc.db, { ownerId: who.admin ? undefined : who.userId, ...o });
+}
+
+/**
+ * PHASE=RUN. A data transfer is negotiated before this returns (it is quick);
+ * a move or copy carries on after, and waiters see it finish.
+ */
+export async function runJob(svc: Services, who: Identity, id: string): Promise<Job> {
+  const job = await readJob(svc, who, id);
+  if (!(await jobStore.changePhase(svc.db, id, ['PENDING', 'HELD'], { phase: 'QUEUED' }))) return job;
+  await svc.events.publish(id, 'QUEUED');
+  const queued = { ...job, phase: 'QUEUED' as Phase };
+  const running = execute(svc, who, queued);
+  if (typeof queued.transfer.direction === 'object') {
+    running.catch((err) => logger.error({ err, job: id }, 'move/copy failed'));
+  } else {
+    await running;
+  }
+  return readJob(svc, who, id);
+}
+
+export async function abortJob(svc: Services, who: Identity, id: string): Promise<Job> {
+  await readJob(svc, who, id);
+  const active: Phase[] = ['PENDING', 'QUEUED', 'EXECUTING', 'HELD', 'SUSPENDED'];
+  if (await jobStore.changePhase(svc.db, id, active, { phase: 'ABORTED', endTime: true })) {
+    await svc.events.publish(id, 'ABORTED');
+  }
+  return readJob(svc, who, id);
+}
+
+export async function deleteJob(svc: Services, who: Identity, id: string): Promise<void> {
+  await abortJob(svc, who, id);
+  await jobStore.deleteJob(svc.db, id);
+}
+
+export async function setDestruction(svc: Services, who: Identity, id: string, raw: string): Promise<Job> {
+  await readJob(svc, who, id);
+  const when = new Date(raw);
+  if (!/^\d{4}-\d\d-\d\dT/.test(raw) || Number.isNaN(when.getTime())) throw fault('InvalidArgument', `DESTRUCTION must be an ISO 8601 time: ${raw.slice(0, 64)}`);
+  await jobStore.setDestruction(svc.db, id, when);
+  return readJob(svc, who, id);
+}
+
+export async function setExecutionDuration(svc: Services, who: Identity, id: string, raw: string): Promise<Job> {
+  const job = await readJob(svc, who, id);
+  if (!/^\d{1,9}$/.test(raw)) throw fault('InvalidArgument', `EXECUTIONDURATION must be whole seconds: ${raw.slice(0, 64)}`);
+  if (job.phase !== 'PENDING') throw fault('InvalidArgument', 'the execution duration may change only while the job is PENDING');
+  await jobStore.setExecutionDuration(svc.db, id, Number(raw));
+  return readJob(svc, who, id);
+}
+
+/**
+ * WAIT=n: blocks while the job is active (and, with PHASE=p, while it is in
+ * p) until it changes or n seconds pass (n < 0: the longest we allow).
+ */
+export async function waitJob(svc: Services, who: Identity, id: string, seconds: number, inPhase?: Phase): Promise<Job> {
+  const ms = Math.min(seconds < 0 ? JOB_DEFAULTS.maxWait : seconds, JOB_DEFAULTS.maxWait) * 1000;
+  // Listen before looking, so a change between the look and the wait is not missed.
+  const next = svc.events.next(id, ms);
+  const job = await readJob(svc, who, id);
+  if (ms <= 0 || !ACTIVE_PHASES.has(job.phase) || (inPhase && job.phase !== inPhase)) {
+    next.cancel();
+    return job;
+  }
+  await next.promise;
+  return readJob(svc, who, id);
+}
+
+/** Destroys jobs past their destruction time and fails those past their execution duration. */
+export async function sweepJobs(svc: Services): Promise<void> {
+  for (const id of await jobStore.overdueJobIds(svc.db)) {
+    const done = await jobStore.changePhase(svc.db, id, ['EXECUTING'], {
+      phase: 'ERROR',
+      endTime: true,
+      error: { fault: 'TransferFailed', message: 'the job ran past its execution duration' },
+    });
+    if (done) await svc.events.publish(id, 'ERROR');
+  }
+  for (const id of await jobStore.expiredJobIds(svc.db, new Date())) {
+    const job = await jobStore.getJob(svc.db, id);
+    if (job && !FINAL_PHASES.has(job.phase)) {
+      await jobStore.changePhase(svc.db, id, [job.phase], { phase: 'ABORTED', endTime: true });
+      await svc.events.publish(id, 'ABORTED');
+    }
+    await jobStore.deleteJob(svc.db, id);
+  }
+}

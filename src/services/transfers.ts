@@ -1,0 +1,140 @@
+/**
+ * Running a transfer job: negotiate a data transfer (check the node, the view
+ * and the protocols, hand out one-shot endpoints on every live storage
+ * server), or carry out a move or copy.
+ */
+import { endpointToken } from '../auth/endpoints';
+import type { Identity } from '../auth/identity';
+import * as jobStore from '../db/jobStore';
+import * as store from '../db/nodeStore';
+import { endpointSecret, liveServers } from '../db/storageStore';
+import { fault, isFault } from '../domain/faults';
+import type { Job, JobError, NegotiatedProtocol } from '../domain/job';
+import { logger } from '../log';
+import { isContainer, isDataType, isLink } from '../domain/nodeTypes';
+import { parentOf } from '../domain/paths';
+import { PROTOCOL, VIEW, isMoveOrCopy, type Transfer } from '../domain/transfer';
+import type { Services } from './context';
+import { copyNode, moveNode } from './moveCopy';
+import { allow, createNode, requireContainer, requireNode } from './nodes';
+
+/** A storage server counts as live if heard from within this many seconds. */
+export const LIVE_SERVER_SECONDS = 90;
+
+const DATA_VIEWS: ReadonlySet<string> = new Set([VIEW.any, VIEW.default, VIEW.binary]);
+
+export const transferDetailsHref = (id: string) => `/transfers/${id}/results/transferDetails`;
+
+/** Container views (tar) join once the storage server can pack and unpack them. */
+const CONTAINER_VIEWS: ReadonlySet<string> = new Set();
+
+function checkView(t: Transfer, container: boolean): void {
+  if (!t.view) return;
+  if ((container ? CONTAINER_VIEWS : DATA_VIEWS).has(t.view)) return;
+  throw fault('ViewNotSupported', t.view);
+}
+
+/** For a push: the data node written to, created (with .auto naming) if it does not exist. */
+async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<string> {
+  const existing = await store.getByPath(svc.db, t.target);
+  if (!existing) {
+    await requireContainer(svc, svc.db, parentOf(t.target));
+    checkView(t, false);
+    return (await createNode(svc, who, t.target, { type: 'DataNode', properties: [] })).path;
+  }
+  if (isLink(existing.type)) throw fault('LinkFound', svc.uris.format(existing.path));
+  if (!isDataType(existing.type) && !isContainer(existing.type)) {
+    throw fault('InvalidArgument', `${svc.uris.format(existing.path)} is a ${existing.type}, which holds no bytes`);
+  }
+  checkView(t, isContainer(existing.type));
+  if (isContainer(existing.type) && !CONTAINER_VIEWS.has(t.view ?? '')) {
+    throw fault('ViewNotSupported', `pushing to a container needs a container view (${t.view ?? 'none given'})`);
+  }
+  await allow(svc, who, isContainer(existing.type) ? 'create' : 'update', { node: existing });
+  if (existing.busy) throw fault('NodeBusy', `${svc.uris.format(existing.path)} is being written`);
+  return existing.path;
+}
+
+async function pullTarget(svc: Services, who: Identity, t: Transfer): Promise<string> {
+  const node = await requireNode(svc, svc.db, t.target);
+  if (isLink(node.type)) throw fault('LinkFound', svc.uris.format(node.path));
+  await allow(svc, who, 'read', { node });
+  if (!isDataType(node.type) && !isContainer(node.type)) {
+    throw fault('InvalidArgument', `${svc.uris.format(node.path)} is a ${node.type}, which holds no bytes`);
+  }
+  checkView(t, isContainer(node.type));
+  if (isContainer(node.type) && !CONTAINER_VIEWS.has(t.view ?? '')) {
+    throw fault('ViewNotSupported', `pulling a container needs a container view (${t.view ?? 'none given'})`);
+  }
+  return node.path;
+}
+
+async function endpoints(svc: Services, jobId: string, t: Transfer, push: boolean): Promise<NegotiatedProtocol[]> {
+  const wanted: string[] = push ? [PROTOCOL.httpput, PROTOCOL.httpsput] : [PROTOCOL.httpget, PROTOCOL.httpsget];
+  const asked = t.protocols.length ? t.protocols : wanted.map((uri) => ({ uri, securityMethod: undefined }));
+  const servers = await liveServers(svc.db, LIVE_SERVER_SECONDS);
+  const secret = await endpointSecret(svc.db);
+  const expires = Math.floor(Date.now() / 1000) + svc.storage.endpointTtl;
+  const token = endpointToken(secret, { jobId, direction: push ? 'put' : 'get', expires });
+  const out: NegotiatedProtocol[] = [];
+  for (const p of asked) {
+    if (!wanted.includes(p.uri)) continue;
+    const tls = p.uri === PROTOCOL.httpsput || p.uri === PROTOCOL.httpsget;
+    for (const s of servers) {
+      if (s.url.startsWith('https:') !== tls) continue;
+      out.push({ uri: p.uri, endpoint: `${s.url}/transfer/${token}`, securityMethod: p.securityMethod });
+    }
+  }
+  if (!out.length) {
+    if (!servers.length) throw fault('TransferFailed', 'no storage server is available');
+    throw fault('ProtocolNotSupported', asked.map((p) => p.uri).join(' '));
+  }
+  return out;
+}
+
+/** Negotiates a data transfer: the job goes to EXECUTING with its endpoints, waiting for the bytes. */
+async function negotiate(svc: Services, who: Identity, job: Job): Promise<void> {
+  const t = job.transfer;
+  if (t.direction === 'pushFromVoSpace' || t.direction === 'pullToVoSpace') {
+    throw fault('OperationNotSupported', `${t.direction}: this service does not initiate third-party transfers`);
+  }
+  const push = t.direction === 'pushToVoSpace';
+  const target = push ? await pushTarget(svc, who, t) : await pullTarget(svc, who, t);
+  const protocols = await endpoints(svc, job.id, t, push);
+  await jobStore.changePhase(svc.db, job.id, ['QUEUED'], {
+    phase: 'EXECUTING',
+    startTime: true,
+    protocols,
+    transfer: { ...t, target },
+    results: [{ id: 'transferDetails', href: transferDetailsHref(job.id) }],
+  });
+}
+
+async function moveOrCopy(svc: Services, who: Identity, job: Job): Promise<void> {
+  const t = job.transfer;
+  if (!isMoveOrCopy(t)) return;
+  await jobStore.changePhase(svc.db, job.id, ['QUEUED'], { phase: 'EXECUTING', startTime: true });
+  await svc.events.publish(job.id, 'EXECUTING');
+  const node = t.keepBytes ? await copyNode(svc, who, t.target, t.direction.destination) : await moveNode(svc, who, t.target, t.direction.destination);
+  await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], {
+    phase: 'COMPLETED',
+    endTime: true,
+    results: [{ id: 'destination', href: svc.uris.format(node.path) }],
+  });
+}
+
+/** Runs a QUEUED job; any fault puts it in ERROR with the fault recorded. */
+export async function execute(svc: Services, who: Identity, job: Job): Promise<void> {
+  try {
+    if (isMoveOrCopy(job.transfer)) await moveOrCopy(svc, who, job);
+    else await negotiate(svc, who, job);
+  } catch (e) {
+    if (!isFault(e)) logger.error({ err: e, job: job.id }, 'transfer failed');
+    const error: JobError = isFault(e)
+      ? { fault: e.fault, message: e.detail }
+      : { fault: 'InternalFault', message: 'the transfer failed; the error is logged' };
+    await jobStore.changePhase(svc.db, job.id, ['QUEUED', 'EXECUTING'], { phase: 'ERROR', endTime: true, error });
+  }
+  const after = await jobStore.getJob(svc.db, job.id);
+  if (after) await svc.events.publish(job.id, after.phase);
+}

@@ -1,0 +1,49 @@
+/**
+ * Sends a data node's bytes: the headers clients rely on (length, type,
+ * disposition, ETag/Digest from the MD5, Last-Modified), single byte ranges,
+ * HEAD. Used by the storage server's one-shot GET and by /vospace/files.
+ */
+import { pipeline } from 'node:stream/promises';
+import type { Request, Response } from 'express';
+import rangeParser from 'range-parser';
+import type { NodeRecord } from '../src/domain/node';
+import { P } from '../src/domain/properties';
+import type { StorageBackend } from './backend';
+
+const contentDisposition = (name: string) =>
+  `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+
+/**
+ * Writes the headers and, unless HEAD, the bytes. Resolves once everything is
+ * sent; returns false when nothing was streamed (HEAD, or 416).
+ */
+export async function sendNodeBytes(req: Request, res: Response, node: NodeRecord, backend: StorageBackend): Promise<boolean> {
+  const size = node.location ? node.size : 0;
+  res.set({
+    'Content-Type': node.properties.find((p) => p.uri === P.type)?.value ?? 'application/octet-stream',
+    'Content-Disposition': contentDisposition(node.name),
+    'Accept-Ranges': 'bytes',
+    'Last-Modified': node.mtime.toUTCString(),
+  });
+  if (node.md5) res.set({ ETag: `"${node.md5}"`, Digest: `md5=${Buffer.from(node.md5, 'hex').toString('base64')}` });
+  let range: { start: number; end: number } | undefined;
+  if (req.headers.range) {
+    const parsed = rangeParser(size, req.headers.range, { combine: true });
+    if (parsed === -1) {
+      res.status(416).set('Content-Range', `bytes */${size}`).end();
+      return false;
+    }
+    // Several ranges (or a malformed header): the whole object, as RFC 9110 allows.
+    if (parsed !== -2 && parsed.length === 1) range = parsed[0];
+  }
+  const length = range ? range.end - range.start + 1 : size;
+  res.status(range ? 206 : 200).set('Content-Length', String(length));
+  if (range) res.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+  if (req.method === 'HEAD') {
+    res.end();
+    return false;
+  }
+  if (node.location && length > 0) await pipeline(await backend.read(node.location, range), res);
+  else res.end();
+  return true;
+}

@@ -1,0 +1,200 @@
+/**
+ * The storage server: streams bytes to and from the backend for the one-shot
+ * endpoints that transfers hand out. The URL is the credential (see
+ * src/auth/endpoints.ts); the job row makes it single-use.
+ *
+ * PUT: claim the endpoint and mark the node busy (one transaction), stream
+ * the body to staging while counting it and computing its MD5, make the
+ * staged object durable, then in ONE transaction point the node at it and
+ * complete the job. Until that commit the old bytes stay in place and
+ * readable; any failure (disconnect, ABORT, digest mismatch, crash) leaves
+ * them so.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import express, { type Request, type Response } from 'express';
+import { verifyEndpointToken, type EndpointDirection } from '../src/auth/endpoints';
+import * as jobStore from '../src/db/jobStore';
+import * as nodeStore from '../src/db/nodeStore';
+import { endpointSecret, heartbeat, registerServer } from '../src/db/storageStore';
+import { clearBusy, commitBytes, markBusy } from '../src/db/transferStore';
+import { fault, isFault } from '../src/domain/faults';
+import type { Job, JobError } from '../src/domain/job';
+import { logger } from '../src/log';
+import { faultHandler } from '../src/rest/faults';
+import type { Services } from '../src/services/context';
+import { sendNodeBytes } from './download';
+import { Md5Counter } from './hashing';
+
+const HEARTBEAT_MS = 30_000;
+
+export interface RunningStorage {
+  id: number;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The MD5 a client declared (Digest: md5=<base64>, or Content-MD5), as base64. */
+function declaredMd5(req: Request): string | undefined {
+  const digest = req.headers.digest;
+  if (typeof digest === 'string') {
+    const m = /(?:^|,)\s*md5=([A-Za-z0-9+/=]+)/i.exec(digest);
+    if (m) return m[1];
+  }
+  const cmd5 = req.headers['content-md5'];
+  return typeof cmd5 === 'string' ? cmd5.trim() : undefined;
+}
+
+export class StorageServer {
+  private secret?: string;
+  id = 0;
+
+  constructor(private readonly svc: Services) {}
+
+  private async claim(req: Request, want: EndpointDirection): Promise<Job> {
+    this.secret ??= await endpointSecret(this.svc.db);
+    const claim = verifyEndpointToken(this.secret, String(req.params.token));
+    if (claim.direction !== want) throw fault('PermissionDenied', `this endpoint is for ${claim.direction.toUpperCase()}`);
+    const job = await jobStore.getJob(this.svc.db, claim.jobId);
+    if (!job) throw fault('PermissionDenied', 'the transfer this endpoint belonged to is gone');
+    if (job.phase !== 'EXECUTING') throw fault('PermissionDenied', `the transfer is ${job.phase}`);
+    return job;
+  }
+
+  /** Ends a job this server was serving: ERROR with the fault (unless it was aborted meanwhile). */
+  private async fail(job: Job, e: unknown): Promise<void> {
+    const error: JobError = isFault(e) ? { fault: e.fault, message: e.detail } : { fault: 'TransferFailed', message: (e as Error).message };
+    await clearBusy(this.svc.db, job.id);
+    if (await jobStore.changePhase(this.svc.db, job.id, ['EXECUTING'], { phase: 'ERROR', endTime: true, error })) {
+      await this.svc.events.publish(job.id, 'ERROR');
+    }
+  }
+
+  async put(req: Request, res: Response): Promise<void> {
+    const svc = this.svc;
+    const job = await this.claim(req, 'put');
+    if (job.transfer.direction !== 'pushToVoSpace') throw fault('PermissionDenied', 'this endpoint is not for an upload');
+    const target = job.transfer.target;
+    await svc.db.transaction(async (trx) => {
+      if (!(await jobStore.claimEndpoint(trx, job.id, this.id))) throw fault('PermissionDenied', 'this endpoint has been used');
+      const state = await markBusy(trx, target, job.id);
+      if (state === 'busy') throw fault('NodeBusy', `${svc.uris.format(target)} is being written by another transfer`);
+      if (state === 'missing') throw fault('NodeNotFound', svc.uris.format(target));
+    });
+
+    const staged = await svc.backend.stage(job.id);
+    const counter = new Md5Counter();
+    // An ABORT stops the upload at once, wherever it is.
+    const unsubscribe = svc.events.subscribe(job.id, (phase) => {
+      if (phase === 'ABORTED') req.destroy(fault('TransferFailed', 'the transfer was aborted'));
+    });
+    let location: string | undefined;
+    try {
+      await pipeline(req, counter, staged.stream);
+      const md5 = counter.digest();
+      const declared = declaredMd5(req);
+      if (declared && declared !== md5.toString('base64')) {
+        res.status(412);
+        throw fault('TransferFailed', `the bytes received do not match the declared MD5 (${declared}); nothing was changed`);
+      }
+      const node = await nodeStore.getByPath(svc.db, target, false);
+      if (!node) throw fault('NodeNotFound', svc.uris.format(target));
+      location = await svc.backend.commit(staged.ref, node.id);
+      const committed = await svc.db.transaction(async (trx) => {
+        const current = await jobStore.getJob(trx, job.id, true);
+        if (current?.phase !== 'EXECUTING') throw fault('TransferFailed', `the transfer is ${current?.phase ?? 'gone'}`);
+        const swapped = await commitBytes(trx, job.id, { size: counter.size, md5: md5.toString('hex'), location: location!, storageId: this.id });
+        if (!swapped) throw fault('NodeNotFound', `${svc.uris.format(target)} was deleted during the upload`);
+        await jobStore.changePhase(trx, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true });
+        return swapped;
+      });
+      if (committed.old) await svc.backend.remove(committed.old).catch((err) => logger.warn({ err }, 'could not remove replaced bytes'));
+      await svc.events.publish(job.id, 'COMPLETED');
+      res.status(201).set({ Digest: `md5=${md5.toString('base64')}`, ETag: `"${md5.toString('hex')}"` }).end();
+    } catch (e) {
+      await svc.backend.discard(staged.ref).catch(() => {});
+      if (location) await svc.backend.remove(location).catch(() => {});
+      await this.fail(job, e);
+      if (req.destroyed && !res.headersSent) return void res.destroy();
+      throw isFault(e) ? e : fault('TransferFailed', (e as Error).message);
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  async get(req: Request, res: Response): Promise<void> {
+    const svc = this.svc;
+    const job = await this.claim(req, 'get');
+    if (job.transfer.direction !== 'pullFromVoSpace') throw fault('PermissionDenied', 'this endpoint is not for a download');
+    const node = await nodeStore.getByPath(svc.db, job.transfer.target);
+    if (!node) throw fault('NodeNotFound', svc.uris.format(job.transfer.target));
+    // HEAD looks without using the endpoint up.
+    if (req.method !== 'HEAD' && !(await jobStore.claimEndpoint(svc.db, job.id, this.id))) {
+      throw fault('PermissionDenied', 'this endpoint has been used');
+    }
+    try {
+      if (!(await sendNodeBytes(req, res, node, svc.backend))) return;
+      if (await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true })) {
+        await svc.events.publish(job.id, 'COMPLETED');
+      }
+    } catch (e) {
+      await this.fail(job, e);
+      if (!res.headersSent) throw e;
+      res.destroy();
+    }
+  }
+
+  app(): express.Express {
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('etag', false);
+    app.put('/transfer/:token', (req, res) => this.put(req, res));
+    app.get('/transfer/:token', (req, res) => this.get(req, res));
+    app.use((req, _res, next) => next(fault('NotFound', `no resource at ${req.method} ${req.path}`)));
+    app.use(faultHandler);
+    return app;
+  }
+
+  /** Start-up after a crash: staging is garbage, and uploads this server had claimed died with it. */
+  private async recover(): Promise<void> {
+    const cleaned = await this.svc.backend.cleanStaging();
+    for (const id of await jobStore.jobsClaimedBy(this.svc.db, this.id)) {
+      const job = await jobStore.getJob(this.svc.db, id);
+      if (job) await this.fail(job, fault('TransferFailed', 'the storage server restarted during the transfer'));
+    }
+    if (cleaned) logger.info({ cleaned }, 'removed staged uploads left by a previous run');
+  }
+
+  async listen(): Promise<RunningStorage> {
+    const cfg = this.svc.storage;
+    const server = cfg.useSsl
+      ? https.createServer({ cert: fs.readFileSync(cfg.certFile), key: fs.readFileSync(cfg.keyFile) }, this.app())
+      : http.createServer(this.app());
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(cfg.port, cfg.host, resolve));
+    const port = (server.address() as AddressInfo).port;
+    const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
+    const url = cfg.publicUrl || `${cfg.useSsl ? 'https' : 'http'}://${host}:${port}`;
+    this.id = await registerServer(this.svc.db, cfg.name, url);
+    await this.recover();
+    const timer = setInterval(() => {
+      heartbeat(this.svc.db, this.id).catch((err) => logger.warn({ err }, 'storage heartbeat failed'));
+    }, HEARTBEAT_MS);
+    timer.unref();
+    return {
+      id: this.id,
+      url,
+      port,
+      close: () =>
+        new Promise<void>((resolve) => {
+          clearInterval(timer);
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    };
+  }
+}
