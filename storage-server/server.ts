@@ -98,8 +98,7 @@ export class StorageServer {
       const md5 = counter.digest();
       const declared = declaredMd5(req);
       if (declared && declared !== md5.toString('base64')) {
-        res.status(412);
-        throw fault('TransferFailed', `the bytes received do not match the declared MD5 (${declared}); nothing was changed`);
+        throw fault('PreconditionFailed', `the bytes received do not match the declared MD5 (${declared}); nothing was changed`);
       }
       const node = await nodeStore.getByPath(svc.db, target, false);
       if (!node) throw fault('NodeNotFound', svc.uris.format(target));
@@ -119,7 +118,8 @@ export class StorageServer {
       await svc.backend.discard(staged.ref).catch(() => {});
       if (location) await svc.backend.remove(location).catch(() => {});
       await this.fail(job, e);
-      if (req.destroyed && !res.headersSent) return void res.destroy();
+      // A request is destroyed once read to the end too: only a gone socket means the client left.
+      if (req.socket.destroyed) return void res.destroy();
       throw isFault(e) ? e : fault('TransferFailed', (e as Error).message);
     } finally {
       unsubscribe();

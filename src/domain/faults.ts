@@ -23,6 +23,8 @@ export const FAULT_STATUS = {
   RequestTooLarge: 413,
   /** Not a VOSpace fault: a URL the service has no resource at. */
   NotFound: 404,
+  /** Not a VOSpace fault: the bytes do not match the checksum the client declared (Digest / Content-MD5). */
+  PreconditionFailed: 412,
 } as const;
 
 export type FaultName = keyof typeof FAULT_STATUS;

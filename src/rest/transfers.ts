@@ -36,7 +36,7 @@ const isXmlBody = (body: Buffer) => /^\s*</.test(body.subarray(0, 256).toString(
 
 export function transferRouter(svc: Services): express.Router {
   const r = express.Router({ strict: true });
-  const base = (req: Request) => baseUrl(req).replace(/\/transfers.*$|\/synctrans.*$/, '');
+  const base = baseUrl;
   const jobUrl = (req: Request, id: string) => `${base(req)}/transfers/${id}`;
 
   // Job list and creation.
