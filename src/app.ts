@@ -3,7 +3,7 @@ import express from 'express';
 import { graphqlRouter } from './graphql/server';
 import { fault } from './domain/faults';
 import { faultHandler } from './rest/faults';
-import { restRouter } from './rest/router';
+import { REST_MOUNT, restRouter } from './rest/router';
 import type { Services } from './services/context';
 
 export async function createApp(svc: Services): Promise<{ app: express.Express; stop: () => Promise<void> }> {
@@ -12,7 +12,7 @@ export async function createApp(svc: Services): Promise<{ app: express.Express; 
   app.set('etag', false);
   app.set('query parser', 'simple');
   const gql = await graphqlRouter(svc);
-  app.use('/vospace', restRouter(svc));
+  app.use(REST_MOUNT, restRouter(svc));
   app.use('/graphql', gql.router);
   app.get('/', (_req, res) => {
     res.type('text/plain').send(`VOSpace 2.1 service "${svc.space.name}": REST at /vospace, GraphQL at /graphql\n`);

@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { listenAdminSocket } from './admin/socket';
 import { createApp } from './app';
+import { graphqlWebSocket } from './graphql/server';
 import type { Policy } from './auth/policy';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/connection';
@@ -54,6 +55,8 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     : http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(space.port, space.host, resolve));
+  // GraphQL subscriptions: graphql-ws on /graphql of the same server.
+  const subscriptions = graphqlWebSocket(svc, server);
   const admin = await listenAdminSocket(svc, space.adminSocket);
   const storage = opts.storage === false ? undefined : await new StorageServer(svc).listen();
   const sweep = () => sweepJobs(svc).catch((err) => logger.warn({ err }, 'job sweep failed'));
@@ -70,6 +73,8 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     db,
     async close() {
       clearInterval(sweeper);
+      // Open WebSockets would keep the HTTP server from closing: end them first.
+      await subscriptions.close();
       await Promise.all([closeServer(server), closeServer(admin), storage?.close()]);
       fs.rmSync(space.adminSocket, { force: true });
       await stop();

@@ -1,13 +1,28 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { ConnectionResolver, NodeResolver } from './resolvers';
+import { JobResolver } from './jobResolvers';
 
 let built: Promise<GraphQLSchema> | undefined;
 
+/**
+ * Every subscription here makes its own stream from svc.events
+ * (`@Subscription({ subscribe })`); type-graphql still asks for a PubSub,
+ * which nothing publishes to or reads from.
+ */
+const NO_TOPICS: PubSub = {
+  publish() {
+    throw new Error('GraphQL subscriptions here read svc.events, not topics');
+  },
+  subscribe() {
+    throw new Error('GraphQL subscriptions here read svc.events, not topics');
+  },
+};
+
 /** The schema, built once per process from the type-graphql classes. */
 export function schema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [NodeResolver, ConnectionResolver], validate: false });
+  built ??= buildSchema({ resolvers: [NodeResolver, ConnectionResolver, JobResolver], pubSub: NO_TOPICS, validate: false });
   return built;
 }
 

@@ -1,16 +1,33 @@
-/** Apollo Server on /graphql, sharing services/ with the REST facade. */
+/**
+ * Apollo Server on /graphql, sharing services/ with the REST facade; and
+ * graphql-ws on the same path of the same HTTP server, for subscriptions.
+ */
+import type http from 'node:http';
+import type https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { ApolloServer } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Identity } from '../auth/identity';
 import { Loaders } from '../db/loaders';
 import { isFault } from '../domain/faults';
 import { logger } from '../log';
 import { toFault } from '../rest/faults';
+import { REST_MOUNT } from '../rest/router';
 import type { Services } from '../services/context';
 import type { GqlContext } from './context';
 import { schema } from './schema';
+
+/** Where src/app.ts mounts the REST binding: absolute links in GraphQL answers (job results) point there. */
+
+/** The context every resolver gets, over HTTP and over the WebSocket alike. */
+function contextOf(svc: Services, who: Identity, origin: string): GqlContext {
+  return { svc, who, loaders: new Loaders(svc.db), restBase: `${origin}${REST_MOUNT}` };
+}
 
 /** Faults keep their name as the error code and message prefix, as on the REST side. */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
@@ -44,7 +61,7 @@ export async function graphqlRouter(svc: Services): Promise<{ router: express.Ro
           if (!isFault(e)) throw e;
           throw new GraphQLError(e.message, { extensions: { code: e.fault, http: { status: e.status } } });
         }
-        return { svc, who, loaders: new Loaders(svc.db) };
+        return contextOf(svc, who, `${req.protocol}://${req.get('host')}`);
       },
     }),
   );
@@ -54,4 +71,63 @@ export async function graphqlRouter(svc: Services): Promise<{ router: express.Ro
     res.status(f.status).json({ errors: [{ message: f.message, extensions: { code: f.fault, status: f.status } }] });
   }) as express.ErrorRequestHandler);
   return { router, stop: () => apollo.stop() };
+}
+
+/** formatError for results sent over the WebSocket, where Apollo does not label errors it does not know. */
+function formatWsError(e: GraphQLError): GraphQLFormattedError {
+  const formatted = e.toJSON();
+  const known = formatted.extensions?.code !== undefined || unwrapResolverError(e) instanceof GraphQLError;
+  return formatError(known ? formatted : { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } }, e);
+}
+
+/** The graphql-ws connection's own state: who connected. */
+type WsExtra = { who?: Identity };
+
+/**
+ * graphql-ws (the graphql-transport-ws protocol) on `path` of the service's
+ * HTTP server: subscriptions, and queries and mutations too, with the same
+ * schema, context and authentication as over HTTP. The token comes from the
+ * connection_init payload (`{ authorization: 'Bearer …' }`) or else the
+ * upgrade request's Authorization header; a bad one closes the socket with
+ * 4403 and the InvalidToken message as the reason.
+ */
+export function graphqlWebSocket(svc: Services, server: http.Server | https.Server, path = '/graphql'): { close: () => Promise<void> } {
+  const wss = new WebSocketServer({ server, path, maxPayload: svc.space.maxXmlBytes });
+  const ws = useServer<Record<string, unknown> | undefined, WsExtra>(
+    {
+      schema: () => schema(),
+      onConnect: async (ctx) => {
+        const given = ctx.connectionParams?.authorization;
+        try {
+          ctx.extra.who = await svc.tokens.authenticate(typeof given === 'string' ? given : ctx.extra.request.headers.authorization);
+          return true;
+        } catch (e) {
+          if (!isFault(e)) throw e;
+          // Close with the fault as the reason (at most 123 bytes); graphql-ws then finds the socket closing.
+          ctx.extra.socket.close(4403, Buffer.from(e.message, 'utf8').subarray(0, 123).toString('utf8').replace(/\uFFFD$/, ''));
+          return false;
+        }
+      },
+      context: (ctx) => {
+        const req = ctx.extra.request;
+        const tls = (req.socket as TLSSocket).encrypted === true;
+        return contextOf(svc, ctx.extra.who!, `${tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`);
+      },
+      onNext: (_ctx, _id, _payload, _args, result): FormattedExecutionResult | void => {
+        if (result.errors?.length) return { ...result, errors: result.errors.map(formatWsError) } as FormattedExecutionResult;
+      },
+    },
+    wss,
+  );
+  wss.on('error', (err) => logger.error({ err }, 'graphql websocket server failed'));
+  return {
+    async close() {
+      const sockets = [...wss.clients];
+      await ws.dispose();
+      // dispose() asked every client to close (1001); one that does not answer soon is cut off.
+      const timer = setTimeout(() => sockets.forEach((s) => s.terminate()), 1000);
+      await Promise.all(sockets.map((s) => (s.readyState === s.CLOSED ? undefined : new Promise((r) => s.once('close', r)))));
+      clearTimeout(timer);
+    },
+  };
 }

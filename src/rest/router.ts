@@ -11,6 +11,9 @@ import { nodeHandler } from './nodes';
 import { serviceHandlers } from './service';
 import { transferRouter } from './transfers';
 
+/** Where the REST binding is mounted on the service's HTTP app. */
+export const REST_MOUNT = '/vospace';
+
 export function restRouter(svc: Services): express.Router {
   const r = express.Router({ caseSensitive: true, strict: true });
   const s = serviceHandlers(svc);

@@ -1,0 +1,208 @@
+/**
+ * GraphQL over UWS transfer jobs: arguments in, one call into services/jobs,
+ * objects out. Who may see or change a job is decided there, not here.
+ */
+import { Arg, Ctx, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { fault, isFault } from '../domain/faults';
+import { FINAL_PHASES, type Job, type Phase } from '../domain/job';
+import { isMoveOrCopy, type Transfer } from '../domain/transfer';
+import type { Identity } from '../auth/identity';
+import type { Services } from '../services/context';
+import * as jobs from '../services/jobs';
+import { readDirection } from '../xml/transferXml';
+import { resultHref } from '../xml/uwsXml';
+import type { GqlContext } from './context';
+import { JobConnection, JobObject, PhaseEnum } from './jobTypes';
+import { DEFAULT_PAGE } from './types';
+
+/** The context as src/graphql/server.ts builds it: GqlContext and where the REST binding is, for absolute result links. */
+/** Most jobs one page returns. */
+export const MAX_JOB_PAGE = 1000;
+
+export function toJobObject(job: Job, ctx: GqlContext): JobObject {
+  const t = job.transfer;
+  const uris = ctx.svc.uris;
+  return Object.assign(new JobObject(), {
+    id: job.id,
+    phase: job.phase,
+    owner: job.owner,
+    runId: job.runId,
+    creationTime: job.createdAt,
+    startTime: job.startTime,
+    endTime: job.endTime,
+    executionDuration: job.executionDuration,
+    destruction: job.destruction,
+    target: uris.format(t.target),
+    direction: isMoveOrCopy(t) ? uris.format(t.direction.destination) : t.direction,
+    view: t.view ?? null,
+    keepBytes: t.keepBytes,
+    protocols: job.protocols.map((p) => ({ uri: p.uri, endpoint: p.endpoint, securityMethod: p.securityMethod ?? null })),
+    results: job.results.map((r) => ({ id: r.id, href: resultHref(ctx.restBase, r.href) })),
+    error: job.error ? { fault: job.error.fault, message: job.error.message } : null,
+  });
+}
+
+/** A cursor names the job a page ended at, and its creation time in case that job is deleted before the next page. */
+const cursorOf = (j: Job) => Buffer.from(`${j.createdAt.toISOString()} ${j.id}`, 'utf8').toString('base64url');
+
+function jobOfCursor(c: string): { id: string; createdAt: Date } {
+  const m = /^(\S+) ([A-Za-z0-9_-]{1,64})$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
+  const createdAt = new Date(m?.[1] ?? NaN);
+  if (!m || Number.isNaN(createdAt.getTime())) throw fault('InvalidArgument', 'not a job cursor (pass an endCursor or edge cursor back unchanged)');
+  return { id: m[2], createdAt };
+}
+
+/** A job, or the fault met reading it again: what the subscription's source stream yields. */
+type JobOrFault = Job | Error;
+
+/**
+ * The job as the caller may read it now, then again at each change of its
+ * phase, ending after a final phase (COMPLETED, ERROR, ABORTED, ARCHIVED).
+ * It listens before the first read, so a change in between is not missed;
+ * each change is read back through services/jobs with the subscriber's
+ * identity. A plain iterator rather than an async generator, so that
+ * return() (the client unsubscribing, the socket closing) ends it at once
+ * even while it waits for the next change.
+ */
+async function watchJob(svc: Services, who: Identity, id: string): Promise<AsyncIterableIterator<JobOrFault>> {
+  let changed = false;
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const off = svc.events.subscribe(id, () => {
+    changed = true;
+    wake?.();
+  });
+  let pending: Job | undefined;
+  try {
+    pending = await jobs.readJob(svc, who, id);
+  } catch (e) {
+    off();
+    throw e;
+  }
+  let last: Phase | undefined;
+  const close = () => {
+    closed = true;
+    off();
+    wake?.();
+  };
+  const done = (): IteratorResult<JobOrFault> => ({ value: undefined, done: true });
+  const stream: AsyncIterableIterator<JobOrFault> = {
+    async next(): Promise<IteratorResult<JobOrFault>> {
+      while (!closed) {
+        let job = pending;
+        pending = undefined;
+        if (!job) {
+          if (!changed) await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          if (closed) break;
+          changed = false;
+          try {
+            job = await jobs.readJob(svc, who, id);
+          } catch (e) {
+            // Deleted (or no longer readable) since: say so once, and end.
+            close();
+            return { value: e instanceof Error ? e : new Error(String(e)), done: false };
+          }
+        }
+        if (job.phase === last) continue;
+        last = job.phase;
+        if (FINAL_PHASES.has(job.phase)) close();
+        return { value: job, done: false };
+      }
+      return done();
+    },
+    async return(): Promise<IteratorResult<JobOrFault>> {
+      close();
+      return done();
+    },
+    [Symbol.asyncIterator]() {
+      return stream;
+    },
+  };
+  return stream;
+}
+
+@Resolver(() => JobObject)
+export class JobResolver {
+  @Query(() => JobObject, { nullable: true, description: 'A transfer job by id; null when there is none.' })
+  async job(@Arg('id', () => String) id: string, @Ctx() ctx: GqlContext): Promise<JobObject | null> {
+    try {
+      return toJobObject(await jobs.readJob(ctx.svc, ctx.who, id), ctx);
+    } catch (e) {
+      if (isFault(e) && e.fault === 'NotFound') return null;
+      throw e;
+    }
+  }
+
+  @Query(() => JobConnection, { description: 'The caller’s jobs (everyone’s for an admin), oldest first, paged.' })
+  async jobs(
+    @Ctx() ctx: GqlContext,
+    @Arg('phases', () => [PhaseEnum], { nullable: true, description: 'Only jobs in one of these phases.' }) phases: Phase[] | null,
+    @Arg('after', () => Date, { nullable: true, description: 'Only jobs created after this time.' }) after: Date | null,
+    @Arg('first', () => Int, { defaultValue: DEFAULT_PAGE, description: `Page size (at most ${MAX_JOB_PAGE}).` }) first: number,
+    @Arg('cursor', () => String, { nullable: true, description: 'Continue after this cursor (a pageInfo.endCursor).' }) cursor: string | null,
+  ): Promise<JobConnection> {
+    if (!Number.isInteger(first) || first < 0 || first > MAX_JOB_PAGE) {
+      throw fault('InvalidArgument', `first must be a whole number from 0 to ${MAX_JOB_PAGE}`);
+    }
+    // One job past the page tells whether another page follows.
+    const list = await jobs.listJobs(ctx.svc, ctx.who, {
+      phases: phases ?? undefined,
+      after: after ?? undefined,
+      afterJob: cursor ? jobOfCursor(cursor) : undefined,
+      first: first + 1,
+    });
+    const page = list.slice(0, first);
+    const last = page[page.length - 1];
+    return Object.assign(new JobConnection(), {
+      edges: page.map((j) => ({ cursor: cursorOf(j), node: toJobObject(j, ctx) })),
+      pageInfo: { hasNextPage: list.length > first, endCursor: last ? cursorOf(last) : null },
+    });
+  }
+
+  @Mutation(() => JobObject, {
+    description:
+      'Creates a transfer job (run by default). A data transfer returns negotiated, with its endpoints; a move or copy (direction a vos:// URI) carries on after it returns.',
+  })
+  async negotiateTransfer(
+    @Ctx() ctx: GqlContext,
+    @Arg('target', () => String, { description: 'vos:// URI (or /path) of the node.' }) target: string,
+    @Arg('direction', () => String, { description: 'pushToVoSpace, pullFromVoSpace, …, or the vos:// URI to move or copy to.' }) direction: string,
+    @Arg('protocols', () => [String], { nullable: true, description: 'Protocol URIs asked for; by default every one the service offers.' })
+    protocols: string[] | null,
+    @Arg('view', () => String, { nullable: true }) view: string | null,
+    @Arg('keepBytes', () => Boolean, { defaultValue: false, description: 'For a move or copy: true copies.' }) keepBytes: boolean,
+    @Arg('run', () => Boolean, { defaultValue: true, description: 'Run at once (PHASE=RUN); false leaves the job PENDING.' }) run: boolean,
+  ): Promise<JobObject> {
+    const transfer: Transfer = {
+      target: ctx.svc.uris.parse(target),
+      direction: readDirection(ctx.svc.uris, direction),
+      view: view ?? undefined,
+      protocols: (protocols ?? []).map((uri) => ({ uri })),
+      keepBytes,
+      params: [],
+    };
+    return toJobObject(await jobs.createJob(ctx.svc, ctx.who, transfer, { run }), ctx);
+  }
+
+  @Mutation(() => JobObject, { description: 'PHASE=ABORT: the job, aborted if it was still active.' })
+  async abortJob(@Arg('id', () => String) id: string, @Ctx() ctx: GqlContext): Promise<JobObject> {
+    return toJobObject(await jobs.abortJob(ctx.svc, ctx.who, id), ctx);
+  }
+
+  @Mutation(() => Boolean, { description: 'ACTION=DELETE: aborts the job if active, then deletes it.' })
+  async deleteJob(@Arg('id', () => String) id: string, @Ctx() ctx: GqlContext): Promise<boolean> {
+    await jobs.deleteJob(ctx.svc, ctx.who, id);
+    return true;
+  }
+
+  @Subscription(() => JobObject, {
+    description:
+      'The job now, then at each change of its phase, until it reaches a final phase (COMPLETED, ERROR, ABORTED). Over graphql-ws on /graphql.',
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, GqlContext>) => watchJob(context.svc, context.who, args.id),
+  })
+  jobPhase(@Root() event: JobOrFault, @Arg('id', () => String) _id: string, @Ctx() ctx: GqlContext): JobObject {
+    if (event instanceof Error) throw event;
+    return toJobObject(event, ctx);
+  }
+}

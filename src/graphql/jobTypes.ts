@@ -1,0 +1,59 @@
+/** GraphQL types over UWS transfer jobs (src/domain/job.ts): thin views, no rules. */
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PHASES, type Phase } from '../domain/job';
+import { PageInfo } from './types';
+
+export const PhaseEnum = Object.fromEntries(PHASES.map((p) => [p, p])) as { [K in Phase]: K };
+registerEnumType(PhaseEnum, { name: 'Phase', description: 'The UWS 1.1 execution phase of a job.' });
+
+@ObjectType('TransferProtocol', { description: 'A protocol negotiated for a data transfer, with the endpoint handed out for it.' })
+export class TransferProtocolObject {
+  @Field(() => String) uri!: string;
+  @Field(() => String, { description: 'One-shot URL to PUT the bytes to or GET them from.' }) endpoint!: string;
+  @Field(() => String, { nullable: true }) securityMethod!: string | null;
+}
+
+@ObjectType('JobResult', { description: 'A UWS result of a job.' })
+export class JobResultObject {
+  @Field(() => String) id!: string;
+  @Field(() => String, { description: 'Absolute URL (or, for a move or copy, the vos:// URI of the node made).' }) href!: string;
+}
+
+@ObjectType('JobError', { description: 'Why a job ended in ERROR.' })
+export class JobErrorObject {
+  @Field(() => String, { description: 'The VOSpace fault name, e.g. NodeNotFound.' }) fault!: string;
+  @Field(() => String) message!: string;
+}
+
+@ObjectType('Job', { description: 'A UWS transfer job: a negotiated data transfer, or a move or copy.' })
+export class JobObject {
+  @Field(() => ID) id!: string;
+  @Field(() => PhaseEnum) phase!: Phase;
+  @Field(() => String, { nullable: true, description: 'Name of the owning user; null for a job made anonymously.' }) owner!: string | null;
+  @Field(() => String, { nullable: true }) runId!: string | null;
+  @Field(() => Date) creationTime!: Date;
+  @Field(() => Date, { nullable: true }) startTime!: Date | null;
+  @Field(() => Date, { nullable: true }) endTime!: Date | null;
+  @Field(() => Int, { description: 'Seconds the job may run; 0 = unlimited.' }) executionDuration!: number;
+  @Field(() => Date, { description: 'When the service destroys the job.' }) destruction!: Date;
+  @Field(() => String, { description: 'vos:// URI of the transfer target.' }) target!: string;
+  @Field(() => String, { description: 'pushToVoSpace, pullFromVoSpace, …, or the vos:// URI a move or copy goes to.' }) direction!: string;
+  @Field(() => String, { nullable: true, description: 'View URI asked for, if any.' }) view!: string | null;
+  @Field(() => Boolean, { description: 'For a move or copy: true copies, false moves.' }) keepBytes!: boolean;
+  @Field(() => [TransferProtocolObject], { description: 'Endpoints of a negotiated data transfer (empty before negotiation, and for a move or copy).' })
+  protocols!: TransferProtocolObject[];
+  @Field(() => [JobResultObject]) results!: JobResultObject[];
+  @Field(() => JobErrorObject, { nullable: true }) error!: JobErrorObject | null;
+}
+
+@ObjectType('JobEdge')
+export class JobEdge {
+  @Field(() => String, { description: 'Opaque cursor: pass it as `cursor` to continue after this job.' }) cursor!: string;
+  @Field(() => JobObject) node!: JobObject;
+}
+
+@ObjectType('JobConnection', { description: 'A page of the caller’s jobs (everyone’s for an admin), in creation order.' })
+export class JobConnection {
+  @Field(() => [JobEdge]) edges!: JobEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}
