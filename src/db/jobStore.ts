@@ -83,6 +83,13 @@ export interface JobFilter {
   phases?: Phase[];
   after?: Date;
   last?: number;
+  /**
+   * A page cursor: only jobs after this one in creation order (created_at, id).
+   * Its creation time is compared as stored; `createdAt` stands in if the job is gone.
+   */
+  afterJob?: { id: string; createdAt: Date };
+  /** At most this many, oldest first (ignored with `last`). */
+  first?: number;
 }
 
 export async function listJobs(db: Db, f: JobFilter): Promise<Job[]> {
@@ -90,12 +97,16 @@ export async function listJobs(db: Db, f: JobFilter): Promise<Job[]> {
   if (f.ownerId !== undefined) q.where((w) => (f.ownerId === null ? w.whereNull('j.owner_id') : w.where('j.owner_id', f.ownerId)));
   if (f.phases?.length) q.whereIn('j.phase', f.phases);
   if (f.after) q.where('j.created_at', '>', f.after);
+  if (f.afterJob) {
+    const { id, createdAt } = f.afterJob;
+    q.whereRaw('(j.created_at, j.id) > (coalesce((select c.created_at from jobs c where c.id = ?), ?::timestamptz), ?)', [id, createdAt, id]);
+  }
   if (f.last !== undefined) {
     // LAST: the most recent N, still listed oldest first.
     const rows = await q.orderBy('j.created_at', 'desc').orderBy('j.id', 'desc').limit(f.last);
     return rows.reverse().map(toJob);
   }
-  const rows = await q.orderBy('j.created_at').orderBy('j.id').limit(10000);
+  const rows = await q.orderBy('j.created_at').orderBy('j.id').limit(Math.min(f.first ?? 10000, 10000));
   return rows.map(toJob);
 }
 
@@ -157,6 +168,16 @@ export async function overdueJobIds(db: Db): Promise<string[]> {
     .andWhere('execution_duration', '>', 0)
     .andWhereRaw(`start_time + make_interval(secs => execution_duration) < now()`)
     .limit(1000);
+  return rows.map((r) => r.id);
+}
+
+/** Executing jobs claimed by storage servers not heard from for `seconds` (they died with them). */
+export async function jobsOfSilentServers(db: Db, seconds: number): Promise<string[]> {
+  const rows: { id: string }[] = await db('jobs as j')
+    .join('storage_servers as s', 's.id', 'j.claimed_by')
+    .select('j.id')
+    .where('j.phase', 'EXECUTING')
+    .andWhereRaw(`s.heartbeat_at < now() - make_interval(secs => ?)`, [seconds]);
   return rows.map((r) => r.id);
 }
 

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Identity } from '../auth/identity';
 import * as jobStore from '../db/jobStore';
+import { clearBusy } from '../db/transferStore';
 import { fault } from '../domain/faults';
 import { ACTIVE_PHASES, FINAL_PHASES, type Job, type Phase } from '../domain/job';
 import type { Transfer } from '../domain/transfer';
@@ -50,9 +51,14 @@ export interface ListOptions {
   phases?: Phase[];
   after?: Date;
   last?: number;
+  /** Only jobs after this one in creation order (a page cursor; `createdAt` is used if the job is gone). */
+  afterJob?: { id: string; createdAt: Date };
+  /** At most this many, oldest first (ignored with `last`). */
+  first?: number;
 }
 
 export async function listJobs(svc: Services, who: Identity, o: ListOptions): Promise<Job[]> {
+  if (o.first !== undefined && (!Number.isInteger(o.first) || o.first < 0)) throw fault('InvalidArgument', 'first must be a non-negative whole number');
   if (who.userId === null && !who.admin) return [];
   return jobStore.listJobs(svc.db, { ownerId: who.admin ? undefined : who.userId, ...o });
 }
@@ -122,15 +128,29 @@ export async function waitJob(svc: Services, who: Identity, id: string, seconds:
   return readJob(svc, who, id);
 }
 
-/** Destroys jobs past their destruction time and fails those past their execution duration. */
+/** A storage server silent this long is taken for dead, with the uploads it was serving. */
+const SILENT_SERVER_SECONDS = 300;
+
+/** Fails an executing job and frees the node it was writing (if any). */
+async function failExecuting(svc: Services, id: string, message: string): Promise<void> {
+  const done = await jobStore.changePhase(svc.db, id, ['EXECUTING'], {
+    phase: 'ERROR',
+    endTime: true,
+    error: { fault: 'TransferFailed', message },
+  });
+  await clearBusy(svc.db, id);
+  if (done) await svc.events.publish(id, 'ERROR');
+}
+
+/**
+ * Destroys jobs past their destruction time, and fails those past their
+ * execution duration or left behind by a storage server that went silent
+ * (one restarted at another URL never reclaims them), freeing their nodes.
+ */
 export async function sweepJobs(svc: Services): Promise<void> {
-  for (const id of await jobStore.overdueJobIds(svc.db)) {
-    const done = await jobStore.changePhase(svc.db, id, ['EXECUTING'], {
-      phase: 'ERROR',
-      endTime: true,
-      error: { fault: 'TransferFailed', message: 'the job ran past its execution duration' },
-    });
-    if (done) await svc.events.publish(id, 'ERROR');
+  for (const id of await jobStore.overdueJobIds(svc.db)) await failExecuting(svc, id, 'the job ran past its execution duration');
+  for (const id of await jobStore.jobsOfSilentServers(svc.db, SILENT_SERVER_SECONDS)) {
+    await failExecuting(svc, id, 'the storage server serving it stopped answering');
   }
   for (const id of await jobStore.expiredJobIds(svc.db, new Date())) {
     const job = await jobStore.getJob(svc.db, id);
@@ -138,6 +158,7 @@ export async function sweepJobs(svc: Services): Promise<void> {
       await jobStore.changePhase(svc.db, id, [job.phase], { phase: 'ABORTED', endTime: true });
       await svc.events.publish(id, 'ABORTED');
     }
+    await clearBusy(svc.db, id);
     await jobStore.deleteJob(svc.db, id);
   }
 }
