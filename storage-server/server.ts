@@ -23,11 +23,14 @@ import { endpointSecret, heartbeat, registerServer } from '../src/db/storageStor
 import { clearBusy, commitBytes, markBusy } from '../src/db/transferStore';
 import { fault, isFault } from '../src/domain/faults';
 import type { Job, JobError } from '../src/domain/job';
+import { isContainer } from '../src/domain/nodeTypes';
+import { VIEW } from '../src/domain/transfer';
 import { logger } from '../src/log';
 import { faultHandler } from '../src/rest/faults';
 import type { Services } from '../src/services/context';
 import { sendNodeBytes } from './download';
 import { Md5Counter } from './hashing';
+import { receiveTar, sendTar, type TarContext } from './tarView';
 
 const HEARTBEAT_MS = 30_000;
 
@@ -74,6 +77,11 @@ export class StorageServer {
     }
   }
 
+  /** What the container views (storage-server/tarView.ts) borrow from this server. */
+  private tarContext(): TarContext {
+    return { svc: this.svc, storageId: this.id, fail: (job, e) => this.fail(job, e) };
+  }
+
   async put(req: Request, res: Response): Promise<void> {
     const svc = this.svc;
     const job = await this.claim(req, 'put');
@@ -85,6 +93,8 @@ export class StorageServer {
       if (state === 'busy') throw fault('NodeBusy', `${svc.uris.format(target)} is being written by another transfer`);
       if (state === 'missing') throw fault('NodeNotFound', svc.uris.format(target));
     });
+    // A container with view tar (negotiation admits tar for containers only): the body is an archive to unpack.
+    if (job.transfer.view === VIEW.tar) return receiveTar(this.tarContext(), req, res, job, declaredMd5(req));
 
     const staged = await svc.backend.stage(job.id);
     const counter = new Md5Counter();
@@ -136,6 +146,7 @@ export class StorageServer {
     if (req.method !== 'HEAD' && !(await jobStore.claimEndpoint(svc.db, job.id, this.id))) {
       throw fault('PermissionDenied', 'this endpoint has been used');
     }
+    if (job.transfer.view === VIEW.tar && isContainer(node.type)) return sendTar(this.tarContext(), req, res, job, node);
     try {
       if (!(await sendNodeBytes(req, res, node, svc.backend))) return;
       if (await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true })) {

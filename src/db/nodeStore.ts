@@ -177,6 +177,25 @@ function subtree(q: Knex.QueryBuilder, path: string): Knex.QueryBuilder {
   return q.where((w) => w.where('path', path).orWhere((r) => r.where('path', '>', `${path}/`).andWhere('path', '<', `${path}0`)));
 }
 
+/** The next page of the nodes below `root` (not `root` itself) in path order, after the path `after`. */
+export async function subtreePage(db: Db, root: string, after: string | undefined, limit: number): Promise<NodeRecord[]> {
+  const q = selectNodes(db, true).orderBy('n.path').limit(limit);
+  if (root === '') q.where('n.path', '>', after ?? '');
+  else q.where('n.path', '>', after ?? `${root}/`).andWhere('n.path', '<', `${root}0`);
+  return (await q).map(toNode);
+}
+
+/** Deletes a node that holds no bytes, no children and no other writer's claim; returns whether it went. */
+export async function deleteIfEmpty(db: Db, id: number, jobId: string): Promise<boolean> {
+  const n = await db('nodes')
+    .where('id', id)
+    .whereNull('location')
+    .andWhere((w) => w.whereNull('busy_job').orWhere('busy_job', jobId))
+    .whereNotExists(db('nodes as c').select(db.raw('1')).whereRaw('c.parent_id = nodes.id'))
+    .delete();
+  return n > 0;
+}
+
 export async function countBusyIn(db: Db, path: string): Promise<number> {
   const row = await subtree(db('nodes'), path).whereNotNull('busy_job').count<{ count: string }[]>('* as count').first();
   return Number(row?.count ?? 0);

@@ -23,15 +23,15 @@ export interface CommittedBytes {
 }
 
 /**
- * Points the node this job is writing at its new bytes. Returns the location
- * it had before (to remove once committed), or undefined when the node is no
- * longer this job's to write (deleted meanwhile).
+ * Points a node this job is writing at its new bytes (the one it has busy, or
+ * `nodeId` among several). Returns the location it had before (to remove once
+ * committed), or undefined when the node is no longer this job's to write
+ * (deleted meanwhile).
  */
-export async function commitBytes(db: Db, jobId: string, b: CommittedBytes): Promise<{ old: string | null } | undefined> {
-  const node: { id: number; location: string | null } | undefined = await db('nodes')
-    .where('busy_job', jobId)
-    .forUpdate()
-    .first('id', 'location');
+export async function commitBytes(db: Db, jobId: string, b: CommittedBytes, nodeId?: number): Promise<{ old: string | null } | undefined> {
+  const q = db('nodes').where('busy_job', jobId).forUpdate();
+  if (nodeId !== undefined) q.where('id', nodeId);
+  const node: { id: number; location: string | null } | undefined = await q.first('id', 'location');
   if (!node) return undefined;
   await db('nodes').where('id', node.id).update({
     size: b.size,

@@ -13,7 +13,8 @@ import type { Job, JobError, NegotiatedProtocol } from '../domain/job';
 import { logger } from '../log';
 import { isContainer, isDataType, isLink } from '../domain/nodeTypes';
 import { parentOf } from '../domain/paths';
-import { PROTOCOL, VIEW, isMoveOrCopy, type Transfer } from '../domain/transfer';
+import { PROTOCOL, isMoveOrCopy, type Transfer } from '../domain/transfer';
+import { CONTAINER_VIEWS as CONTAINER_ARCHIVE_VIEWS, DATA_NODE_VIEWS } from '../domain/views';
 import type { Services } from './context';
 import { copyNode, moveNode } from './moveCopy';
 import { allow, createNode, requireContainer, requireNode } from './nodes';
@@ -21,12 +22,14 @@ import { allow, createNode, requireContainer, requireNode } from './nodes';
 /** A storage server counts as live if heard from within this many seconds. */
 export const LIVE_SERVER_SECONDS = 90;
 
-const DATA_VIEWS: ReadonlySet<string> = new Set([VIEW.any, VIEW.default, VIEW.binary]);
+/** Views a transfer may name: what a node accepts (push) or provides (pull). */
+const viewSet = (v: { accepts: string[]; provides: string[] }): ReadonlySet<string> => new Set([...v.accepts, ...v.provides]);
+const DATA_VIEWS = viewSet(DATA_NODE_VIEWS);
 
 export const transferDetailsHref = (id: string) => `/transfers/${id}/results/transferDetails`;
 
-/** Container views (tar) join once the storage server can pack and unpack them. */
-const CONTAINER_VIEWS: ReadonlySet<string> = new Set();
+/** Container archive views: the storage server packs (pull) or unpacks (push) the subtree (storage-server/tarView.ts). */
+const CONTAINER_VIEWS = viewSet(CONTAINER_ARCHIVE_VIEWS);
 
 function checkView(t: Transfer, container: boolean): void {
   if (!t.view) return;

@@ -5,7 +5,7 @@ import { allProperties, type Detail, type NodeRecord, type NodeView } from '../d
 import { isContainer, isDataType, isLink, isNodeType, type NodeType } from '../domain/nodeTypes';
 import type { NodeUris } from '../domain/paths';
 import type { PropertyChange } from '../domain/properties';
-import { DATA_VIEWS } from '../domain/views';
+import { DATA_NODE_VIEWS } from '../domain/views';
 import { VOS_NS, XSI_NS, isVosNs } from './namespaces';
 import { attr, childNamed, childrenNamed, parseXml, type XmlElement } from './parse';
 
@@ -87,8 +87,8 @@ function nodeElement(uris: NodeUris, n: NodeRecord, detail: Detail, children?: N
   }
   if (detail === 'properties') return el;
   if (isDataType(n.type) && detail === 'max') {
-    el['vos:accepts'] = { 'vos:view': DATA_VIEWS.accepts.map((v) => ({ '@uri': v })) };
-    el['vos:provides'] = { 'vos:view': DATA_VIEWS.provides.map((v) => ({ '@uri': v })) };
+    el['vos:accepts'] = { 'vos:view': DATA_NODE_VIEWS.accepts.map((v) => ({ '@uri': v })) };
+    el['vos:provides'] = { 'vos:view': DATA_NODE_VIEWS.provides.map((v) => ({ '@uri': v })) };
     el['vos:capabilities'] = '';
   }
   if (isLink(n.type)) el['vos:target'] = n.target ?? '';

@@ -1,5 +1,5 @@
 /** Service documents: getProtocols, getViews, getProperties, VOSI capabilities and availability. */
-import { DATA_VIEWS, protocolsFor } from '../domain/views';
+import { SERVICE_VIEWS, protocolsFor } from '../domain/views';
 import { VOSI_AVAIL_NS, VOSI_CAP_NS, VOS_NS, VS_NS, XSI_NS } from './namespaces';
 import { builder, XML_DECLARATION } from './nodeXml';
 
@@ -12,7 +12,7 @@ function vosDoc(rootName: string, parts: Record<string, string[]>, elem: string)
 }
 
 export const printProtocols = (tls: boolean) => vosDoc('protocols', protocolsFor(tls), 'protocol');
-export const printViews = () => vosDoc('views', DATA_VIEWS, 'view');
+export const printViews = () => vosDoc('views', SERVICE_VIEWS, 'view');
 export const printProperties = (parts: { accepts: string[]; provides: string[]; contains: string[] }) =>
   vosDoc('properties', parts, 'property');
 
