@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { listenAdminSocket } from './admin/socket';
 import { createApp } from './app';
+import { closeServer } from './httpClose';
 import { graphqlWebSocket } from './graphql/server';
 import type { Policy } from './auth/policy';
 import type { Config } from './config';
@@ -27,13 +28,6 @@ export interface RunningService {
   svc: Services;
   db: Database;
   close(): Promise<void>;
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }
 
 const SWEEP_MS = 30_000;

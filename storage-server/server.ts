@@ -25,6 +25,7 @@ import { fault, isFault } from '../src/domain/faults';
 import type { Job, JobError } from '../src/domain/job';
 import { isContainer } from '../src/domain/nodeTypes';
 import { VIEW } from '../src/domain/transfer';
+import { closeServer } from '../src/httpClose';
 import { logger } from '../src/log';
 import { faultHandler } from '../src/rest/faults';
 import type { Services } from '../src/services/context';
@@ -200,12 +201,10 @@ export class StorageServer {
       id: this.id,
       url,
       port,
-      close: () =>
-        new Promise<void>((resolve) => {
-          clearInterval(timer);
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        }),
+      close: () => {
+        clearInterval(timer);
+        return closeServer(server);
+      },
     };
   }
 }

@@ -64,6 +64,8 @@ export async function insertJob(db: Db, j: NewJob): Promise<void> {
     owner_id: j.ownerId,
     run_id: j.runId,
     phase: 'PENDING',
+    // Milliseconds, as documents print it: AFTER=<a job's creationTime> must leave that job out.
+    created_at: db.raw(`date_trunc('milliseconds', now())`),
     execution_duration: j.executionDuration,
     destruction: j.destruction,
     transfer: JSON.stringify({ transfer: j.transfer }),

@@ -28,7 +28,6 @@ export function toFault(err: unknown): VOSpaceFault {
  * resets the connection before the client reads the answer.
  */
 function drainAfterAnswer(req: Request): void {
-  if (req.complete) return;
   let seen = 0;
   const stop = () => req.socket.destroy();
   const timer = setTimeout(stop, DRAIN_MAX_MS);
@@ -44,12 +43,18 @@ function drainAfterAnswer(req: Request): void {
   req.resume();
 }
 
+function hasUnreadBody(req: Request): boolean {
+  const declared = req.headers['content-length'];
+  return !req.complete && ((declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined);
+}
+
 export function sendFault(req: Request, res: Response, f: VOSpaceFault): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  if (f.status === 413) drainAfterAnswer(req);
+  // Refused before its body was read (413, or an upload refused up front): let the client finish sending.
+  if (hasUnreadBody(req)) drainAfterAnswer(req);
   res.status(f.status).type('text/plain; charset=utf-8').send(`${f.fault}: ${f.detail || f.fault}\n`);
 }
 

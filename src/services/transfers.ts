@@ -77,7 +77,8 @@ async function endpoints(svc: Services, jobId: string, t: Transfer, push: boolea
   const asked = t.protocols.length ? t.protocols : wanted.map((uri) => ({ uri, securityMethod: undefined }));
   const servers = await liveServers(svc.db, LIVE_SERVER_SECONDS);
   const secret = await endpointSecret(svc.db);
-  const expires = Math.floor(Date.now() / 1000) + svc.storage.endpointTtl;
+  // Rounded up, so an endpoint lives at least endpoint_ttl seconds.
+  const expires = Math.ceil(Date.now() / 1000) + svc.storage.endpointTtl;
   const token = endpointToken(secret, { jobId, direction: push ? 'put' : 'get', expires });
   const out: NegotiatedProtocol[] = [];
   for (const p of asked) {
