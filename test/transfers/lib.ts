@@ -1,0 +1,399 @@
+/**
+ * Shared helpers for the black-box transfer tests: transfer documents, UWS
+ * job documents read back with a namespace-aware parser (saxes), the
+ * negotiate → PUT/GET dance, slow uploads over node:http, and byte checks.
+ * Everything goes over real sockets; nothing here reaches into the service.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { request, nodeXml, VOS, CORE, type Reply } from '../helpers/http';
+import type { TestService } from '../helpers/service';
+
+export const UWS = 'http://www.ivoa.net/xml/UWS/v1.0';
+export const XLINK = 'http://www.w3.org/1999/xlink';
+export const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
+export const HTTPPUT = `${CORE}httpput`;
+export const HTTPGET = `${CORE}httpget`;
+export const FINAL = new Set(['COMPLETED', 'ERROR', 'ABORTED']);
+export const MiB = 1024 * 1024;
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+// ---------------------------------------------------------------- XML
+
+export interface El {
+  ns: string;
+  local: string;
+  attrs: Map<string, string>;
+  children: El[];
+  text: string;
+}
+
+/** Parses a whole document, namespace-aware; throws on anything that is not well-formed XML. */
+export function parseXml(xml: string): El {
+  const parser = new SaxesParser({ xmlns: true });
+  const stack: El[] = [];
+  let root: El | undefined;
+  parser.on('opentag', (tag: SaxesTagNS) => {
+    const el: El = { ns: tag.uri ?? '', local: tag.local, attrs: new Map(), children: [], text: '' };
+    for (const a of Object.values(tag.attributes)) {
+      if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
+      el.attrs.set(a.uri ? `{${a.uri}}${a.local}` : a.local, a.value);
+    }
+    if (stack.length) stack[stack.length - 1].children.push(el);
+    else root = el;
+    stack.push(el);
+  });
+  parser.on('text', (t) => {
+    if (stack.length) stack[stack.length - 1].text += t;
+  });
+  parser.on('closetag', () => {
+    stack.pop();
+  });
+  parser.write(xml).close();
+  if (!root) throw new Error('empty document');
+  return root;
+}
+
+export const childrenOf = (el: El, ns: string, local: string) => el.children.filter((c) => c.ns === ns && c.local === local);
+export const childOf = (el: El, ns: string, local: string): El | undefined => childrenOf(el, ns, local)[0];
+export const textOf = (el: El | undefined) => (el?.text ?? '').trim();
+
+// ---------------------------------------------------------------- documents
+
+export interface TransferSpec {
+  target: string;
+  direction: string;
+  protocols?: string[];
+  view?: string;
+  keepBytes?: boolean;
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+
+export function transferXml(s: TransferSpec): string {
+  const protocols = (s.protocols ?? []).map((p) => `<vos:protocol uri="${esc(p)}"/>`).join('');
+  const view = s.view ? `<vos:view uri="${esc(s.view)}"/>` : '';
+  const keep = s.keepBytes === undefined ? '' : `<vos:keepBytes>${s.keepBytes}</vos:keepBytes>`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?><vos:transfer xmlns:vos="${VOS}" version="2.1">` +
+    `<vos:target>${esc(s.target)}</vos:target><vos:direction>${esc(s.direction)}</vos:direction>${view}${protocols}${keep}</vos:transfer>`
+  );
+}
+
+export interface JobDoc {
+  root: El;
+  id: string;
+  phase: string;
+  ownerId: string;
+  /** Local names of the root's children, in document order. */
+  order: string[];
+  results: { id: string; href: string }[];
+  errorMessage?: string;
+  errorType?: string;
+  transfer?: El;
+}
+
+export function readJob(xml: string): JobDoc {
+  const root = parseXml(xml);
+  if (root.ns !== UWS || root.local !== 'job') throw new Error(`not a uws:job: {${root.ns}}${root.local}\n${xml}`);
+  const results = childOf(root, UWS, 'results');
+  const err = childOf(root, UWS, 'errorSummary');
+  const info = childOf(root, UWS, 'jobInfo');
+  return {
+    root,
+    id: textOf(childOf(root, UWS, 'jobId')),
+    phase: textOf(childOf(root, UWS, 'phase')),
+    ownerId: textOf(childOf(root, UWS, 'ownerId')),
+    order: root.children.map((c) => c.local),
+    results: results
+      ? childrenOf(results, UWS, 'result').map((r) => ({ id: r.attrs.get('id') ?? '', href: r.attrs.get(`{${XLINK}}href`) ?? '' }))
+      : [],
+    errorMessage: err ? textOf(childOf(err, UWS, 'message')) : undefined,
+    errorType: err?.attrs.get('type'),
+    transfer: info ? childOf(info, VOS, 'transfer') : undefined,
+  };
+}
+
+export interface TransferDoc {
+  target: string;
+  direction: string;
+  protocols: { uri: string; endpoint: string }[];
+}
+
+export function readTransfer(xml: string): TransferDoc {
+  const root = parseXml(xml);
+  if (root.ns !== VOS || root.local !== 'transfer') throw new Error(`not a vos:transfer: {${root.ns}}${root.local}\n${xml}`);
+  return transferFrom(root);
+}
+
+export function transferFrom(root: El): TransferDoc {
+  return {
+    target: textOf(childOf(root, VOS, 'target')),
+    direction: textOf(childOf(root, VOS, 'direction')),
+    protocols: childrenOf(root, VOS, 'protocol').map((p) => ({ uri: p.attrs.get('uri') ?? '', endpoint: textOf(childOf(p, VOS, 'endpoint')) })),
+  };
+}
+
+/** The fault name a text/plain fault body starts with. */
+export const faultName = (r: Reply) => /^([A-Za-z]+)/.exec(r.text)?.[1];
+
+// ---------------------------------------------------------------- jobs over HTTP
+
+/** The job id from the 303 answer to POST /transfers. */
+export function jobIdFrom(t: TestService, r: Reply): string {
+  expect(r.status).toBe(303);
+  const loc = r.headers.get('location') ?? '';
+  const m = new RegExp(`^${t.base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/transfers/([A-Za-z0-9_-]+)$`).exec(loc);
+  if (!m) throw new Error(`unexpected Location ${loc}`);
+  return m[1];
+}
+
+export async function createJob(t: TestService, token: string, spec: TransferSpec | string, query = ''): Promise<string> {
+  const body = typeof spec === 'string' ? spec : transferXml(spec);
+  const r = await request('POST', `${t.base}/transfers${query}`, { token, body, headers: { 'content-type': 'text/xml' } });
+  if (r.status !== 303) throw new Error(`POST /transfers → ${r.status} ${r.text}`);
+  return jobIdFrom(t, r);
+}
+
+export async function postJob(t: TestService, token: string, id: string, form: Record<string, string>, sub = ''): Promise<Reply> {
+  return request('POST', `${t.base}/transfers/${id}${sub}`, {
+    token,
+    body: new URLSearchParams(form).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+}
+
+export async function runJob(t: TestService, token: string, id: string, phase = 'RUN'): Promise<void> {
+  const r = await postJob(t, token, id, { PHASE: phase });
+  expect(r.status).toBe(303);
+  expect(r.headers.get('location')).toBe(`${t.base}/transfers/${id}`);
+}
+
+export async function getJob(t: TestService, token: string, id: string, query = ''): Promise<JobDoc> {
+  const r = await request('GET', `${t.base}/transfers/${id}${query}`, { token });
+  if (r.status !== 200) throw new Error(`GET job ${id} → ${r.status} ${r.text}`);
+  return readJob(r.text);
+}
+
+/** Blocks (UWS WAIT) until the job is in a final phase, or fails after `ms`. */
+export async function waitFinal(t: TestService, token: string, id: string, ms = 20000): Promise<JobDoc> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const job = await getJob(t, token, id, '?WAIT=5');
+    if (FINAL.has(job.phase)) return job;
+    if (Date.now() > until) throw new Error(`job ${id} still ${job.phase} after ${ms} ms`);
+  }
+}
+
+/** Negotiates a data transfer (async: POST, RUN) and returns the job id and the first endpoint of the details. */
+export async function negotiate(t: TestService, token: string, nodePath: string, direction: 'pushToVoSpace' | 'pullFromVoSpace'): Promise<{ id: string; endpoint: string }> {
+  const id = await createJob(t, token, { target: t.uri(nodePath), direction, protocols: [direction === 'pushToVoSpace' ? HTTPPUT : HTTPGET] });
+  await runJob(t, token, id);
+  const details = await request('GET', `${t.base}/transfers/${id}/results/transferDetails`, { token });
+  expect(details.status).toBe(200);
+  const tr = readTransfer(details.text);
+  expect(tr.protocols.length).toBeGreaterThan(0);
+  const endpoint = tr.protocols[0].endpoint;
+  expect(endpoint.startsWith(`${t.running.storage!.url}/`)).toBe(true);
+  return { id, endpoint };
+}
+
+export async function putBytes(url: string, bytes: Buffer, headers: Record<string, string> = {}): Promise<Reply> {
+  return request('PUT', url, { body: bytes, headers: { 'content-type': 'application/octet-stream', ...headers } });
+}
+
+/** GET with the body as bytes. */
+export async function getBytes(url: string, opts: { token?: string; headers?: Record<string, string>; method?: string } = {}) {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const res = await fetch(url, { method: opts.method ?? 'GET', headers, redirect: 'manual' });
+  const body = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** Full async push: negotiate, PUT; expects 201 and a COMPLETED job. */
+export async function push(t: TestService, token: string, nodePath: string, bytes: Buffer): Promise<string> {
+  const { id, endpoint } = await negotiate(t, token, nodePath, 'pushToVoSpace');
+  const r = await putBytes(endpoint, bytes);
+  if (r.status !== 201) throw new Error(`PUT ${nodePath} → ${r.status} ${r.text}`);
+  return id;
+}
+
+/**
+ * Full async pull: negotiate, GET; returns the bytes once the job is
+ * COMPLETED (the server marks it so just after the last byte is out).
+ */
+export async function pull(t: TestService, token: string, nodePath: string): Promise<Buffer> {
+  const { id, endpoint } = await negotiate(t, token, nodePath, 'pullFromVoSpace');
+  const r = await getBytes(endpoint);
+  if (r.status !== 200) throw new Error(`GET ${nodePath} → ${r.status} ${r.body.toString()}`);
+  const job = await waitFinal(t, token, id);
+  if (job.phase !== 'COMPLETED') throw new Error(`pull of ${nodePath}: job ${id} ended ${job.phase} ${job.errorMessage ?? ''}`);
+  return r.body;
+}
+
+export async function mkdir(t: TestService, token: string, nodePath: string): Promise<void> {
+  const r = await request('PUT', `${t.base}/nodes/${nodePath}`, { token, body: nodeXml(t.uri(nodePath), 'vos:ContainerNode'), headers: { 'content-type': 'text/xml' } });
+  if (r.status !== 201) throw new Error(`mkdir ${nodePath} → ${r.status} ${r.text}`);
+}
+
+export async function mkdata(t: TestService, token: string, nodePath: string): Promise<void> {
+  const r = await request('PUT', `${t.base}/nodes/${nodePath}`, { token, body: nodeXml(t.uri(nodePath), 'vos:DataNode'), headers: { 'content-type': 'text/xml' } });
+  if (r.status !== 201) throw new Error(`create ${nodePath} → ${r.status} ${r.text}`);
+}
+
+/** A node's property (namespace-aware), or undefined. */
+export async function nodeProp(t: TestService, token: string, nodePath: string, uri: string): Promise<string | undefined> {
+  const r = await request('GET', `${t.base}/nodes/${nodePath}`, { token });
+  if (r.status !== 200) throw new Error(`GET node ${nodePath} → ${r.status} ${r.text}`);
+  const props = childOf(parseXml(r.text), VOS, 'properties');
+  const p = props && childrenOf(props, VOS, 'property').find((x) => x.attrs.get('uri') === uri);
+  return p?.text;
+}
+
+// ---------------------------------------------------------------- the storage directories
+
+export function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(full));
+    else out.push(full);
+  }
+  return out;
+}
+
+/** sha256 of every object kept under a directory. */
+export const hashesUnder = (dir: string) => filesUnder(dir).map((f) => sha256(fs.readFileSync(f)));
+
+/** Polls until `f` holds (cleanup after an aborted upload finishes shortly after the client sees the end). */
+export async function eventually(f: () => boolean | Promise<boolean>, ms = 5000): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await f()) return true;
+    if (Date.now() > until) return false;
+    await sleep(50);
+  }
+}
+
+// ---------------------------------------------------------------- slow uploads
+
+export interface SlowPutResult {
+  /** The answer, when one came. */
+  status?: number;
+  body?: string;
+  headers?: http.IncomingHttpHeaders;
+  /** The request failed (reset, hang-up) before an answer came. */
+  error?: Error;
+  /** How many bytes were written before the end. */
+  written: number;
+}
+
+export interface SlowPut {
+  /** Resolves once at least `n` bytes have been handed to the socket. */
+  written(n: number): Promise<void>;
+  /** Stops sending and destroys the socket (a client that goes away). */
+  disconnect(): void;
+  /** Settles with the outcome; never rejects. */
+  done: Promise<SlowPutResult>;
+}
+
+/**
+ * PUTs `bytes` to `url` over node:http in `chunk`-sized writes with `delayMs`
+ * between them, announcing the full Content-Length up front.
+ */
+export function slowPut(url: string, bytes: Buffer, opts: { chunk?: number; delayMs?: number; headers?: Record<string, string> } = {}): SlowPut {
+  const chunk = opts.chunk ?? MiB;
+  const delay = opts.delayMs ?? 20;
+  const u = new URL(url);
+  let written = 0;
+  let stopped = false;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const notify = () => {
+    for (const w of [...waiters]) {
+      if (written >= w.n || stopped) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const req = http.request({
+    host: u.hostname,
+    port: u.port,
+    path: u.pathname + u.search,
+    method: 'PUT',
+    // Keep-alive, as real clients (requests, undici, curl) do: a server answering early may then keep reading.
+    agent,
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length), ...(opts.headers ?? {}) },
+  });
+  const done = new Promise<SlowPutResult>((resolve) => {
+    let settled = false;
+    const finish = (r: Omit<SlowPutResult, 'written'>) => {
+      stopped = true;
+      notify();
+      if (settled) return;
+      settled = true;
+      if (!req.destroyed) req.destroy();
+      agent.destroy();
+      resolve({ ...r, written });
+    };
+    req.on('response', (res) => {
+      stopped = true;
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => finish({ status: res.statusCode, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
+      res.on('error', (error) => finish({ status: res.statusCode, headers: res.headers, error }));
+      res.on('aborted', () => finish({ status: res.statusCode, headers: res.headers, error: new Error('response aborted') }));
+    });
+    req.on('error', (error) => finish({ error }));
+    req.on('close', () => setTimeout(() => finish({ error: new Error('closed without an answer') }), 200));
+  });
+  let closed = false;
+  req.once('close', () => {
+    closed = true;
+  });
+  (async () => {
+    try {
+      for (let off = 0; off < bytes.length && !stopped; off += chunk) {
+        const part = bytes.subarray(off, Math.min(off + chunk, bytes.length));
+        await new Promise<void>((resolve) => {
+          if (req.write(part) || closed) return resolve();
+          const go = () => {
+            req.off('drain', go);
+            req.off('close', go);
+            resolve();
+          };
+          req.on('drain', go);
+          req.on('close', go);
+        });
+        if (closed) break;
+        written += part.length;
+        notify();
+        if (off + chunk < bytes.length && delay) await sleep(delay);
+      }
+      if (!stopped) req.end();
+    } catch {
+      // the socket went away: `done` reports it
+    }
+  })();
+  return {
+    written: (n) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ n, resolve });
+        notify();
+      }),
+    disconnect: () => {
+      stopped = true;
+      req.destroy();
+      notify();
+    },
+    done,
+  };
+}
