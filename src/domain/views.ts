@@ -22,9 +22,7 @@ export const SERVICE_VIEWS = {
   provides: [...DATA_NODE_VIEWS.provides, ...CONTAINER_VIEWS.provides],
 };
 
-/** Transfer protocols served: uploads (accepts) and downloads (provides), https ones when storage runs TLS. */
+/** Transfer protocols served: uploads (accepts) and downloads (provides); a storage server with TLS speaks only https. */
 export function protocolsFor(tls: boolean): { accepts: string[]; provides: string[] } {
-  return tls
-    ? { accepts: [`${CORE}httpput`, `${CORE}httpsput`], provides: [`${CORE}httpget`, `${CORE}httpsget`] }
-    : { accepts: [`${CORE}httpput`], provides: [`${CORE}httpget`] };
+  return tls ? { accepts: [`${CORE}httpsput`], provides: [`${CORE}httpsget`] } : { accepts: [`${CORE}httpput`], provides: [`${CORE}httpget`] };
 }

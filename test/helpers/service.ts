@@ -32,6 +32,8 @@ export interface TestService {
 export interface TestServiceOptions {
   parameters?: Record<string, unknown>;
   storageParameters?: Record<string, unknown>;
+  /** More [Storage] keys (use_ssl, cert_file, key_file, …). */
+  storage?: Record<string, string>;
   policy?: Policy;
 }
 
@@ -51,6 +53,7 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
     'host = 127.0.0.1',
     'port = 0',
     `parameters = ${JSON.stringify({ root_dir: path.join(own, 'storage'), staging_dir: path.join(own, 'staging'), ...(opts.storageParameters ?? {}) })}`,
+    ...Object.entries(opts.storage ?? {}).map(([k, v]) => `${k} = ${v}`),
   ].join('\n');
   const config = parseConfig(ini);
   let running: RunningService;
