@@ -19,7 +19,7 @@ import express, { type Request, type Response } from 'express';
 import { verifyEndpointToken, type EndpointDirection } from '../src/auth/endpoints';
 import * as jobStore from '../src/db/jobStore';
 import * as nodeStore from '../src/db/nodeStore';
-import { endpointSecret, heartbeat, registerServer } from '../src/db/storageStore';
+import { heartbeat, registerServer } from '../src/db/storageStore';
 import { clearBusy, commitBytes, markBusy } from '../src/db/transferStore';
 import { fault, isFault } from '../src/domain/faults';
 import type { Job, JobError } from '../src/domain/job';
@@ -54,14 +54,12 @@ function declaredMd5(req: Request): string | undefined {
 }
 
 export class StorageServer {
-  private secret?: string;
   id = 0;
 
   constructor(private readonly svc: Services) {}
 
   private async claim(req: Request, want: EndpointDirection): Promise<Job> {
-    this.secret ??= await endpointSecret(this.svc.db);
-    const claim = verifyEndpointToken(this.secret, String(req.params.token));
+    const claim = verifyEndpointToken(await this.svc.storageServers.secret(), String(req.params.token));
     if (claim.direction !== want) throw fault('PermissionDenied', `this endpoint is for ${claim.direction.toUpperCase()}`);
     const job = await jobStore.getJob(this.svc.db, claim.jobId);
     if (!job) throw fault('PermissionDenied', 'the transfer this endpoint belonged to is gone');

@@ -130,9 +130,10 @@ export async function changePhase(db: Db, id: string, from: Phase[], c: PhaseCha
   if (c.results) update.results = JSON.stringify(c.results);
   if (c.error !== undefined) update.error = c.error === null ? null : JSON.stringify(c.error);
   if (c.protocols || c.transfer) {
-    const job = await getJob(db, id);
-    if (!job) return false;
-    update.transfer = JSON.stringify({ transfer: c.transfer ?? job.transfer, protocols: c.protocols ?? job.protocols });
+    // Both kept in one column: read the one not given (negotiation gives both, and saves the read).
+    const job = c.protocols && c.transfer ? undefined : await getJob(db, id);
+    if (!(c.transfer ?? job?.transfer)) return false;
+    update.transfer = JSON.stringify({ transfer: c.transfer ?? job!.transfer, protocols: c.protocols ?? job?.protocols ?? [] });
   }
   const n = await db('jobs').where('id', id).whereIn('phase', from).update(update);
   return n > 0;

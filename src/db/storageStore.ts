@@ -35,3 +35,26 @@ export async function endpointSecret(db: Db): Promise<string> {
   if (!row) throw new Error('endpoint_secret missing from settings: migrations incomplete');
   return row.value;
 }
+
+/** The live storage servers and the endpoint secret, as negotiation needs them on every transfer: read once, or every few seconds. */
+export class StorageDirectory {
+  private cached?: { at: number; servers: StorageServerRow[] };
+  private key?: string;
+
+  constructor(private readonly db: Db, private readonly maxAgeSeconds: number, private readonly cacheMs = 2000) {}
+
+  async live(): Promise<StorageServerRow[]> {
+    const now = Date.now();
+    // An empty list is never kept: a server that has just registered must be found at once.
+    if (!this.cached?.servers.length || now - this.cached.at > this.cacheMs) {
+      this.cached = { at: now, servers: await liveServers(this.db, this.maxAgeSeconds) };
+    }
+    return this.cached.servers;
+  }
+
+  /** Never changes once the database exists. */
+  async secret(): Promise<string> {
+    this.key ??= await endpointSecret(this.db);
+    return this.key;
+  }
+}

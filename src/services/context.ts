@@ -7,6 +7,7 @@ import type { NodeUris } from '../domain/paths';
 import type { StorageBackend } from '../../storage-server/backend';
 import type { StorageConfig } from '../config';
 import type { JobEvents } from './jobEvents';
+import type { StorageDirectory } from '../db/storageStore';
 
 /** What every service function needs: the database, the URI scheme, the policy and the limits. */
 export interface Services {
@@ -19,6 +20,8 @@ export interface Services {
   storage: StorageConfig;
   /** The bytes of data nodes (for copy and delete; the storage server streams through it too). */
   backend: StorageBackend;
+  /** Where endpoints can point, and the key that signs them. */
+  storageServers: StorageDirectory;
   /** Job phase changes, for waiters in this and other processes. */
   events: JobEvents;
 }

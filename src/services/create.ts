@@ -7,6 +7,8 @@ import { NodeUris } from '../domain/paths';
 import { PosixBackend } from '../../storage-server/posixBackend';
 import type { Services } from './context';
 import { JobEvents } from './jobEvents';
+import { StorageDirectory } from '../db/storageStore';
+import { LIVE_SERVER_SECONDS } from './transfers';
 
 export function createServices(config: Config, db: Database, policy: Policy = defaultPolicy): Services {
   return {
@@ -18,6 +20,7 @@ export function createServices(config: Config, db: Database, policy: Policy = de
     space: config.space,
     storage: config.storage,
     events: new JobEvents(db.knex, config.space.dsn),
+    storageServers: new StorageDirectory(db.knex, LIVE_SERVER_SECONDS),
     backend: new PosixBackend({ rootDir: config.storage.rootDir, stagingDir: config.storage.stagingDir }),
   };
 }

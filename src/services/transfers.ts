@@ -7,7 +7,6 @@ import { endpointToken } from '../auth/endpoints';
 import type { Identity } from '../auth/identity';
 import * as jobStore from '../db/jobStore';
 import * as store from '../db/nodeStore';
-import { endpointSecret, liveServers } from '../db/storageStore';
 import { fault, isFault } from '../domain/faults';
 import type { Job, JobError, NegotiatedProtocol } from '../domain/job';
 import { logger } from '../log';
@@ -75,8 +74,8 @@ async function pullTarget(svc: Services, who: Identity, t: Transfer): Promise<st
 async function endpoints(svc: Services, jobId: string, t: Transfer, push: boolean): Promise<NegotiatedProtocol[]> {
   const wanted: string[] = push ? [PROTOCOL.httpput, PROTOCOL.httpsput] : [PROTOCOL.httpget, PROTOCOL.httpsget];
   const asked = t.protocols.length ? t.protocols : wanted.map((uri) => ({ uri, securityMethod: undefined }));
-  const servers = await liveServers(svc.db, LIVE_SERVER_SECONDS);
-  const secret = await endpointSecret(svc.db);
+  const servers = await svc.storageServers.live();
+  const secret = await svc.storageServers.secret();
   // Rounded up, so an endpoint lives at least endpoint_ttl seconds.
   const expires = Math.ceil(Date.now() / 1000) + svc.storage.endpointTtl;
   const token = endpointToken(secret, { jobId, direction: push ? 'put' : 'get', expires });
