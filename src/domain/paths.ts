@@ -61,7 +61,6 @@ export function pathFromPlain(plain: string): string {
 export const nameOf = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 export const parentOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '');
 export const joinPath = (parent: string, name: string) => (parent === '' ? name : `${parent}/${name}`);
-export const isRoot = (path: string) => path === '';
 
 /** The path a new node gets: `.auto` as its name lets the server pick one, `.null` is reserved. */
 export function newNodePath(path: string): string {

@@ -6,7 +6,6 @@ export const UWS_NS = 'http://www.ivoa.net/xml/UWS/v1.0';
 export const XLINK_NS = 'http://www.w3.org/1999/xlink';
 export const VOSI_CAP_NS = 'http://www.ivoa.net/xml/VOSICapabilities/v1.0';
 export const VOSI_AVAIL_NS = 'http://www.ivoa.net/xml/VOSIAvailability/v1.0';
-export const VR_NS = 'http://www.ivoa.net/xml/VOResource/v1.0';
 export const VS_NS = 'http://www.ivoa.net/xml/VODataService/v1.1';
 
 /** Namespaces read as VOSpace: the standard one, pyvospace's, and none at all (naive clients). */
