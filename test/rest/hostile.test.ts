@@ -7,9 +7,9 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { CORE, VOS, nodeXml } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
+import { parseXml, type El } from '../helpers/xml';
 
 const MiB = 1024 * 1024;
 const VOSI_CAP = 'http://www.ivoa.net/xml/VOSICapabilities/v1.0';
@@ -538,34 +538,7 @@ describe('(d) bad URL paths are 400 InvalidURI', () => {
 // ---------------------------------------------------------------------------
 // (f) service documents
 
-interface El {
-  ns: string;
-  local: string;
-  attrs: Record<string, string>;
-  children: El[];
-  text: string;
-}
 
-/** A small namespace-aware tree, built here so the assertions do not lean on the service's own parser. */
-function tree(xml: string): El {
-  const parser = new SaxesParser({ xmlns: true });
-  const stack: El[] = [];
-  let root: El | undefined;
-  parser.on('opentag', (tag: SaxesTagNS) => {
-    const attrs: Record<string, string> = {};
-    for (const a of Object.values(tag.attributes)) attrs[a.uri ? `{${a.uri}}${a.local}` : a.local] = a.value;
-    const el: El = { ns: tag.uri, local: tag.local, attrs, children: [], text: '' };
-    if (stack.length) stack[stack.length - 1].children.push(el);
-    else root = el;
-    stack.push(el);
-  });
-  parser.on('text', (s) => {
-    if (stack.length) stack[stack.length - 1].text += s;
-  });
-  parser.on('closetag', () => void stack.pop());
-  parser.write(xml).close();
-  return root!;
-}
 
 const kids = (el: El, local: string) => el.children.filter((c) => c.local === local);
 
@@ -574,10 +547,10 @@ describe('(f) the service documents', () => {
     const r = await send('GET', '/vospace/capabilities');
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/xml/);
-    const doc = tree(r.text);
+    const doc = parseXml(r.text);
     expect({ ns: doc.ns, local: doc.local }).toEqual({ ns: VOSI_CAP, local: 'capabilities' });
     const caps = kids(doc, 'capability');
-    const ids = caps.map((c) => c.attrs.standardID);
+    const ids = caps.map((c) => c.attrs.get('standardID'));
     expect(ids).toEqual(
       expect.arrayContaining(['ivo://ivoa.net/std/VOSI#capabilities', 'ivo://ivoa.net/std/VOSI#availability', 'ivo://ivoa.net/std/VOSpace/v2.0#nodes']),
     );
@@ -588,7 +561,7 @@ describe('(f) the service documents', () => {
       const list = ifaces.flatMap((i) => kids(i, 'accessURL').map((a) => a.text.trim()));
       expect(list.length).toBe(ifaces.length);
       for (const u of list) expect(u.startsWith(`${t.base}/`)).toBe(true);
-      urls.set(c.attrs.standardID, list);
+      urls.set(c.attrs.get('standardID')!, list);
     }
     expect(urls.get('ivo://ivoa.net/std/VOSI#capabilities')).toContain(`${t.base}/capabilities`);
     expect(urls.get('ivo://ivoa.net/std/VOSI#availability')).toContain(`${t.base}/availability`);
@@ -605,7 +578,7 @@ describe('(f) the service documents', () => {
   test('GET /availability says available, to an anonymous caller', async () => {
     const r = await send('GET', '/vospace/availability');
     expect(r.status).toBe(200);
-    const doc = tree(r.text);
+    const doc = parseXml(r.text);
     expect({ ns: doc.ns, local: doc.local }).toEqual({ ns: VOSI_AVAIL, local: 'availability' });
     const available = kids(doc, 'available');
     expect(available).toHaveLength(1);
@@ -621,7 +594,7 @@ describe('(f) the service documents', () => {
     const r = await send('GET', `/vospace/${name}`);
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/xml/);
-    const doc = tree(r.text);
+    const doc = parseXml(r.text);
     expect({ ns: doc.ns, local: doc.local }).toEqual({ ns: VOS, local: name });
     for (const part of parts) {
       const els = kids(doc, part);
@@ -631,8 +604,8 @@ describe('(f) the service documents', () => {
   });
 
   test('GET /views names the standard views', async () => {
-    const doc = tree((await send('GET', '/vospace/views')).text);
-    const uris = (part: string) => kids(doc, part).flatMap((p) => kids(p, 'view').map((v) => v.attrs.uri));
+    const doc = parseXml((await send('GET', '/vospace/views')).text);
+    const uris = (part: string) => kids(doc, part).flatMap((p) => kids(p, 'view').map((v) => v.attrs.get('uri')));
     expect(uris('accepts')).toContain(`${CORE}anyview`);
     expect(uris('provides')).toEqual(expect.arrayContaining([`${CORE}defaultview`, `${CORE}binaryview`]));
   });
@@ -642,7 +615,7 @@ describe('(f) the service documents', () => {
     const contains = async () => {
       const r = await send('GET', '/vospace/properties');
       expect(r.status).toBe(200);
-      return kids(tree(r.text), 'contains').flatMap((c) => kids(c, 'property').map((p) => p.attrs.uri));
+      return kids(parseXml(r.text), 'contains').flatMap((c) => kids(c, 'property').map((p) => p.attrs.get('uri')));
     };
     const before = await contains();
     expect(before).toContain(`${CORE}length`);

@@ -7,8 +7,8 @@
  * percent-encoding of the URIs.
  */
 import http from 'node:http';
-import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { request, nodeXml, VOS, XSI, CORE, type Reply, type Prop } from '../helpers/http';
+import { parseXml, type El } from '../helpers/xml';
 import { startTestService, type TestService } from '../helpers/service';
 
 // ---------------------------------------------------------------- helpers
@@ -21,39 +21,7 @@ const encPath = (path: string) => path.split('/').map(encodeURIComponent).join('
 /** The vos:// URI of a path, written by hand (not by the service's own formatter). */
 const vosUri = (path: string) => `${ROOT_URI}/${encPath(path)}`;
 
-interface El {
-  ns: string;
-  local: string;
-  attrs: Map<string, string>;
-  children: El[];
-  text: string;
-}
 
-/** Parses a whole document, namespace-aware; throws on anything that is not well-formed XML. */
-function parseXml(xml: string): El {
-  const parser = new SaxesParser({ xmlns: true });
-  const stack: El[] = [];
-  let root: El | undefined;
-  parser.on('opentag', (tag: SaxesTagNS) => {
-    const el: El = { ns: tag.uri ?? '', local: tag.local, attrs: new Map(), children: [], text: '' };
-    for (const a of Object.values(tag.attributes)) {
-      if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
-      el.attrs.set(a.uri ? `{${a.uri}}${a.local}` : a.local, a.value);
-    }
-    if (stack.length) stack[stack.length - 1].children.push(el);
-    else root = el;
-    stack.push(el);
-  });
-  parser.on('text', (t) => {
-    if (stack.length) stack[stack.length - 1].text += t;
-  });
-  parser.on('closetag', () => {
-    stack.pop();
-  });
-  parser.write(xml).close();
-  if (!root) throw new Error('empty document');
-  return root;
-}
 
 const kids = (el: El, local: string) => el.children.filter((c) => c.ns === VOS && c.local === local);
 const kid = (el: El, local: string) => kids(el, local)[0];

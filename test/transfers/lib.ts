@@ -8,9 +8,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { request, nodeXml, VOS, CORE, type Reply } from '../helpers/http';
 import type { TestService } from '../helpers/service';
+import { parseXml, type El } from '../helpers/xml';
+
+export { parseXml, type El };
 
 export const UWS = 'http://www.ivoa.net/xml/UWS/v1.0';
 export const XLINK = 'http://www.w3.org/1999/xlink';
@@ -25,39 +27,7 @@ export const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b)
 
 // ---------------------------------------------------------------- XML
 
-export interface El {
-  ns: string;
-  local: string;
-  attrs: Map<string, string>;
-  children: El[];
-  text: string;
-}
 
-/** Parses a whole document, namespace-aware; throws on anything that is not well-formed XML. */
-export function parseXml(xml: string): El {
-  const parser = new SaxesParser({ xmlns: true });
-  const stack: El[] = [];
-  let root: El | undefined;
-  parser.on('opentag', (tag: SaxesTagNS) => {
-    const el: El = { ns: tag.uri ?? '', local: tag.local, attrs: new Map(), children: [], text: '' };
-    for (const a of Object.values(tag.attributes)) {
-      if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
-      el.attrs.set(a.uri ? `{${a.uri}}${a.local}` : a.local, a.value);
-    }
-    if (stack.length) stack[stack.length - 1].children.push(el);
-    else root = el;
-    stack.push(el);
-  });
-  parser.on('text', (t) => {
-    if (stack.length) stack[stack.length - 1].text += t;
-  });
-  parser.on('closetag', () => {
-    stack.pop();
-  });
-  parser.write(xml).close();
-  if (!root) throw new Error('empty document');
-  return root;
-}
 
 export const childrenOf = (el: El, ns: string, local: string) => el.children.filter((c) => c.ns === ns && c.local === local);
 export const childOf = (el: El, ns: string, local: string): El | undefined => childrenOf(el, ns, local)[0];
