@@ -1,6 +1,7 @@
 /** /nodes/{path}: createNode (PUT), getNode (GET), setNode (POST), deleteNode (DELETE). */
 import type { Request, Response } from 'express';
 import { fault } from '../domain/faults';
+import type { NodeRecord } from '../domain/node';
 import { isContainer } from '../domain/nodeTypes';
 import { encodePath, nameOf, parentOf, pathFromEncoded } from '../domain/paths';
 import type { Services } from '../services/context';
@@ -26,6 +27,10 @@ async function readDocument(svc: Services, req: Request, path: string) {
   return doc;
 }
 
+/** A node just created or changed: its properties, and for a container an empty <nodes> (list them with GET). */
+const printChanged = (svc: Services, node: NodeRecord) =>
+  printNode(svc.uris, { node, children: isContainer(node.type) ? [] : undefined });
+
 export function nodeHandler(svc: Services) {
   return async (req: Request, res: Response): Promise<void> => {
     const path = nodePath(req);
@@ -49,13 +54,13 @@ export function nodeHandler(svc: Services) {
         const doc = await readDocument(svc, req, path);
         const node = await nodes.createNode(svc, who, path, { type: doc.type, properties: doc.properties, target: doc.target });
         res.status(201).location(`${req.baseUrl}/nodes/${encodePath(node.path)}`);
-        res.type(XML).send(printNode(svc.uris, { node, children: isContainer(node.type) ? [] : undefined }));
+        res.type(XML).send(printChanged(svc, node));
         return;
       }
       case 'POST': {
         const doc = await readDocument(svc, req, path);
         const node = await nodes.setNode(svc, who, path, doc.properties);
-        res.type(XML).send(printNode(svc.uris, { node, children: isContainer(node.type) ? [] : undefined }));
+        res.type(XML).send(printChanged(svc, node));
         return;
       }
       case 'DELETE':

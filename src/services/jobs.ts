@@ -5,7 +5,7 @@ import * as jobStore from '../db/jobStore';
 import { clearBusy } from '../db/transferStore';
 import { fault } from '../domain/faults';
 import { ACTIVE_PHASES, FINAL_PHASES, type Job, type Phase } from '../domain/job';
-import type { Transfer } from '../domain/transfer';
+import { isMoveOrCopy, type Transfer } from '../domain/transfer';
 import { logger } from '../log';
 import type { Services } from './context';
 import { execute } from './transfers';
@@ -73,7 +73,7 @@ export async function runJob(svc: Services, who: Identity, id: string): Promise<
   await svc.events.publish(id, 'QUEUED');
   const queued = { ...job, phase: 'QUEUED' as Phase };
   const running = execute(svc, who, queued);
-  if (typeof queued.transfer.direction === 'object') {
+  if (isMoveOrCopy(queued.transfer)) {
     running.catch((err) => logger.error({ err, job: id }, 'move/copy failed'));
   } else {
     await running;
