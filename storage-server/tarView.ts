@@ -67,7 +67,7 @@ import { isContainer, isDataType, isLink } from '../src/domain/nodeTypes';
 import { AUTO_NAME, MAX_PATH_BYTES, NULL_NAME, checkName, joinPath, parentOf } from '../src/domain/paths';
 import { logger } from '../src/log';
 import type { Services } from '../src/services/context';
-import { allow, createNode } from '../src/services/nodes';
+import { allow, createNode, permitted, walkBelow } from '../src/services/nodes';
 import { Md5Counter } from './hashing';
 
 /** What the storage server lends the tar code: its services, its id, and how it fails a job. */
@@ -116,22 +116,9 @@ function room(out: Writable): Promise<void> {
 /** Writes the readable part of the subtree into the packer, entry by entry. */
 async function packSubtree(svc: Services, who: Identity, root: NodeRecord, pack: Pack, out: Writable): Promise<void> {
   const prefix = root.path === '' ? 0 : root.path.length + 1;
-  const hidden = new Set<string>();
-  const isHidden = (path: string) => {
-    for (let p = parentOf(path); p.length > root.path.length; p = parentOf(p)) if (hidden.has(p)) return true;
-    return false;
-  };
-  let after: string | undefined;
-  for (;;) {
-    const page = await nodeStore.subtreePage(svc.db, root.path, after, PAGE);
-    if (!page.length) return;
-    after = page[page.length - 1].path;
+  for await (const page of walkBelow(svc, root, PAGE)) {
     for (const node of page) {
-      if (isHidden(node.path)) continue;
-      if (!(await svc.policy.permits(who, 'read', { node }))) {
-        if (isContainer(node.type)) hidden.add(node.path);
-        continue;
-      }
+      if (!(await permitted(svc, who, isContainer(node.type) ? 'read' : 'pull', node))) continue;
       const name = node.path.slice(prefix);
       await room(out);
       // An entry that fails also fails the packer, which ends the response: the error is handled there,
@@ -296,7 +283,7 @@ class Unpacking {
     const node = (await nodeStore.getByPath(this.svc.db, path)) ?? (await this.make(path, 'DataNode'));
     if (isLink(node.type)) throw fault('LinkFound', `${uri}: the archive has a file where a link is`);
     if (!isDataType(node.type)) throw fault('InvalidArgument', `${uri} is a ${node.type}, where the archive has a file`);
-    if (!this.created.includes(node)) await allow(this.svc, this.who, 'update', { node });
+    if (!this.created.includes(node)) await allow(this.svc, this.who, 'push', node);
     const state = await markBusy(this.svc.db, path, this.job.id);
     if (state === 'busy') throw fault('NodeBusy', `${uri} is being written by another transfer`);
     if (state === 'missing') throw fault('NodeNotFound', `${uri} went away during the upload`);

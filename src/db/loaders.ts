@@ -6,6 +6,7 @@
  * cache never serves another caller or a later request.
  */
 import DataLoader from 'dataloader';
+import type { SqlCondition } from '../auth/policy';
 import type { NodeRecord } from '../domain/node';
 import { countChildrenOf, listChildrenOf, type Db } from './nodeStore';
 
@@ -20,9 +21,17 @@ export class Loaders {
   private readonly pages = new Map<string, DataLoader<number, NodeRecord[]>>();
   readonly childCount: DataLoader<number, number>;
 
-  constructor(private readonly db: Db) {
+  /**
+   * @param visible the caller's readability condition from the policy (null:
+   * sees every node; undefined: the policy has none, and services/ filters
+   * node by node instead of using these loaders)
+   */
+  constructor(
+    private readonly db: Db,
+    readonly visible: SqlCondition | null | undefined,
+  ) {
     this.childCount = new DataLoader(async (ids) => {
-      const counts = await countChildrenOf(db, ids);
+      const counts = await countChildrenOf(db, ids, visible);
       return ids.map((id) => counts.get(id) ?? 0);
     });
   }
@@ -33,7 +42,7 @@ export class Loaders {
     let loader = this.pages.get(shape);
     if (!loader) {
       loader = new DataLoader(async (ids) => {
-        const rows = await listChildrenOf(this.db, ids, limit, after);
+        const rows = await listChildrenOf(this.db, ids, limit, after, this.visible);
         const byParent = new Map<number, NodeRecord[]>(ids.map((id) => [id, []]));
         for (const r of rows) byParent.get(r.parentId!)?.push(r);
         return ids.map((id) => byParent.get(id)!);

@@ -4,6 +4,7 @@
  * a single connection.
  */
 import type { Knex } from 'knex';
+import type { SqlCondition } from '../auth/policy';
 import type { NodeRecord } from '../domain/node';
 import type { NodeType } from '../domain/nodeTypes';
 import { parentOf } from '../domain/paths';
@@ -72,9 +73,22 @@ export async function getByPath(db: Db, path: string, withProps = true): Promise
   return row ? toNode(row) : undefined;
 }
 
-export async function getByIds(db: Db, ids: readonly number[], withProps = true): Promise<NodeRecord[]> {
-  const rows = await selectNodes(db, withProps).whereIn('n.id', ids as number[]);
+/** The node at `path` and those of its ancestors that exist, root first, in one statement. */
+export async function getChain(db: Db, path: string): Promise<NodeRecord[]> {
+  const rows = await selectNodes(db, true).whereIn('n.path', prefixes(path)).orderByRaw('length(n.path)');
   return rows.map(toNode);
+}
+
+/** 'a/b/c' → ['', 'a', 'a/b', 'a/b/c']. */
+export function prefixes(path: string): string[] {
+  if (path === '') return [''];
+  const names = path.split('/');
+  return ['', ...names.map((_, i) => names.slice(0, i + 1).join('/'))];
+}
+
+/** Adds a readability condition (from the policy) on `nodes n`. */
+function visibleTo(q: Knex.QueryBuilder, visible: SqlCondition | null | undefined): Knex.QueryBuilder {
+  return visible ? q.whereRaw(visible.sql, visible.bindings as Knex.RawBinding[]) : q;
 }
 
 /** The deepest of `paths` that exists: tells a missing parent from a link or a data node in the way. */
@@ -87,13 +101,18 @@ export interface ChildPage {
   /** Start at this name, inclusive. */
   from?: string;
   limit: number;
+  /** Start after this name, exclusive. */
+  after?: string;
   withProps: boolean;
+  /** Only the children this condition selects. */
+  visible?: SqlCondition | null;
 }
 
 export async function listChildren(db: Db, parentId: number, page: ChildPage): Promise<NodeRecord[]> {
   if (page.limit <= 0) return [];
-  const q = selectNodes(db, page.withProps).where('n.parent_id', parentId);
+  const q = visibleTo(selectNodes(db, page.withProps).where('n.parent_id', parentId), page.visible);
   if (page.from !== undefined) q.where('n.name', '>=', page.from);
+  if (page.after !== undefined) q.where('n.name', '>', page.after);
   const rows = await q.orderBy('n.name').limit(page.limit);
   return rows.map(toNode);
 }
@@ -107,11 +126,15 @@ export async function listChildrenOf(
   parentIds: readonly number[],
   limit: number,
   after?: string,
+  visible?: SqlCondition | null,
 ): Promise<NodeRecord[]> {
-  const ranked = db('nodes')
-    .select('id', db.raw('row_number() OVER (PARTITION BY parent_id ORDER BY name) AS rn'))
-    .whereIn('parent_id', parentIds as number[]);
-  if (after !== undefined) ranked.where('name', '>', after);
+  const ranked = visibleTo(
+    db('nodes as n')
+      .select('n.id', db.raw('row_number() OVER (PARTITION BY n.parent_id ORDER BY n.name) AS rn'))
+      .whereIn('n.parent_id', parentIds as number[]),
+    visible,
+  );
+  if (after !== undefined) ranked.where('n.name', '>', after);
   const rows = await selectNodes(db, true)
     .join(ranked.as('r'), 'r.id', 'n.id')
     .where('r.rn', '<=', limit)
@@ -119,12 +142,19 @@ export async function listChildrenOf(
   return rows.map(toNode);
 }
 
-export async function countChildrenOf(db: Db, parentIds: readonly number[]): Promise<Map<number, number>> {
-  const rows: { parent_id: string; count: string }[] = await db('nodes')
-    .select('parent_id')
-    .count('* as count')
-    .whereIn('parent_id', parentIds as number[])
-    .groupBy('parent_id');
+export async function countChildrenOf(
+  db: Db,
+  parentIds: readonly number[],
+  visible?: SqlCondition | null,
+): Promise<Map<number, number>> {
+  const rows: { parent_id: string; count: string }[] = await visibleTo(
+    db('nodes as n')
+      .select('n.parent_id')
+      .count('* as count')
+      .whereIn('n.parent_id', parentIds as number[])
+      .groupBy('n.parent_id'),
+    visible,
+  );
   return new Map(rows.map((r) => [Number(r.parent_id), Number(r.count)]));
 }
 

@@ -147,8 +147,3 @@ export async function setLocations(db: Db, located: { id: number; location: stri
   return Number(res.rowCount ?? 0);
 }
 
-/** Ids of every node of a subtree, its root first, parents before children. */
-export async function subtreeIds(db: Db, path: string): Promise<number[]> {
-  const res = await db.raw(`SELECT id FROM nodes WHERE ${IN_SUBTREE('path')} ORDER BY path`, subtreeBindings(path));
-  return (res.rows as { id: string | number }[]).map((r) => Number(r.id));
-}

@@ -5,7 +5,9 @@ import { allProperties, type NodeRecord } from '../domain/node';
 import { pathFromPlain } from '../domain/paths';
 import * as nodes from '../services/nodes';
 import type { GqlContext } from './context';
-import { DEFAULT_PAGE, NodeConnection, NodeKind, NodeObject, PropertyInput, PropertyType, UserObject } from './types';
+import { groupNames, isPublic } from '../auth/policy';
+import { P } from '../domain/properties';
+import { DEFAULT_PAGE, GrantsObject, NodeConnection, NodeKind, NodeObject, PropertyInput, PropertyType, UserObject } from './types';
 import type { NodeType } from '../domain/nodeTypes';
 
 export function toObject(n: NodeRecord, ctx: GqlContext): NodeObject {
@@ -32,18 +34,24 @@ function pathArg(ctx: GqlContext, p: string): string {
   return p.startsWith('vos:') ? ctx.svc.uris.parse(p) : pathFromPlain(p);
 }
 
+/** Faults a node query answers with null: the node is not there, or not the caller's to see. */
+const HIDDEN_AS_MISSING: ReadonlySet<string> = new Set(['NodeNotFound', 'ContainerNotFound', 'LinkFound', 'PermissionDenied']);
+
 const cursorOf = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
 const nameOfCursor = (c: string) => Buffer.from(c, 'base64url').toString('utf8');
 
 @Resolver(() => NodeObject)
 export class NodeResolver {
-  @Query(() => NodeObject, { nullable: true, description: 'A node by path or vos:// URI; null when there is none.' })
+  @Query(() => NodeObject, {
+    nullable: true,
+    description: 'A node by path or vos:// URI; null when there is none or the caller may not read it (the two look the same).',
+  })
   async node(@Arg('path', () => String) path: string, @Ctx() ctx: GqlContext): Promise<NodeObject | null> {
     try {
       const { node } = await nodes.getNode(ctx.svc, ctx.who, pathArg(ctx, path), { detail: 'properties' });
       return toObject(node, ctx);
     } catch (e) {
-      if (isFault(e) && e.fault === 'NodeNotFound') return null;
+      if (isFault(e) && HIDDEN_AS_MISSING.has(e.fault)) return null;
       throw e;
     }
   }
@@ -51,6 +59,27 @@ export class NodeResolver {
   @FieldResolver(() => [PropertyType], { description: 'Stored and computed properties.' })
   properties(@Root() n: NodeObject): PropertyType[] {
     return allProperties(n.record);
+  }
+
+  @FieldResolver(() => GrantsObject, { description: 'Who may read and write this node.' })
+  grants(@Root() n: NodeObject): GrantsObject {
+    const value = (uri: string) => n.record.properties.find((p) => p.uri === uri)?.value;
+    return Object.assign(new GrantsObject(), {
+      owner: n.record.owner,
+      groupRead: groupNames(value(P.groupread)),
+      groupWrite: groupNames(value(P.groupwrite)),
+      public: isPublic(n.record),
+    });
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether the caller may read this node (get it, list it, pull its bytes).' })
+  canRead(@Root() n: NodeObject, @Ctx() ctx: GqlContext): Promise<boolean> {
+    return nodes.permitted(ctx.svc, ctx.who, 'read', n.record);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether the caller may write this node (set its properties, push its bytes).' })
+  canWrite(@Root() n: NodeObject, @Ctx() ctx: GqlContext): Promise<boolean> {
+    return nodes.permitted(ctx.svc, ctx.who, 'update', n.record);
   }
 
   @FieldResolver(() => NodeConnection, { description: 'Children of a container, in name order (empty for other nodes).' })

@@ -26,7 +26,7 @@ import { schema } from './schema';
 
 /** The context every resolver gets, over HTTP and over the WebSocket alike. */
 function contextOf(svc: Services, who: Identity, origin: string): GqlContext {
-  return { svc, who, loaders: new Loaders(svc.db), restBase: `${origin}${REST_MOUNT}` };
+  return { svc, who, loaders: new Loaders(svc.db, svc.policy.readableSql?.(who)), restBase: `${origin}${REST_MOUNT}` };
 }
 
 /** Faults keep their name as the error code and message prefix, as on the REST side. */

@@ -33,6 +33,14 @@ export class NodeObject {
   @Field(() => Date) btime!: Date;
 }
 
+@ObjectType('Grants', { description: 'Who may read and write a node, from its owner and its sharing properties. Grants are per node, never inherited.' })
+export class GrantsObject {
+  @Field(() => String, { nullable: true, description: 'The owner, who may read and write it.' }) owner!: string | null;
+  @Field(() => [String], { description: 'Groups that may read it (core#groupread).' }) groupRead!: string[];
+  @Field(() => [String], { description: 'Groups that may read and write it (core#groupwrite).' }) groupWrite!: string[];
+  @Field(() => Boolean, { description: 'Anyone may read it (core#publicread or core#ispublic).' }) public!: boolean;
+}
+
 @ObjectType('NodeEdge')
 export class NodeEdge {
   @Field(() => String, { description: 'Opaque cursor: pass it as `after` to continue after this child.' }) cursor!: string;

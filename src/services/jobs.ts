@@ -1,6 +1,7 @@
 /** The UWS 1.1 life of a transfer job: create, read, list, run, abort, wait, delete, expire. */
 import { randomBytes } from 'node:crypto';
 import type { Identity } from '../auth/identity';
+import type { JobAction } from '../auth/policy';
 import * as jobStore from '../db/jobStore';
 import { clearBusy } from '../db/transferStore';
 import { fault } from '../domain/faults';
@@ -22,17 +23,15 @@ export const JOB_DEFAULTS = {
 
 const newJobId = () => randomBytes(12).toString('base64url');
 
-/** Jobs belong to their owner (and admins); a job made anonymously is reachable by its unguessable id. */
-function mayAccess(who: Identity, job: Job): boolean {
-  return who.admin || job.ownerId === null || job.ownerId === who.userId;
-}
-
-export async function readJob(svc: Services, who: Identity, id: string): Promise<Job> {
+/** The job `id`, if the policy lets `who` do `action` with it. */
+async function jobFor(svc: Services, who: Identity, id: string, action: JobAction): Promise<Job> {
   const job = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await jobStore.getJob(svc.db, id) : undefined;
   if (!job) throw fault('NotFound', `no job ${id.slice(0, 64)}`);
-  if (!mayAccess(who, job)) throw fault('PermissionDenied', `job ${id} belongs to someone else`);
+  if (!(await svc.policy.permits(who, action, { job }))) throw fault('PermissionDenied', `${who.name ?? 'anonymous'} may not ${action} ${id}`);
   return job;
 }
+
+export const readJob = (svc: Services, who: Identity, id: string): Promise<Job> => jobFor(svc, who, id, 'readJob');
 
 export async function createJob(svc: Services, who: Identity, transfer: Transfer, opts: { run?: boolean; runId?: string } = {}): Promise<Job> {
   const id = newJobId();
@@ -68,7 +67,7 @@ export async function listJobs(svc: Services, who: Identity, o: ListOptions): Pr
  * a move or copy carries on after, and waiters see it finish.
  */
 export async function runJob(svc: Services, who: Identity, id: string): Promise<Job> {
-  const job = await readJob(svc, who, id);
+  const job = await jobFor(svc, who, id, 'runJob');
   if (!(await jobStore.changePhase(svc.db, id, ['PENDING', 'HELD'], { phase: 'QUEUED' }))) return job;
   await svc.events.publish(id, 'QUEUED');
   const queued = { ...job, phase: 'QUEUED' as Phase };
@@ -82,7 +81,7 @@ export async function runJob(svc: Services, who: Identity, id: string): Promise<
 }
 
 export async function abortJob(svc: Services, who: Identity, id: string): Promise<Job> {
-  await readJob(svc, who, id);
+  await jobFor(svc, who, id, 'abortJob');
   const active: Phase[] = ['PENDING', 'QUEUED', 'EXECUTING', 'HELD', 'SUSPENDED'];
   if (await jobStore.changePhase(svc.db, id, active, { phase: 'ABORTED', endTime: true })) {
     await svc.events.publish(id, 'ABORTED');
@@ -91,12 +90,13 @@ export async function abortJob(svc: Services, who: Identity, id: string): Promis
 }
 
 export async function deleteJob(svc: Services, who: Identity, id: string): Promise<void> {
+  await jobFor(svc, who, id, 'deleteJob');
   await abortJob(svc, who, id);
   await jobStore.deleteJob(svc.db, id);
 }
 
 export async function setDestruction(svc: Services, who: Identity, id: string, raw: string): Promise<Job> {
-  await readJob(svc, who, id);
+  await jobFor(svc, who, id, 'updateJob');
   const when = new Date(raw);
   if (!/^\d{4}-\d\d-\d\dT/.test(raw) || Number.isNaN(when.getTime())) throw fault('InvalidArgument', `DESTRUCTION must be an ISO 8601 time: ${raw.slice(0, 64)}`);
   await jobStore.setDestruction(svc.db, id, when);
@@ -104,7 +104,7 @@ export async function setDestruction(svc: Services, who: Identity, id: string, r
 }
 
 export async function setExecutionDuration(svc: Services, who: Identity, id: string, raw: string): Promise<Job> {
-  const job = await readJob(svc, who, id);
+  const job = await jobFor(svc, who, id, 'updateJob');
   if (!/^\d{1,9}$/.test(raw)) throw fault('InvalidArgument', `EXECUTIONDURATION must be whole seconds: ${raw.slice(0, 64)}`);
   if (job.phase !== 'PENDING') throw fault('InvalidArgument', 'the execution duration may change only while the job is PENDING');
   await jobStore.setExecutionDuration(svc.db, id, Number(raw));

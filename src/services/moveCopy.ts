@@ -24,12 +24,10 @@ import type { NodeRecord } from '../domain/node';
 import { isContainer } from '../domain/nodeTypes';
 import { isSelfOrDescendant, joinPath, newNodePath, parentOf } from '../domain/paths';
 import type { Services } from './context';
-import { allow, requireContainer, requireNode } from './nodes';
+import { allow, parentOfNode, requireContainer, requireNode, walkBelow } from './nodes';
 
 /** Byte copies run this many at a time. */
 const BYTE_COPY_CONCURRENCY = 4;
-/** Nodes loaded per statement when checking that every node of a copied subtree may be read. */
-const READ_CHECK_BATCH = 5000;
 /** PostgreSQL: two transactions waited on each other (concurrent moves crossing). */
 const PG_DEADLOCK_DETECTED = '40P01';
 
@@ -72,7 +70,7 @@ async function destination(svc: Services, who: Identity, src: NodeRecord, dest: 
     container = await requireContainer(svc, svc.db, parentOf(dest));
     path = existing ? dest : newNodePath(dest);
   }
-  await allow(svc, who, 'create', { node: container });
+  await allow(svc, who, 'create', container);
   // An existing non-container at dest is in the way (then path = dest); so is a node named like src in dest.
   const taken = existing && !isContainer(existing.type) ? existing : await store.getByPath(svc.db, path, false);
   if (taken) throw fault('DuplicateNode', svc.uris.format(path));
@@ -84,14 +82,9 @@ async function destination(svc: Services, who: Identity, src: NodeRecord, dest: 
  * each must be readable, not only the source (a readable container may hold
  * nodes its reader may not open).
  */
-async function allowReadBelow(svc: Services, who: Identity, src: NodeRecord): Promise<void> {
+async function allowCopyBelow(svc: Services, who: Identity, src: NodeRecord): Promise<void> {
   if (!isContainer(src.type)) return;
-  const ids = (await tree.subtreeIds(svc.db, src.path)).filter((id) => id !== src.id);
-  for (let i = 0; i < ids.length; i += READ_CHECK_BATCH) {
-    for (const node of await store.getByIds(svc.db, ids.slice(i, i + READ_CHECK_BATCH))) {
-      await allow(svc, who, 'read', { node });
-    }
-  }
+  for await (const page of walkBelow(svc, src)) for (const node of page) await allow(svc, who, 'copy', node);
 }
 
 /**
@@ -123,8 +116,7 @@ function asFault(svc: Services, e: unknown, to: Destination): unknown {
  */
 export async function moveNode(svc: Services, who: Identity, src: string, dest: string): Promise<NodeRecord> {
   const node = await source(svc, src, 'move');
-  const parent = await requireNode(svc, svc.db, parentOf(node.path));
-  await allow(svc, who, 'delete', { node: parent, target: node });
+  await allow(svc, who, 'move', await parentOfNode(svc, node), node);
   checkNotInside(svc, node, dest);
   const to = await destination(svc, who, node, dest);
   try {
@@ -171,10 +163,10 @@ async function copyBytes(svc: Services, todo: tree.BytesToCopy[], made: string[]
  */
 export async function copyNode(svc: Services, who: Identity, src: string, dest: string): Promise<NodeRecord> {
   const node = await source(svc, src, 'copy');
-  await allow(svc, who, 'read', { node });
+  await allow(svc, who, 'copy', node);
   checkNotInside(svc, node, dest);
   const to = await destination(svc, who, node, dest);
-  await allowReadBelow(svc, who, node);
+  await allowCopyBelow(svc, who, node);
   // The bytes are copied before the metadata commits: a failure (or a crash)
   // leaves no copied node behind, only byte objects no node names.
   const made: string[] = [];

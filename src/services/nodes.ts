@@ -3,7 +3,7 @@
  * checks the policy, then runs its writes in one transaction.
  */
 import type { Identity } from '../auth/identity';
-import type { Action, PolicyContext } from '../auth/policy';
+import type { NodeAction } from '../auth/policy';
 import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode } from '../db/errors';
 import * as store from '../db/nodeStore';
 import { locationsUnder } from '../db/transferStore';
@@ -31,21 +31,37 @@ export interface ReadOptions {
   from?: string;
 }
 
-export async function allow(svc: Services, who: Identity, action: Action, ctx: PolicyContext): Promise<void> {
-  if (!(await svc.policy.permits(who, action, ctx))) {
-    throw fault('PermissionDenied', `${who.name ?? 'anonymous'} may not ${action} ${svc.uris.format((ctx.target ?? ctx.node).path)}`);
+/** The ancestors of nodes found by requireNode, kept so that the policy check needs no second statement. */
+const knownAncestors = new WeakMap<NodeRecord, readonly NodeRecord[]>();
+
+/** Records `node`'s ancestors (root first) when the caller has them already, as for children of a listed container. */
+export function rememberAncestors(node: NodeRecord, ancestors: readonly NodeRecord[]): void {
+  knownAncestors.set(node, ancestors);
+}
+
+/** The ancestors of `node`, root first. */
+export async function ancestorsOf(svc: Services, node: NodeRecord): Promise<readonly NodeRecord[]> {
+  const known = knownAncestors.get(node);
+  if (known) return known;
+  const chain = node.path === '' ? [] : (await store.getChain(svc.db, parentOf(node.path))).filter((n) => n.path !== node.path);
+  knownAncestors.set(node, chain);
+  return chain;
+}
+
+/** Whether the policy lets `who` do `action` on `node` (ancestors looked up as needed). */
+export async function permitted(svc: Services, who: Identity, action: NodeAction, node: NodeRecord, target?: NodeRecord): Promise<boolean> {
+  return svc.policy.permits(who, action, { node, ancestors: await ancestorsOf(svc, node), target });
+}
+
+export async function allow(svc: Services, who: Identity, action: NodeAction, node: NodeRecord, target?: NodeRecord): Promise<void> {
+  if (!(await permitted(svc, who, action, node, target))) {
+    throw fault('PermissionDenied', `${who.name ?? 'anonymous'} may not ${action} ${svc.uris.format((target ?? node).path)}`);
   }
 }
 
-/** Ancestors of a path, nearest last: 'a/b/c' → ['', 'a', 'a/b']. */
-function ancestors(path: string): string[] {
-  const names = path.split('/');
-  return names.map((_, i) => names.slice(0, i).join('/'));
-}
-
 /** Explains why `path` is not there: a link or a data node in the way, or simply absent. */
-async function missing(svc: Services, db: store.Db, path: string, asContainer: boolean): Promise<never> {
-  const found = await store.deepestExisting(db, ancestors(path));
+function missing(svc: Services, chain: NodeRecord[], path: string, asContainer: boolean): never {
+  const found = chain[chain.length - 1];
   const uri = svc.uris.format(path);
   if (found && isLink(found.type)) throw fault('LinkFound', svc.uris.format(found.path));
   if (asContainer) throw fault('ContainerNotFound', uri);
@@ -53,12 +69,20 @@ async function missing(svc: Services, db: store.Db, path: string, asContainer: b
   throw fault('NodeNotFound', uri);
 }
 
+/** The node at `path`, fetched with its ancestors in one statement, or the fault that says why there is none. */
 export async function requireNode(svc: Services, db: store.Db, path: string): Promise<NodeRecord> {
-  return (await store.getByPath(db, path)) ?? missing(svc, db, path, false);
+  const chain = await store.getChain(db, path);
+  const node = chain[chain.length - 1];
+  if (!node || node.path !== path) missing(svc, chain, path, false);
+  knownAncestors.set(node, chain.slice(0, -1));
+  return node;
 }
 
 export async function requireContainer(svc: Services, db: store.Db, path: string): Promise<NodeRecord> {
-  const node = (await store.getByPath(db, path)) ?? (await missing(svc, db, path, true));
+  const chain = await store.getChain(db, path);
+  const node = chain[chain.length - 1];
+  if (!node || node.path !== path) missing(svc, chain, path, true);
+  knownAncestors.set(node, chain.slice(0, -1));
   if (isLink(node.type)) throw fault('LinkFound', svc.uris.format(node.path));
   if (!isContainer(node.type)) throw fault('ContainerNotFound', `${svc.uris.format(node.path)} is not a container`);
   return node;
@@ -77,7 +101,7 @@ function checkTarget(input: CreateInput): string | null {
 export async function createNode(svc: Services, who: Identity, path: string, input: CreateInput): Promise<NodeRecord> {
   if (path === '') throw fault('DuplicateNode', svc.uris.format(''));
   const parent = await requireContainer(svc, svc.db, parentOf(path));
-  await allow(svc, who, 'create', { node: parent });
+  await allow(svc, who, 'create', parent);
   const finalPath = newNodePath(path);
   const target = checkTarget(input);
   const now = new Date();
@@ -106,16 +130,16 @@ export async function createNode(svc: Services, who: Identity, path: string, inp
 
 export async function getNode(svc: Services, who: Identity, path: string, opts: ReadOptions): Promise<NodeView> {
   const node = await requireNode(svc, svc.db, path);
-  await allow(svc, who, 'read', { node });
+  await allow(svc, who, 'read', node);
   if (!isContainer(node.type) || opts.detail === 'properties') return { node };
   const limit = Math.min(opts.limit ?? svc.space.maxChildren, svc.space.maxChildren);
-  const children = await store.listChildren(svc.db, node.id, { from: opts.from, limit, withProps: opts.detail === 'max' });
+  const children = await readableChildren(svc, who, node, { from: opts.from, limit, withProps: opts.detail === 'max' });
   return { node, children };
 }
 
 export async function setNode(svc: Services, who: Identity, path: string, changes: PropertyChange[]): Promise<NodeRecord> {
   const node = await requireNode(svc, svc.db, path);
-  await allow(svc, who, 'update', { node });
+  await allow(svc, who, 'update', node);
   const apply = checkPropertyChanges(who, changes, node);
   if (apply.length) await svc.db.transaction((trx) => store.changeProperties(trx, node.id, apply));
   return requireNode(svc, svc.db, path);
@@ -124,8 +148,7 @@ export async function setNode(svc: Services, who: Identity, path: string, change
 export async function deleteNode(svc: Services, who: Identity, path: string): Promise<void> {
   if (path === '') throw fault('PermissionDenied', 'the root container cannot be deleted');
   const node = await requireNode(svc, svc.db, path);
-  const parent = await requireNode(svc, svc.db, parentOf(path));
-  await allow(svc, who, 'delete', { node: parent, target: node });
+  await allow(svc, who, 'delete', await parentOfNode(svc, node), node);
   const locations = await svc.db.transaction(async (trx) => {
     if (await store.countBusyIn(trx, path)) throw fault('NodeBusy', `${svc.uris.format(path)} has a transfer in progress`);
     const held = await locationsUnder(trx, path);
@@ -157,24 +180,115 @@ export async function pageChildren(
   loaders: Loaders,
 ): Promise<ChildrenPage> {
   if (!Number.isInteger(cursor.first) || cursor.first < 0) throw fault('InvalidArgument', 'first must be a non-negative whole number');
-  await allow(svc, who, 'read', { node: parent });
+  await allow(svc, who, 'read', parent);
   const first = Math.min(cursor.first, svc.space.maxChildren);
   if (!isContainer(parent.type) || first === 0) return { children: [], hasNextPage: false };
   // One row past the page tells whether another page follows.
-  const rows = await loaders.children({ parentId: parent.id, limit: first + 1, after: cursor.after });
+  const rows = await readableChildren(svc, who, parent, { after: cursor.after, limit: first + 1, withProps: true }, loaders);
   return { children: rows.slice(0, first), hasNextPage: rows.length > first };
 }
 
+/** How many children of `parent` the caller may read. */
 export async function countChildren(svc: Services, who: Identity, parent: NodeRecord, loaders: Loaders): Promise<number> {
-  await allow(svc, who, 'read', { node: parent });
-  return isContainer(parent.type) ? loaders.childCount.load(parent.id) : 0;
+  await allow(svc, who, 'read', parent);
+  if (!isContainer(parent.type)) return 0;
+  if (loaders.visible !== undefined) return loaders.childCount.load(parent.id);
+  let count = 0;
+  for (let after: string | undefined, rows: NodeRecord[]; ; after = rows[rows.length - 1].name) {
+    rows = await readableChildren(svc, who, parent, { after, limit: COUNT_PAGE, withProps: true });
+    count += rows.length;
+    if (rows.length < COUNT_PAGE) return count;
+  }
+}
+
+const COUNT_PAGE = 1000;
+
+interface ChildrenQuery {
+  /** Start at this name (inclusive)… */
+  from?: string;
+  /** …or after this one (exclusive). */
+  after?: string;
+  limit: number;
+  withProps: boolean;
+}
+
+/**
+ * Up to `limit` children of `parent` that `who` may read, in name order.
+ * With the policy's SQL condition this is one statement (batched across
+ * parents by the loaders when given); otherwise children are read a page at
+ * a time and kept if permits() allows, until `limit` are found or none are
+ * left.
+ */
+async function readableChildren(
+  svc: Services,
+  who: Identity,
+  parent: NodeRecord,
+  q: ChildrenQuery,
+  loaders?: Loaders,
+): Promise<NodeRecord[]> {
+  const ancestors = [...(await ancestorsOf(svc, parent)), parent];
+  const remember = (rows: NodeRecord[]) => {
+    for (const r of rows) rememberAncestors(r, ancestors);
+    return rows;
+  };
+  const visible = svc.policy.readableSql?.(who);
+  if (visible !== undefined) {
+    if (loaders && q.from === undefined && q.withProps) return remember(await loaders.children({ parentId: parent.id, limit: q.limit, after: q.after }));
+    return remember(await store.listChildren(svc.db, parent.id, { ...q, visible }));
+  }
+  const out: NodeRecord[] = [];
+  for (let { from, after } = q; out.length < q.limit; ) {
+    const rows = await store.listChildren(svc.db, parent.id, { from, after, limit: q.limit, withProps: true });
+    for (const node of rows) {
+      if (out.length < q.limit && (await svc.policy.permits(who, 'read', { node, ancestors }))) out.push(node);
+    }
+    if (rows.length < q.limit) break;
+    from = undefined;
+    after = rows[rows.length - 1].name;
+  }
+  return remember(out);
+}
+
+/** Nodes read per statement when walking a subtree. */
+const WALK_PAGE = 5000;
+
+/**
+ * The nodes below `root` (not `root` itself) in path order, a page at a
+ * time, each with its ancestors remembered for the policy. Paths sort
+ * parents before children, so every container is met before what it holds.
+ */
+export async function* walkBelow(svc: Services, root: NodeRecord, pageSize = WALK_PAGE): AsyncGenerator<NodeRecord[]> {
+  const above = [...(await ancestorsOf(svc, root)), root];
+  const containers = new Map<string, NodeRecord>();
+  for (let after: string | undefined; ; ) {
+    const page = await store.subtreePage(svc.db, root.path, after, pageSize);
+    if (!page.length) return;
+    after = page[page.length - 1].path;
+    for (const node of page) {
+      const between: NodeRecord[] = [];
+      for (let p = parentOf(node.path); p !== root.path; p = parentOf(p)) {
+        const c = containers.get(p);
+        if (c) between.unshift(c);
+      }
+      rememberAncestors(node, [...above, ...between]);
+      if (isContainer(node.type)) containers.set(node.path, node);
+    }
+    yield page;
+  }
+}
+
+/** The container holding `node` (the last of its ancestors). */
+export async function parentOfNode(svc: Services, node: NodeRecord): Promise<NodeRecord> {
+  const parent = (await ancestorsOf(svc, node)).at(-1);
+  if (!parent) throw fault('NodeNotFound', svc.uris.format(parentOf(node.path)));
+  return parent;
 }
 
 /** A data node the caller may read, for a direct download (GET /files/{path}). */
 export async function readableDataNode(svc: Services, who: Identity, path: string): Promise<NodeRecord> {
   const node = await requireNode(svc, svc.db, path);
   if (isLink(node.type)) throw fault('LinkFound', svc.uris.format(node.path));
-  await allow(svc, who, 'read', { node });
+  await allow(svc, who, 'pull', node);
   if (!isDataType(node.type)) throw fault('InvalidArgument', `${svc.uris.format(node.path)} is a ${node.type}, which holds no bytes`);
   return node;
 }

@@ -38,7 +38,10 @@ function checkView(t: Transfer, container: boolean): void {
 
 /** For a push: the data node written to, created (with .auto naming) if it does not exist. */
 async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<string> {
-  const existing = await store.getByPath(svc.db, t.target);
+  const existing = await requireNode(svc, svc.db, t.target).catch((e) => {
+    if (isFault(e) && e.fault === 'NodeNotFound') return undefined;
+    throw e;
+  });
   if (!existing) {
     await requireContainer(svc, svc.db, parentOf(t.target));
     checkView(t, false);
@@ -52,7 +55,7 @@ async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<st
   if (isContainer(existing.type) && !CONTAINER_VIEWS.has(t.view ?? '')) {
     throw fault('ViewNotSupported', `pushing to a container needs a container view (${t.view ?? 'none given'})`);
   }
-  await allow(svc, who, isContainer(existing.type) ? 'create' : 'update', { node: existing });
+  await allow(svc, who, isContainer(existing.type) ? 'create' : 'push', existing);
   if (existing.busy) throw fault('NodeBusy', `${svc.uris.format(existing.path)} is being written`);
   return existing.path;
 }
@@ -60,7 +63,7 @@ async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<st
 async function pullTarget(svc: Services, who: Identity, t: Transfer): Promise<string> {
   const node = await requireNode(svc, svc.db, t.target);
   if (isLink(node.type)) throw fault('LinkFound', svc.uris.format(node.path));
-  await allow(svc, who, 'read', { node });
+  await allow(svc, who, 'pull', node);
   if (!isDataType(node.type) && !isContainer(node.type)) {
     throw fault('InvalidArgument', `${svc.uris.format(node.path)} is a ${node.type}, which holds no bytes`);
   }

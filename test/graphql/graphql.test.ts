@@ -379,9 +379,13 @@ describe('errors', () => {
     expect((await gqlOk(t, GET, { p: '/bob/x' }, bob)).node).toBeNull();
   });
 
-  test('PermissionDenied when reading a private node of another user', async () => {
-    expectFault(await gql(t, GET, { p: '/alice/err' }, bob), 'PermissionDenied');
-    expectFault(await gql(t, GET, { p: '/alice/err' }, null), 'PermissionDenied');
+  test('a private node of another user reads as null, exactly as a missing one', async () => {
+    for (const who of [bob, null]) {
+      const hidden = await gql(t, GET, { p: '/alice/err' }, who);
+      const missing = await gql(t, GET, { p: '/alice/no-such-node' }, who);
+      expect(hidden.text).toBe(missing.text);
+      expect(hidden.data).toEqual({ node: null });
+    }
   });
 
   test('a query the schema rejects carries no stack trace either', async () => {

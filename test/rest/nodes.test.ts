@@ -866,6 +866,8 @@ describe('fault rows of PROTOCOL.md', () => {
 
 describe('permissions (src/auth/policy.ts)', () => {
   beforeAll(async () => {
+    // Read needs read on every ancestor: alice opens her home, and shares inside it node by node.
+    expect((await post('alice', alice, nodeXml(vosUri('alice'), 'vos:ContainerNode', [{ uri: `${CORE}publicread`, value: 'true' }]))).status).toBe(200);
     await mk('alice/p-pub', 'vos:DataNode', [{ uri: `${CORE}publicread`, value: 'true' }]);
     await mk('alice/p-priv', 'vos:DataNode');
     await mk('alice/p-shared', 'vos:ContainerNode', [{ uri: `${CORE}groupread`, value: 'staff' }]);
@@ -882,7 +884,25 @@ describe('permissions (src/auth/policy.ts)', () => {
 
   test('anonymous gets 403 on a private node', async () => {
     expectFault(await get('alice/p-priv'), 403, 'PermissionDenied');
-    expectFault(await get('alice'), 403, 'PermissionDenied');
+    expectFault(await get('bob'), 403, 'PermissionDenied');
+  });
+
+  test('read needs read on every ancestor: a public node inside a private container is out of reach', async () => {
+    await mk('bob/closed', 'vos:ContainerNode', [], bob);
+    await mk('bob/closed/open', 'vos:DataNode', [{ uri: `${CORE}publicread`, value: 'true' }], bob);
+    expectFault(await get('bob/closed/open'), 403, 'PermissionDenied');
+    expectFault(await get('bob/closed/open', carol), 403, 'PermissionDenied');
+    expect((await get('bob/closed/open', bob)).status).toBe(200);
+  });
+
+  test('a listing leaves out the children the caller may not read', async () => {
+    // Only this block's nodes: other blocks leave nodes of their own in alice's home.
+    const names = async (token?: string) =>
+      (nodeDoc(await get('alice', token)).children ?? []).map((c) => c.uri).filter((u) => u.startsWith(vosUri('alice/p-')));
+    const all = await names(alice);
+    expect(all).toEqual(expect.arrayContaining([vosUri('alice/p-pub'), vosUri('alice/p-priv'), vosUri('alice/p-shared')]));
+    expect(await names()).toEqual(all.filter((u) => u === vosUri('alice/p-pub')));
+    expect(await names(bob)).toEqual(all.filter((u) => [vosUri('alice/p-pub'), vosUri('alice/p-shared'), vosUri('alice/p-shared-uri'), vosUri('alice/p-gw')].includes(u)));
   });
 
   test("bob gets 403 reading alice's private node", async () => {
@@ -914,8 +934,12 @@ describe('permissions (src/auth/policy.ts)', () => {
     expect(r.status).toBe(201);
     expect(nodeDoc(r).props?.get(`${CORE}creator`)?.value).toBe('bob');
     expect((await get(path, bob)).status).toBe(200);
-    const listed = (nodeDoc(await get('alice/p-gw', alice)).children ?? []).map((c) => c.uri);
-    expect(listed).toEqual([vosUri(path)]);
+    // Grants are per node: bob's node in alice's container is bob's until he shares it.
+    const listed = async (token: string) => (nodeDoc(await get('alice/p-gw', token)).children ?? []).map((c) => c.uri);
+    expect(await listed(bob)).toEqual([vosUri(path)]);
+    expect(await listed(alice)).toEqual([]);
+    expect((await post(path, bob, nodeXml(vosUri(path), 'vos:DataNode', [{ uri: `${CORE}groupread`, value: 'alices' }]))).status).toBe(200);
+    expect(await listed(alice)).toEqual([vosUri(path)]);
     expectFault(await put('alice/p-gw/from-carol', carol, nodeXml(vosUri('alice/p-gw/from-carol'))), 403, 'PermissionDenied');
     expectFault(await get('alice/p-gw/from-carol', alice), 404, 'NodeNotFound');
   });

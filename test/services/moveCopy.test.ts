@@ -16,7 +16,7 @@ import type { NodeType } from '../../src/domain/nodeTypes';
 import { P } from '../../src/domain/properties';
 import type { Services } from '../../src/services/context';
 import { copyNode, moveNode } from '../../src/services/moveCopy';
-import { createNode } from '../../src/services/nodes';
+import { createNode, setNode } from '../../src/services/nodes';
 import { startTestService, type TestService } from '../helpers/service';
 
 const TAG = 'ivo://example.org/test#tag';
@@ -39,6 +39,8 @@ beforeAll(async () => {
   alice = await identity('alice');
   bob = await identity('bob', { groups: ['team'] });
   admin = await identity('root', { admin: true });
+  // Read needs read on every ancestor: alice opens her home to all, and shares inside it node by node.
+  await setNode(svc, alice, 'alice', [{ uri: P.publicread, value: 'true' }]);
 });
 afterAll(() => t?.close());
 
@@ -218,7 +220,7 @@ async function prefixSiblings(who: Identity, dir: string): Promise<void> {
 
 describe('a data node', () => {
   beforeAll(async () => {
-    await mkdir(alice, 'alice/dn');
+    await mkdir(alice, 'alice/dn', [{ uri: P.publicread, value: 'true' }]);
     await mkdir(alice, 'alice/dn/box');
   });
 
@@ -511,7 +513,7 @@ describe.each(OPS)('%s faults', (verb, op) => {
 
 describe('permissions', () => {
   beforeAll(async () => {
-    await mkdir(alice, 'alice/p');
+    await mkdir(alice, 'alice/p', [{ uri: P.publicread, value: 'true' }]);
     await mkfile(alice, 'alice/p/private');
     await mkfile(alice, 'alice/p/public', [{ uri: P.publicread, value: 'true' }]);
     await mkdir(alice, 'alice/p/shared', [{ uri: P.publicread, value: 'true' }]);
