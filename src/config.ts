@@ -29,6 +29,18 @@ export interface SpaceConfig extends TlsConfig {
   maxChildren: number;
   /** Unix socket the CLI uses to reach a running service. */
   adminSocket: string;
+  /** policy_module: a JS module whose `policy` export (or default export) replaces the default Policy; empty for the default. */
+  policyModule: string;
+  /** parameters.rate_limit_per_minute: requests one identity (a user, or an address when anonymous) may make per minute; 0 for no limit. */
+  rateLimitPerMinute: number;
+  /** parameters.graphql_max_depth: deepest selection a GraphQL operation may have. */
+  graphqlMaxDepth: number;
+  /** parameters.graphql_max_cost: highest estimated cost (fields times list sizes) of a GraphQL operation. */
+  graphqlMaxCost: number;
+  /** parameters.graphql_introspection: whether GraphQL answers introspection queries. */
+  graphqlIntrospection: boolean;
+  /** parameters.shutdown_grace_seconds: on SIGTERM, how long in-flight requests (uploads) may take to finish before they are cut and rolled back. */
+  shutdownGraceSeconds: number;
 }
 
 export interface StorageConfig extends TlsConfig {
@@ -96,9 +108,15 @@ function tls(sec: Section, name: string): TlsConfig {
   return t;
 }
 
-function param(params: Record<string, unknown>, key: string, dflt: number): number {
+function param(params: Record<string, unknown>, key: string, dflt: number, min = 1): number {
   const v = params[key] ?? dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(`parameters.${key} must be a positive integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(`parameters.${key} must be a whole number of at least ${min}`);
+  return v;
+}
+
+function flag(params: Record<string, unknown>, key: string, dflt: boolean): boolean {
+  const v = params[key] ?? dflt;
+  if (typeof v !== 'boolean') fail(`parameters.${key} must be true or false`);
   return v;
 }
 
@@ -125,6 +143,12 @@ export function parseConfig(text: string, file?: string): Config {
     maxXmlBytes: param(parameters, 'max_xml_bytes', 1024 * 1024),
     maxChildren: param(parameters, 'max_children', 10000),
     adminSocket: path.resolve(str(s, 'admin_socket', `${dataDir}.sock`)),
+    policyModule: str(s, 'policy_module', ''),
+    rateLimitPerMinute: param(parameters, 'rate_limit_per_minute', 60_000, 0),
+    graphqlMaxDepth: param(parameters, 'graphql_max_depth', 12),
+    graphqlMaxCost: param(parameters, 'graphql_max_cost', 50_000),
+    graphqlIntrospection: flag(parameters, 'graphql_introspection', true),
+    shutdownGraceSeconds: param(parameters, 'shutdown_grace_seconds', 30, 0),
   };
   if (space.dsn && !/^postgres(ql)?:\/\//.test(space.dsn)) fail(`dsn must be a postgres:// URL or empty`);
   if (!/^[A-Za-z0-9.-]+$/.test(space.uri)) fail(`uri = ${space.uri} is not a host-like authority`);

@@ -203,7 +203,7 @@ describe('parseConfig', () => {
     });
 
     test.each([0, -3, 2.5, '"50"'])('parameters.max_children = %p', (v) => {
-      expect(errorOf(`[Space]\nparameters = {"max_children": ${v}}\n`)).toMatch(/parameters\.max_children must be a positive integer/);
+      expect(errorOf(`[Space]\nparameters = {"max_children": ${v}}\n`)).toMatch(/parameters\.max_children must be a whole number of at least 1/);
     });
 
     test('use_ssl = 1 without cert_file, or without key_file, in either section', () => {
