@@ -85,6 +85,12 @@ describe('parseConfig', () => {
       maxXmlBytes: 1024 * 1024,
       maxChildren: 10000,
       adminSocket: `${path.resolve('./var/db')}.sock`,
+      policyModule: '',
+      rateLimitPerMinute: 60_000,
+      graphqlMaxDepth: 12,
+      graphqlMaxCost: 50_000,
+      graphqlIntrospection: true,
+      shutdownGraceSeconds: 30,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -127,6 +133,12 @@ describe('parseConfig', () => {
       maxXmlBytes: 1024 * 1024,
       maxChildren: 50,
       adminSocket: '/run/vospace/admin.sock',
+      policyModule: '',
+      rateLimitPerMinute: 60_000,
+      graphqlMaxDepth: 12,
+      graphqlMaxCost: 50_000,
+      graphqlIntrospection: true,
+      shutdownGraceSeconds: 30,
     });
     expect(c.storage).toEqual({
       name: 'posix',
