@@ -10,6 +10,7 @@ import { listenAdminSocket } from './admin/socket';
 import { createApp } from './app';
 import { closeServer } from './httpClose';
 import { graphqlWebSocket } from './graphql/server';
+import { loadPolicy } from './auth/loadPolicy';
 import type { Policy } from './auth/policy';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/connection';
@@ -40,8 +41,9 @@ export interface StartOptions {
 
 export async function startService(config: Config, opts: StartOptions = {}): Promise<RunningService> {
   const { space } = config;
+  const policy = opts.policy ?? (await loadPolicy(space.policyModule));
   const db = await openDatabase({ dsn: space.dsn, dataDir: space.dataDir });
-  const svc = createServices(config, db, opts.policy);
+  const svc = createServices(config, db, policy);
   await svc.events.start();
   const { app, stop } = await createApp(svc);
   const server = space.useSsl

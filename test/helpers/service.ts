@@ -34,6 +34,8 @@ export interface TestServiceOptions {
   storageParameters?: Record<string, unknown>;
   /** More [Storage] keys (use_ssl, cert_file, key_file, …). */
   storage?: Record<string, string>;
+  /** More [Space] keys (policy_module, …). */
+  space?: Record<string, string>;
   policy?: Policy;
 }
 
@@ -49,6 +51,7 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
     `data_dir = ${db.dataDir || path.join(TEST_ROOT, 'unused')}`,
     `admin_socket = ${path.join(TEST_ROOT, `admin-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.sock`)}`,
     `parameters = ${JSON.stringify(opts.parameters ?? {})}`,
+    ...Object.entries(opts.space ?? {}).map(([k, v]) => `${k} = ${v}`),
     '[Storage]',
     'host = 127.0.0.1',
     'port = 0',
