@@ -1,6 +1,7 @@
 /**
- * The two faces agree: what one writes the other reads the same, and a caller
- * is allowed or denied the same action through REST and through GraphQL.
+ * The two faces agree: what one writes the other reads the same. (That a
+ * caller is allowed or denied the same action on every face is
+ * test/security/roleTable.test.ts.)
  */
 import { XMLParser } from 'fast-xml-parser';
 import { CORE, nodeXml, request, type Prop } from '../helpers/http';
@@ -70,11 +71,6 @@ async function restGet(path: string, token: string | null = alice): Promise<Rest
 async function restPut(path: string, type: string, props: Prop[] = [], target?: string): Promise<void> {
   const r = await request('PUT', `${t.base}/nodes/${path}`, { token: alice, body: nodeXml(t.uri(path), type, props, { target }) });
   if (r.status !== 201) throw new Error(`PUT ${path}: ${r.status} ${r.text}`);
-}
-
-async function restPost(path: string, type: string, props: Prop[]): Promise<void> {
-  const r = await request('POST', `${t.base}/nodes/${path}`, { token: alice, body: nodeXml(t.uri(path), type, props) });
-  if (r.status !== 200) throw new Error(`POST ${path}: ${r.status} ${r.text}`);
 }
 
 /** Checks that REST and GraphQL show the node at `path` the same way. */
@@ -176,126 +172,5 @@ describe('what one face writes, the other reads the same', () => {
     expect((await request('DELETE', `${t.base}/nodes/alice/gone2`, { token: alice })).status).toBe(204);
     expect((await gqlOk(t, GET, { p: '/alice/gone2/inner' }, alice)).node).toBeNull();
     expect((await gqlOk(t, GET, { p: '/alice/gone2' }, alice)).node).toBeNull();
-  });
-});
-
-describe('both faces allow and deny the same actions on a private node', () => {
-  type Outcome = string; // 'allow', 'deny', or what else came back
-  const ACTIONS = ['read', 'create child', 'set property', 'delete'] as const;
-  type Action = (typeof ACTIONS)[number];
-
-  const tokens: Record<string, string | null> = {};
-  const CALLERS = ['owner', 'other user', 'anonymous', 'admin', 'group reader', 'group writer'] as const;
-
-  // groupread/groupwrite on the node itself; alice's home (the parent, which governs delete) is readable by both groups.
-  const EXPECTED: Record<string, Record<Action, Outcome>> = {
-    owner: { read: 'allow', 'create child': 'allow', 'set property': 'allow', delete: 'allow' },
-    'other user': { read: 'deny', 'create child': 'deny', 'set property': 'deny', delete: 'deny' },
-    anonymous: { read: 'deny', 'create child': 'deny', 'set property': 'deny', delete: 'deny' },
-    admin: { read: 'allow', 'create child': 'allow', 'set property': 'allow', delete: 'allow' },
-    'group reader': { read: 'allow', 'create child': 'deny', 'set property': 'deny', delete: 'deny' },
-    'group writer': { read: 'allow', 'create child': 'allow', 'set property': 'allow', delete: 'deny' },
-  };
-
-  beforeAll(async () => {
-    tokens.owner = alice;
-    tokens['other user'] = await t.user('bob');
-    tokens.anonymous = null;
-    tokens.admin = await t.user('root', { admin: true });
-    tokens['group reader'] = await t.user('carol', { groups: ['readers'] });
-    tokens['group writer'] = await t.user('dave', { groups: ['writers'] });
-    // Read needs read on every ancestor: both groups may read alice's home, and write nothing in it.
-    await restPost('alice', 'vos:ContainerNode', [{ uri: `${CORE}groupread`, value: 'readers writers' }]);
-  });
-
-  const slug = (s: string) => s.replace(/\W+/g, '-');
-
-  async function privateNode(path: string) {
-    await restPut(path, 'vos:ContainerNode', [
-      { uri: NOTE, value: 'private' },
-      { uri: `${CORE}groupread`, value: 'readers' },
-      { uri: `${CORE}groupwrite`, value: 'writers' },
-    ]);
-  }
-
-  function restOutcome(r: { status: number; text: string }): Outcome {
-    if (r.status >= 200 && r.status < 300) return 'allow';
-    if (r.status === 403 && r.text.startsWith('PermissionDenied')) return 'deny';
-    return `HTTP ${r.status}: ${r.text.trim()}`;
-  }
-
-  function gqlOutcome(r: { errors?: unknown[]; data?: any; text: string }, field: string): Outcome {
-    const c = codes(r as any);
-    if (!c.length && r.data?.[field] != null) return 'allow';
-    if (c.length === 1 && c[0] === 'PermissionDenied' && r.data?.[field] == null) return 'deny';
-    // A query never reveals a node the caller may not read: it answers as for a missing node.
-    if (!c.length && field === 'node' && r.data?.node === null) return 'deny';
-    return `GraphQL: ${r.text}`;
-  }
-
-  async function viaRest(caller: string, path: string): Promise<Record<Action, Outcome>> {
-    const token = tokens[caller] ?? undefined;
-    const url = `${t.base}/nodes/${path}`;
-    return {
-      read: restOutcome(await request('GET', url, { token })),
-      'create child': restOutcome(await request('PUT', `${url}/child`, { token, body: nodeXml(t.uri(`${path}/child`), 'vos:DataNode') })),
-      'set property': restOutcome(
-        await request('POST', url, { token, body: nodeXml(t.uri(path), 'vos:ContainerNode', [{ uri: NOTE, value: `set by ${caller}` }]) }),
-      ),
-      delete: restOutcome(await request('DELETE', url, { token })),
-    };
-  }
-
-  async function viaGraphql(caller: string, path: string): Promise<Record<Action, Outcome>> {
-    const token = tokens[caller];
-    return {
-      read: gqlOutcome(await gql(t, GET, { p: path }, token), 'node'),
-      'create child': gqlOutcome(await gql(t, CREATE, { p: `${path}/child`, type: 'DataNode' }, token), 'createNode'),
-      'set property': gqlOutcome(await gql(t, SET, { p: path, props: [{ uri: NOTE, value: `set by ${caller}` }] }, token), 'setProperties'),
-      delete: gqlOutcome(await gql(t, DELETE, { p: path }, token), 'deleteNode'),
-    };
-  }
-
-  /** After the actions: was the node changed exactly as the outcomes say? */
-  async function effects(path: string, caller: string) {
-    // Seen by the admin: a child the group writer made belongs to them, not to alice.
-    const admin = tokens.admin!;
-    const exists = (await request('GET', `${t.base}/nodes/${path}`, { token: admin })).status === 200;
-    if (!exists) return { exists };
-    const n = await restGet(path, admin);
-    return {
-      exists,
-      child: (await request('GET', `${t.base}/nodes/${path}/child`, { token: admin })).status === 200,
-      note: propMap(n.properties)[NOTE]?.value === `set by ${caller}` ? 'changed' : 'unchanged',
-    };
-  }
-
-  function expectedEffects(o: Record<Action, Outcome>) {
-    if (o.delete === 'allow') return { exists: false };
-    return { exists: true, child: o['create child'] === 'allow', note: o['set property'] === 'allow' ? 'changed' : 'unchanged' };
-  }
-
-  test('the allow/deny table is the same through REST and GraphQL, and as the policy says', async () => {
-    const rest: Record<string, Record<Action, Outcome>> = {};
-    const graphql: Record<string, Record<Action, Outcome>> = {};
-    const restEffects: Record<string, unknown> = {};
-    const graphqlEffects: Record<string, unknown> = {};
-    const wantEffects: Record<string, unknown> = {};
-    for (const caller of CALLERS) {
-      const rp = `alice/perm-rest-${slug(caller)}`;
-      const gp = `alice/perm-gql-${slug(caller)}`;
-      await privateNode(rp);
-      await privateNode(gp);
-      rest[caller] = await viaRest(caller, rp);
-      graphql[caller] = await viaGraphql(caller, `/${gp}`);
-      restEffects[caller] = await effects(rp, caller);
-      graphqlEffects[caller] = await effects(gp, caller);
-      wantEffects[caller] = expectedEffects(EXPECTED[caller]);
-    }
-    expect(graphql).toEqual(rest);
-    expect(rest).toEqual(EXPECTED);
-    // Denied actions changed nothing; allowed ones took effect, through either face.
-    expect(restEffects).toEqual(wantEffects);
-    expect(graphqlEffects).toEqual(wantEffects);
   });
 });
