@@ -233,6 +233,39 @@ describe('children', () => {
   });
 });
 
+describe('grants, canRead and canWrite', () => {
+  const Q = `query($p: String!) { node(path: $p) { grants { owner groupRead groupWrite public } canRead canWrite
+    children(first: 10) { edges { node { name canRead canWrite } } } } }`;
+
+  test('a node shows who may read and write it, and what the caller may do', async () => {
+    // alice opens her home (read needs read on every ancestor) and shares inside it.
+    await gqlOk(t, SET, { p: '/alice', props: [{ uri: `${CORE}publicread`, value: 'true' }] }, alice);
+    await createOk('/alice/g', 'ContainerNode', [
+      { uri: `${CORE}groupread`, value: 'radio ivo://example.org/gms?optical' },
+      { uri: `${CORE}groupwrite`, value: 'astro' },
+      { uri: `${CORE}publicread`, value: 'true' },
+    ]);
+    await createOk('/alice/g/mine', 'DataNode');
+    await createOk('/alice/g/open', 'DataNode', [{ uri: `${CORE}ispublic`, value: 'true' }]);
+    const mine = (await gqlOk(t, Q, { p: '/alice/g' }, alice)).node;
+    expect(mine.grants).toEqual({ owner: 'alice', groupRead: ['radio', 'ivo://example.org/gms?optical'], groupWrite: ['astro'], public: true });
+    expect([mine.canRead, mine.canWrite]).toEqual([true, true]);
+    expect(mine.children.edges.map((e: any) => [e.node.name, e.node.canRead, e.node.canWrite])).toEqual([
+      ['mine', true, true],
+      ['open', true, true],
+    ]);
+    // bob reads the public container and its public child, writes neither, and does not see alice's private child.
+    const seen = (await gqlOk(t, Q, { p: '/alice/g' }, bob)).node;
+    expect([seen.canRead, seen.canWrite]).toEqual([true, false]);
+    expect(seen.children.edges.map((e: any) => [e.node.name, e.node.canRead, e.node.canWrite])).toEqual([['open', true, false]]);
+    const anon = (await gqlOk(t, Q, { p: '/alice/g/open' }, null)).node;
+    expect(anon.grants).toEqual({ owner: 'alice', groupRead: [], groupWrite: [], public: true });
+    expect([anon.canRead, anon.canWrite]).toEqual([true, false]);
+    await gqlOk(t, SET, { p: '/alice', props: [{ uri: `${CORE}publicread`, value: null }] }, alice);
+    expect((await gql(t, Q, { p: '/alice/g/open' }, null)).data).toEqual({ node: null });
+  });
+});
+
 describe('me', () => {
   test('null when anonymous', async () => {
     const r = await gql(t, ME, {}, null);
@@ -359,6 +392,28 @@ describe('errors', () => {
     const n = (await gqlOk(t, GET, { p: '/alice/err' }, alice)).node;
     expect(propMap(n.properties)[`${CORE}length`]).toEqual({ value: '0', readOnly: true });
     expect((await gqlOk(t, GET, { p: '/alice/len' }, alice)).node).toBeNull();
+  });
+
+  test.each(['MD5', 'ctime', 'mtime', 'btime', 'date', 'creator', 'availableSpace'])(
+    'PermissionDenied for a user setting computed core#%s, on create or later; nothing changes',
+    async (name) => {
+      const uri = `${CORE}${name}`;
+      expectFault(await gql(t, SET, { p: '/alice/err', props: [{ uri, value: 'x' }] }, alice), 'PermissionDenied');
+      expectFault(await create(`/alice/computed-${name}`, 'DataNode', [{ uri, value: 'x' }]), 'PermissionDenied');
+      expect((await gqlOk(t, GET, { p: `/alice/computed-${name}` }, alice)).node).toBeNull();
+    },
+  );
+
+  test('core#quota is an administrator’s: a user gets PermissionDenied on create and on set, an admin sets it', async () => {
+    const quota = [{ uri: `${CORE}quota`, value: '1000' }];
+    expectFault(await create('/alice/q-create', 'ContainerNode', quota), 'PermissionDenied');
+    expect((await gqlOk(t, GET, { p: '/alice/q-create' }, alice)).node).toBeNull();
+    await createOk('/alice/q');
+    expectFault(await gql(t, SET, { p: '/alice/q', props: quota }, alice), 'PermissionDenied');
+    expect(propMap((await gqlOk(t, GET, { p: '/alice/q' }, alice)).node.properties)[`${CORE}quota`]).toBeUndefined();
+    await gqlOk(t, SET, { p: '/alice/q', props: quota }, root);
+    expect(propMap((await gqlOk(t, GET, { p: '/alice/q' }, alice)).node.properties)[`${CORE}quota`]?.value).toBe('1000');
+    expectFault(await gql(t, SET, { p: '/alice/q', props: [{ uri: `${CORE}quota`, value: null }] }, alice), 'PermissionDenied');
   });
 
   test('ContainerNotFound when the parent is missing or not a container', async () => {
