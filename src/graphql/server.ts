@@ -21,6 +21,7 @@ import { REST_MOUNT } from '../rest/router';
 import type { Services } from '../services/context';
 import type { GqlContext } from './context';
 import { schema } from './schema';
+import { costPlugin, limitRules, nestingError, parseOptions, prepareOperation } from './limits';
 
 /** Where src/app.ts mounts the REST binding: absolute links in GraphQL answers (job results) point there. */
 
@@ -43,7 +44,15 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 export async function graphqlRouter(svc: Services): Promise<{ router: express.Router; stop: () => Promise<void> }> {
   const apollo = new ApolloServer<GqlContext>({ schema: await schema(),
     formatError,
+    // Introspection is refused by limitRules (with a message naming the setting), not by Apollo's own rule.
     introspection: true,
+    validationRules: limitRules(svc.space),
+    parseOptions,
+    plugins: [costPlugin(svc.space)],
+    // No automatic persisted queries: no client here needs them, and their cache is memory any caller could fill.
+    persistedQueries: false,
+    // One operation per request (Apollo's default, kept on purpose): a batch would multiply every limit.
+    allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     // We own shutdown (src/main.ts): Apollo's own signal handler would race it.
     stopOnTerminationSignals: false,
@@ -52,6 +61,13 @@ export async function graphqlRouter(svc: Services): Promise<{ router: express.Ro
   const router = express.Router();
   router.use(
     express.json({ limit: svc.space.maxXmlBytes }),
+    // Apollo's parser would overflow the stack on deep nesting: refuse that before it parses.
+    ((req, res, next) => {
+      const query: unknown = req.body?.query ?? req.query.query;
+      const error = typeof query === 'string' ? nestingError(query) : undefined;
+      if (!error) return next();
+      res.status(400).json({ errors: [{ message: error.message, extensions: error.extensions }] });
+    }) as express.RequestHandler,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         let who;
@@ -96,6 +112,8 @@ export function graphqlWebSocket(svc: Services, server: http.Server | https.Serv
   const ws = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
       schema: () => schema(),
+      // Parse, validate and cost the operation as Apollo does over HTTP (src/graphql/limits.ts).
+      onSubscribe: async (_ctx, _id, payload) => prepareOperation(await schema(), payload, svc.space),
       onConnect: async (ctx) => {
         const given = ctx.connectionParams?.authorization;
         try {

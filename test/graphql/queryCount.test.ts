@@ -72,9 +72,10 @@ async function counted<T = any>(query: string, variables: Record<string, unknown
 const CHILDREN_WITH_PROPERTIES = `query($p: String!) { node(path: $p) { path
   children(first: 1000) { totalCount pageInfo { hasNextPage } edges { node { name type owner properties { uri value readOnly } } } } } }`;
 
+// Pages small enough for graphql_max_cost: 1000 × 1000 would be refused before it ran.
 const CHILDREN_OF_CHILDREN = `query($p: String!) { node(path: $p) {
-  children(first: 1000) { totalCount edges { node { name
-    children(first: 1000) { totalCount edges { node { name properties { uri value } } } } } } } } }`;
+  children(first: 100) { totalCount edges { node { name
+    children(first: 10) { totalCount edges { node { name properties { uri value } } } } } } } } }`;
 
 describe('one request, a constant number of SQL statements', () => {
   beforeAll(async () => {
