@@ -2,6 +2,9 @@
 import express from 'express';
 import { graphqlRouter } from './graphql/server';
 import { fault } from './domain/faults';
+import { rateLimitPerCaller, resolveCaller } from './http/rateLimit';
+import { requestLog } from './http/requestLog';
+import { securityHeaders } from './http/securityHeaders';
 import { faultHandler } from './rest/faults';
 import { REST_MOUNT, restRouter } from './rest/router';
 import type { Services } from './services/context';
@@ -12,6 +15,9 @@ export async function createApp(svc: Services): Promise<{ app: express.Express; 
   app.set('etag', false);
   app.set('query parser', 'simple');
   const gql = await graphqlRouter(svc);
+  app.use(securityHeaders(), requestLog(), resolveCaller(svc));
+  const limit = rateLimitPerCaller(svc.space.rateLimitPerMinute);
+  if (limit) app.use(limit);
   app.use(REST_MOUNT, restRouter(svc));
   app.use('/graphql', gql.router);
   app.get('/', (_req, res) => {

@@ -22,8 +22,20 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await running.close();
+    const grace = config.space.shutdownGraceSeconds;
+    logger.info({ signal, graceSeconds: grace }, 'shutting down: no new connections; requests in flight may finish');
+    // Should closing hang (a stuck database), do not outlive the grace by much.
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, (grace + 15) * 1000).unref();
+    try {
+      await running.close(grace * 1000);
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+    logger.info('shut down');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

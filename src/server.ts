@@ -28,7 +28,12 @@ export interface RunningService {
   storage?: RunningStorage;
   svc: Services;
   db: Database;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets requests in flight finish for up to
+   * `graceMs` (default: shutdown_grace_seconds), cuts the rest (a cut upload
+   * is rolled back), then closes the database.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 const SWEEP_MS = 30_000;
@@ -67,11 +72,11 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     storage,
     svc,
     db,
-    async close() {
+    async close(graceMs = space.shutdownGraceSeconds * 1000) {
       clearInterval(sweeper);
       // Open WebSockets would keep the HTTP server from closing: end them first.
       await subscriptions.close();
-      await Promise.all([closeServer(server), closeServer(admin), storage?.close()]);
+      await Promise.all([closeServer(server, graceMs), closeServer(admin, graceMs), storage?.close(graceMs)]);
       fs.rmSync(space.adminSocket, { force: true });
       await stop();
       await svc.events.stop();

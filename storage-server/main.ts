@@ -8,6 +8,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/connection';
+import { logger } from '../src/log';
 import { createServices } from '../src/services/create';
 import { StorageServer } from './server';
 
@@ -22,14 +23,29 @@ async function main(): Promise<void> {
   await svc.events.start();
   const running = await new StorageServer(svc).listen();
   process.stdout.write(`VOSpace storage server listening on ${running.url} (bytes under ${config.storage.rootDir})\n`);
-  const stop = async () => {
-    await running.close();
-    await svc.events.stop();
-    await db.close();
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const grace = config.space.shutdownGraceSeconds;
+    logger.info({ signal, graceSeconds: grace }, 'shutting down: no new connections; transfers in flight may finish');
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, (grace + 15) * 1000).unref();
+    try {
+      await running.close(grace * 1000);
+      await svc.events.stop();
+      await db.close();
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+    logger.info('shut down');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((e) => {

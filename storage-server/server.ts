@@ -26,6 +26,8 @@ import type { Job, JobError } from '../src/domain/job';
 import { isContainer } from '../src/domain/nodeTypes';
 import { VIEW } from '../src/domain/transfer';
 import { closeServer } from '../src/httpClose';
+import { requestLog } from '../src/http/requestLog';
+import { securityHeaders } from '../src/http/securityHeaders';
 import { logger } from '../src/log';
 import { faultHandler } from '../src/rest/faults';
 import type { Services } from '../src/services/context';
@@ -39,7 +41,8 @@ export interface RunningStorage {
   id: number;
   url: string;
   port: number;
-  close(): Promise<void>;
+  /** Stops accepting; transfers still running after `graceMs` are cut (and rolled back); resolves once their handlers are done. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** The MD5 a client declared (Digest: md5=<base64>, or Content-MD5), as base64. */
@@ -55,6 +58,8 @@ function declaredMd5(req: Request): string | undefined {
 
 export class StorageServer {
   id = 0;
+  /** Transfers being served: shutdown waits for them to finish or roll back before the database closes. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly svc: Services) {}
 
@@ -162,11 +167,20 @@ export class StorageServer {
     const app = express();
     app.disable('x-powered-by');
     app.set('etag', false);
-    app.put('/transfer/:token', (req, res) => this.put(req, res));
-    app.get('/transfer/:token', (req, res) => this.get(req, res));
+    // Not rate limited: each endpoint serves one transfer only.
+    app.use(securityHeaders(), requestLog());
+    app.put('/transfer/:token', (req, res) => this.track(this.put(req, res)));
+    app.get('/transfer/:token', (req, res) => this.track(this.get(req, res)));
     app.use((req, _res, next) => next(fault('NotFound', `no resource at ${req.method} ${req.path}`)));
     app.use(faultHandler);
     return app;
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    const done = () => this.inFlight.delete(p);
+    this.inFlight.add(p);
+    p.then(done, done);
+    return p;
   }
 
   /** Start-up after a crash: staging is garbage, and uploads this server had claimed died with it. */
@@ -199,9 +213,10 @@ export class StorageServer {
       id: this.id,
       url,
       port,
-      close: () => {
+      close: async (graceMs?: number) => {
         clearInterval(timer);
-        return closeServer(server);
+        await closeServer(server, graceMs);
+        await Promise.allSettled([...this.inFlight]);
       },
     };
   }

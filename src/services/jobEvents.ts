@@ -43,6 +43,18 @@ export class JobEvents {
   async publish(jobId: string, phase: Phase): Promise<void> {
     if (this.dsn) await this.knex.raw('SELECT pg_notify(?, ?)', [CHANNEL, `${jobId} ${phase}`]);
     else this.emitter.emit(jobId, phase);
+    await this.log(jobId, phase);
+  }
+
+  /** The job log: every phase change goes through publish(), so it is logged here, once. */
+  private async log(jobId: string, phase: Phase): Promise<void> {
+    if (!logger.isLevelEnabled('info')) return;
+    try {
+      const row = await this.knex('jobs as j').leftJoin('users as u', 'u.id', 'j.owner_id').where('j.id', jobId).first<{ owner: string | null } | undefined>('u.name as owner');
+      logger.info({ job: jobId, owner: row?.owner ?? null, phase }, 'job phase');
+    } catch (err) {
+      logger.warn({ err, job: jobId, phase }, 'job phase (owner unknown)');
+    }
   }
 
   /** Calls `f` on each change of the job until the returned function is called. */

@@ -1,0 +1,50 @@
+/**
+ * Who is calling, resolved once at the top of the metadata app, and a per-
+ * caller request limit over it (express-rate-limit, a fixed one-minute window
+ * in this process's memory).
+ */
+import type { RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { Identity } from '../auth/identity';
+import { isFault } from '../domain/faults';
+import { logger } from '../log';
+import type { Services } from '../services/context';
+
+/**
+ * Puts the caller in res.locals.identity for the request log and the limiter.
+ * A bad token is left for the REST and GraphQL layers to refuse in their own
+ * shape. Token lookups are cached (src/auth/tokens.ts), so the REST layer's
+ * own lookup that follows costs no second query.
+ */
+export function resolveCaller(svc: Services): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      res.locals.identity = await svc.tokens.authenticate(req.headers.authorization);
+    } catch (e) {
+      if (!isFault(e)) throw e;
+    }
+    next();
+  };
+}
+
+/** At most `perMinute` requests a minute per user (anonymous and bad-token callers: per address); undefined when 0. */
+export function rateLimitPerCaller(perMinute: number): RequestHandler | undefined {
+  if (perMinute <= 0) return undefined;
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req, res) => {
+      const who = res.locals.identity as Identity | undefined;
+      return who?.userId != null ? `user:${who.userId}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
+    },
+    handler: (_req, res) => {
+      res
+        .status(429)
+        .type('text/plain; charset=utf-8')
+        .send(`TooManyRequests: more than ${perMinute} requests in a minute; retry after ${res.getHeader('retry-after')} s\n`);
+    },
+    logger,
+  });
+}
