@@ -31,6 +31,7 @@ import { securityHeaders } from '../src/http/securityHeaders';
 import { logger } from '../src/log';
 import { faultHandler } from '../src/rest/faults';
 import type { Services } from '../src/services/context';
+import { guarded, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
 import { sendNodeBytes } from './download';
 import { Md5Counter } from './hashing';
 import { receiveTar, sendTar, type TarContext } from './tarView';
@@ -81,6 +82,16 @@ export class StorageServer {
     }
   }
 
+  /** The room quotas leave an upload (undefined: none applies); one declared larger is refused before a byte is read. */
+  private async budget(job: Job, req: Request): Promise<Budget | undefined> {
+    try {
+      return await uploadBudget(this.svc, job.transfer.target, { replacing: true, contentLength: req.headers['content-length'] });
+    } catch (e) {
+      await this.fail(job, e);
+      throw e;
+    }
+  }
+
   /** What the container views (storage-server/tarView.ts) borrow from this server. */
   private tarContext(): TarContext {
     return { svc: this.svc, storageId: this.id, fail: (job, e) => this.fail(job, e) };
@@ -100,6 +111,7 @@ export class StorageServer {
     // A container with view tar (negotiation admits tar for containers only): the body is an archive to unpack.
     if (job.transfer.view === VIEW.tar) return receiveTar(this.tarContext(), req, res, job, declaredMd5(req));
 
+    const budget = await this.budget(job, req);
     const staged = await svc.backend.stage(job.id);
     const counter = new Md5Counter();
     // An ABORT stops the upload at once, wherever it is.
@@ -108,7 +120,7 @@ export class StorageServer {
     });
     let location: string | undefined;
     try {
-      await pipeline(req, counter, staged.stream);
+      await pipeline(budget ? guarded(req, budget) : req, counter, staged.stream);
       const md5 = counter.digest();
       const declared = declaredMd5(req);
       if (declared && declared !== md5.toString('base64')) {
@@ -120,8 +132,10 @@ export class StorageServer {
       const committed = await svc.db.transaction(async (trx) => {
         const current = await jobStore.getJob(trx, job.id, true);
         if (current?.phase !== 'EXECUTING') throw fault('TransferFailed', `the transfer is ${current?.phase ?? 'gone'}`);
+        const quotas = await lockQuotas(trx, target);
         const swapped = await commitBytes(trx, job.id, { size: counter.size, md5: md5.toString('hex'), location: location!, storageId: this.id });
         if (!swapped) throw fault('NodeNotFound', `${svc.uris.format(target)} was deleted during the upload`);
+        await refuseOverrun(svc, trx, quotas, [{ path: target, delta: counter.size - swapped.oldSize }]);
         await jobStore.changePhase(trx, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true });
         return swapped;
       });

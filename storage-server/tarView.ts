@@ -44,6 +44,10 @@
  *   ends. The nodes are pointed at their new bytes only at the end, in ONE
  *   transaction that also completes the job: an upload changes the bytes of
  *   all its files or of none.
+ * - Quotas (src/services/quota.ts): the files' bytes may not pass the room the
+ *   quotas above the container leave (plus what replaced files held) while
+ *   they stream; in the commit, every quota above or inside the container is
+ *   locked and checked against the files below it.
  * - On failure (unsafe name, corrupt archive → 400 InvalidData, permission,
  *   disconnect, ABORT, a declared MD5 of the archive that does not match →
  *   412): the staged and committed objects of this upload are removed, data
@@ -68,6 +72,7 @@ import { AUTO_NAME, MAX_PATH_BYTES, NULL_NAME, checkName, joinPath, parentOf } f
 import { logger } from '../src/log';
 import type { Services } from '../src/services/context';
 import { allow, createNode, permitted, walkBelow } from '../src/services/nodes';
+import { QuotaGuard, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
 import { Md5Counter } from './hashing';
 
 /** What the storage server lends the tar code: its services, its id, and how it fails a job. */
@@ -227,6 +232,8 @@ class Unpacking {
   private staging?: string;
   /** Set once the nodes point at the new bytes: nothing is undone after that. */
   private done = false;
+  /** Room the quotas above the container leave for the files' bytes (undefined: none applies). */
+  budget?: Budget;
 
   constructor(
     private readonly ctx: TarContext,
@@ -295,20 +302,27 @@ class Unpacking {
     if (!names.length) throw fault('InvalidArgument', 'the archive has a file entry naming the container itself; the upload was rejected');
     const path = this.pathOf(names);
     await this.container(names.slice(0, -1));
-    const known = this.fileIds.get(path);
-    const id = known ?? (await this.dataNode(path)).id;
+    let id = this.fileIds.get(path);
+    if (id === undefined) {
+      const node = await this.dataNode(path);
+      id = node.id;
+      // The bytes it holds now go when the new ones land.
+      if (this.budget) this.budget.left += node.size;
+    }
     this.fileIds.set(path, id);
 
     const staged = await this.svc.backend.stage(this.job.id);
     this.staging = staged.ref;
     const counter = new Md5Counter();
-    await pipeline(entry, counter, staged.stream);
+    if (this.budget) await pipeline(entry, new QuotaGuard(this.budget), counter, staged.stream);
+    else await pipeline(entry, counter, staged.stream);
     const location = await this.svc.backend.commit(staged.ref, id);
     this.staging = undefined;
     // The same path twice in one archive: the later entry wins, as tar has it.
     const earlier = this.files.get(id);
     this.files.set(id, { path, size: counter.size, md5: counter.digest().toString('hex'), location });
     if (earlier) await this.svc.backend.remove(earlier.location).catch(noop);
+    if (earlier && this.budget) this.budget.left += earlier.size;
   }
 
   /**
@@ -320,12 +334,16 @@ class Unpacking {
     const replaced = await svc.db.transaction(async (trx) => {
       const current = await jobStore.getJob(trx, job.id, true);
       if (current?.phase !== 'EXECUTING') throw fault('TransferFailed', `the transfer is ${current?.phase ?? 'gone'}`);
+      const quotas = await lockQuotas(trx, this.root.path, true);
       const old: string[] = [];
+      const changes: { path: string; delta: number }[] = [];
       for (const [id, f] of this.files) {
         const swapped = await commitBytes(trx, job.id, { size: f.size, md5: f.md5, location: f.location, storageId: this.ctx.storageId }, id);
         if (!swapped) throw fault('NodeNotFound', `${svc.uris.format(f.path)} was deleted during the upload`);
         if (swapped.old) old.push(swapped.old);
+        changes.push({ path: f.path, delta: f.size - swapped.oldSize });
       }
+      await refuseOverrun(svc, trx, quotas, changes);
       await clearBusy(trx, job.id);
       await jobStore.changePhase(trx, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true });
       return old;
@@ -372,6 +390,7 @@ export async function receiveTar(ctx: TarContext, req: Request, res: Response, j
     if (!root) throw fault('NodeNotFound', svc.uris.format(job.transfer.target));
     if (!isContainer(root.type)) throw fault('ViewNotSupported', `${svc.uris.format(root.path)} is no longer a container`);
     unpacking = new Unpacking(ctx, job, await ownerOf(svc, job), root);
+    unpacking.budget = await uploadBudget(svc, root.path, { replacing: false });
     // No await from here to the loop: the extractor hands entries only to a listener already there.
     // The request is piped by hand, not through pipeline(): when the archive is refused (a bad name,
     // a bad header) the request must stay open so the client reads the 400, while a client that

@@ -24,14 +24,14 @@ export interface CommittedBytes {
 
 /**
  * Points a node this job is writing at its new bytes (the one it has busy, or
- * `nodeId` among several). Returns the location it had before (to remove once
- * committed), or undefined when the node is no longer this job's to write
- * (deleted meanwhile).
+ * `nodeId` among several). Returns the location and size it had before (to
+ * remove once committed, and to weigh against quotas), or undefined when the
+ * node is no longer this job's to write (deleted meanwhile).
  */
-export async function commitBytes(db: Db, jobId: string, b: CommittedBytes, nodeId?: number): Promise<{ old: string | null } | undefined> {
+export async function commitBytes(db: Db, jobId: string, b: CommittedBytes, nodeId?: number): Promise<{ old: string | null; oldSize: number } | undefined> {
   const q = db('nodes').where('busy_job', jobId).forUpdate();
   if (nodeId !== undefined) q.where('id', nodeId);
-  const node: { id: number; location: string | null } | undefined = await q.first('id', 'location');
+  const node: { id: number; location: string | null; size: string | number } | undefined = await q.first('id', 'location', 'size');
   if (!node) return undefined;
   await db('nodes').where('id', node.id).update({
     size: b.size,
@@ -42,7 +42,7 @@ export async function commitBytes(db: Db, jobId: string, b: CommittedBytes, node
     mtime: db.fn.now(),
     ctime: db.fn.now(),
   });
-  return { old: node.location };
+  return { old: node.location, oldSize: Number(node.size) };
 }
 
 /** Storage locations of a node and its subtree (to remove their bytes after a delete). */

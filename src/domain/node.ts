@@ -20,6 +20,8 @@ export interface NodeRecord {
   mtime: Date;
   btime: Date;
   properties: Property[];
+  /** core#availableSpace: set (services/quota.ts) only on a container shown whole that a quota applies to. */
+  availableSpace?: number;
 }
 
 export type Detail = 'min' | 'max' | 'properties';
@@ -28,6 +30,13 @@ export type Detail = 'min' | 'max' | 'properties';
 export interface NodeView {
   node: NodeRecord;
   children?: NodeRecord[];
+}
+
+/** A byte count as properties write it (core#length, core#quota): a whole, non-negative number; undefined when it is not one. */
+export function byteCount(value: string): number | undefined {
+  const s = value.trim();
+  const n = Number(s);
+  return /^\d{1,16}$/.test(s) && Number.isSafeInteger(n) ? n : undefined;
 }
 
 const ro = (uri: string, value: string): Property => ({ uri, value, readOnly: true });
@@ -43,6 +52,7 @@ export function computedProperties(n: NodeRecord): Property[] {
   ];
   if (n.owner) out.push(ro(P.creator, n.owner));
   if (n.md5) out.push(ro(P.md5, n.md5));
+  if (n.availableSpace !== undefined) out.push(ro(P.availableSpace, String(n.availableSpace)));
   return out;
 }
 

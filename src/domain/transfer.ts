@@ -1,5 +1,7 @@
 /** The transfer a client negotiates, as read from its XML (or the synctrans URL form). */
-import { CORE } from './properties';
+import { fault } from './faults';
+import { byteCount } from './node';
+import { CORE, P } from './properties';
 
 export const DIRECTIONS = ['pushToVoSpace', 'pullFromVoSpace', 'pushFromVoSpace', 'pullToVoSpace'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -38,3 +40,12 @@ export interface Transfer {
 
 export const isMoveOrCopy = (t: Transfer): t is Transfer & { direction: { destination: string } } =>
   typeof t.direction === 'object';
+
+/** The size a client declared for a push (a `core#length` param of the transfer), if it did. */
+export function declaredLength(t: Transfer): number | undefined {
+  const param = t.params.find((p) => p.uri === P.length);
+  if (!param) return undefined;
+  const n = byteCount(param.value);
+  if (n === undefined) throw fault('InvalidArgument', `${P.length} must be a whole number of bytes, not ${param.value.trim().slice(0, 64)}`);
+  return n;
+}

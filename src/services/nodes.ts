@@ -16,6 +16,7 @@ import type { PropertyChange } from '../domain/properties';
 import type { Loaders } from '../db/loaders';
 import type { Services } from './context';
 import { checkPropertyChanges } from './propertyRules';
+import { availableSpace } from './quota';
 
 export interface CreateInput {
   type: NodeType;
@@ -128,9 +129,16 @@ export async function createNode(svc: Services, who: Identity, path: string, inp
   return requireNode(svc, svc.db, finalPath);
 }
 
+/** Fills in core#availableSpace of a container under a quota: a sum over its subtree, so only for a node shown whole. */
+async function withSpace(svc: Services, node: NodeRecord): Promise<NodeRecord> {
+  if (isContainer(node.type)) node.availableSpace = await availableSpace(svc, [...(await ancestorsOf(svc, node)), node]);
+  return node;
+}
+
 export async function getNode(svc: Services, who: Identity, path: string, opts: ReadOptions): Promise<NodeView> {
   const node = await requireNode(svc, svc.db, path);
   await allow(svc, who, 'read', node);
+  if (opts.detail !== 'min') await withSpace(svc, node);
   if (!isContainer(node.type) || opts.detail === 'properties') return { node };
   const limit = Math.min(opts.limit ?? svc.space.maxChildren, svc.space.maxChildren);
   const children = await readableChildren(svc, who, node, { from: opts.from, limit, withProps: opts.detail === 'max' });
@@ -140,9 +148,9 @@ export async function getNode(svc: Services, who: Identity, path: string, opts: 
 export async function setNode(svc: Services, who: Identity, path: string, changes: PropertyChange[]): Promise<NodeRecord> {
   const node = await requireNode(svc, svc.db, path);
   await allow(svc, who, 'update', node);
-  const apply = checkPropertyChanges(who, changes, node);
+  const apply = checkPropertyChanges(who, changes, await withSpace(svc, node));
   if (apply.length) await svc.db.transaction((trx) => store.changeProperties(trx, node.id, apply));
-  return requireNode(svc, svc.db, path);
+  return withSpace(svc, await requireNode(svc, svc.db, path));
 }
 
 export async function deleteNode(svc: Services, who: Identity, path: string): Promise<void> {

@@ -1,12 +1,14 @@
 /** What a caller may write into a node's properties, checked once for create and for setNode. */
 import type { Identity } from '../auth/identity';
 import { fault } from '../domain/faults';
-import { computedProperties, type NodeRecord } from '../domain/node';
+import { byteCount, computedProperties, type NodeRecord } from '../domain/node';
+import { isContainer } from '../domain/nodeTypes';
 import {
   ADMIN_PROPERTIES,
   COMPUTED_PROPERTIES,
   MAX_PROPERTY_URI,
   MAX_PROPERTY_VALUE,
+  P,
   type PropertyChange,
 } from '../domain/properties';
 
@@ -37,9 +39,19 @@ export function checkPropertyChanges(who: Identity, changes: PropertyChange[], c
   for (const c of byUri.values()) {
     if (COMPUTED_PROPERTIES.has(c.uri)) {
       if (c.value !== null && reported.get(c.uri) === c.value) continue;
+      // availableSpace moves with every upload: an echo of it is stale, not an attempt to set it.
+      if (c.value !== null && c.uri === P.availableSpace && reported.has(c.uri)) continue;
       throw fault('PermissionDenied', `${c.uri} is computed by the service and read-only`);
     }
-    if (ADMIN_PROPERTIES.has(c.uri) && !who.admin) throw fault('PermissionDenied', `only an administrator may set ${c.uri}`);
+    if (ADMIN_PROPERTIES.has(c.uri) && !who.admin) {
+      // Sent back unchanged (a client echoing a node it read): nothing to set.
+      if (c.value !== null && current.properties.some((p) => p.uri === c.uri && p.value === c.value)) continue;
+      throw fault('PermissionDenied', `only an administrator may set ${c.uri}`);
+    }
+    if (c.uri === P.quota && c.value !== null) {
+      if (!isContainer(current.type)) throw fault('InvalidArgument', `${c.uri} applies to containers only`);
+      if (byteCount(c.value) === undefined) throw fault('InvalidArgument', `${c.uri} must be a whole number of bytes, not ${c.value.trim().slice(0, 64)}`);
+    }
     out.push(c);
   }
   return out;

@@ -12,11 +12,12 @@ import type { Job, JobError, NegotiatedProtocol } from '../domain/job';
 import { logger } from '../log';
 import { isContainer, isDataType, isLink } from '../domain/nodeTypes';
 import { parentOf } from '../domain/paths';
-import { PROTOCOL, isMoveOrCopy, type Transfer } from '../domain/transfer';
+import { PROTOCOL, declaredLength, isMoveOrCopy, type Transfer } from '../domain/transfer';
 import { CONTAINER_VIEWS as CONTAINER_ARCHIVE_VIEWS, DATA_NODE_VIEWS } from '../domain/views';
 import type { Services } from './context';
 import { copyNode, moveNode } from './moveCopy';
-import { allow, createNode, requireContainer, requireNode } from './nodes';
+import { allow, ancestorsOf, createNode, requireContainer, requireNode } from './nodes';
+import { checkDeclaredLength } from './quota';
 
 /** A storage server counts as live if heard from within this many seconds. */
 export const LIVE_SERVER_SECONDS = 90;
@@ -43,8 +44,11 @@ async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<st
     throw e;
   });
   if (!existing) {
-    await requireContainer(svc, svc.db, parentOf(t.target));
+    const parent = await requireContainer(svc, svc.db, parentOf(t.target));
     checkView(t, false);
+    // Checked before the node is made, so a refused push leaves nothing behind.
+    await allow(svc, who, 'create', parent);
+    await checkDeclaredLength(svc, [...(await ancestorsOf(svc, parent)), parent], 0, declaredLength(t));
     return (await createNode(svc, who, t.target, { type: 'DataNode', properties: [] })).path;
   }
   if (isLink(existing.type)) throw fault('LinkFound', svc.uris.format(existing.path));
@@ -57,6 +61,7 @@ async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<st
   }
   await allow(svc, who, isContainer(existing.type) ? 'create' : 'push', existing);
   if (existing.busy) throw fault('NodeBusy', `${svc.uris.format(existing.path)} is being written`);
+  if (!isContainer(existing.type)) await checkDeclaredLength(svc, [...(await ancestorsOf(svc, existing)), existing], existing.size, declaredLength(t));
   return existing.path;
 }
 
