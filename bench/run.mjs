@@ -1,29 +1,59 @@
 #!/usr/bin/env node
 // npm run bench: measures the service (embedded PGlite and a real PostgreSQL)
 // with ../shared/vosbench/vosbench.mjs, against an nginx reference started in
-// the same run, and rewrites bench/RESULTS.md (previous results kept below).
+// the same run, then the parts vosbench cannot measure (bench/scale.mjs,
+// bench/gqlsql.mjs, bench/storage.mjs), and rewrites bench/RESULTS.md
+// (previous results kept below).
+//
+// Parts, in this order for each database:
+//   main      nginx reference, then vosbench: metadata c=8 and c=1, the large listing,
+//             smallput, 1 GiB up/download, the GraphQL portal query (this file)
+//   scale     get/create latency (c=1) at 10^3, 10^5, 10^6 nodes, bulk-loaded with SQL (scale.mjs)
+//   paging    cost of each page of a 100 000-child listing vs. its offset, REST and GraphQL,
+//             with the server's peak RSS (scale.mjs; in the scale space when both run)
+//   sqlcount  SQL statements per request: GraphQL portal query, REST get, 1000-child
+//             listing, create (gqlsql.mjs: the service in-process, knex `query` events)
+//   storage   RSS of a standalone storage server during a 1 GiB up/download (PostgreSQL only;
+//             storage.mjs)
 //
 // Knobs (environment):
+//   BENCH_ONLY=main,scale,...       run only these parts (for development). Such a partial run
+//                                   does NOT touch bench/RESULTS.md or bench/results/: its report
+//                                   and raw lines go to $TMPDIR/vospace-bench-partial-<time>.{md,jsonl}
 //   BENCH_DBS=embedded,postgresql   which databases to run
-//   BENCH_BYTES=1GiB                size of the byte transfers
-//   BENCH_BIG_LIST=100000           children of the large listed container
+//   BENCH_BYTES=1GiB                size of the byte transfers (main and storage)
+//   BENCH_BIG_LIST=100000           children of the large listed container (main, created through REST)
 //   BENCH_BIG_LIST_MAX_S=150        if creating BENCH_BIG_LIST children would take longer
 //                                   than this (estimated from the create rate), use
 //                                   BENCH_BIG_LIST_FALLBACK (20000) instead; the number used is recorded
 //   BENCH_GQL_SECONDS=5             duration of the GraphQL run
-//   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   (database created and dropped by the run)
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, appendFileSync, rmSync, openSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir, totalmem, cpus } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+//   BENCH_SCALE=0                   skip the scale part
+//   BENCH_SCALE_MAX=1000000         largest space of the scale part (sizes: 10^3, 10^5, 10^6 up to it,
+//                                   and it); BENCH_SCALE_GETS=500, BENCH_SCALE_CREATES=300 samples
+//   BENCH_PAGING=0                  skip the paging part; BENCH_PAGING_N=100000 children
+//   BENCH_SQLCOUNT=0                skip the statement count; BENCH_SQLCOUNT_N=20 requests of each kind
+//   BENCH_STORAGE_RSS=0             skip the standalone storage server part
+//   BENCH_KEEP_TMP=1                keep the temporary directory (logs, data)
+//   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   (databases created and dropped by the run)
+// Time on the 2-core reference machine (measured with other work running on
+// it): main ~4–5 min per database (more with BENCH_BIG_LIST_MAX_S=400),
+// scale+paging ~3 min on the embedded database (loading 10^6 nodes ~35 s)
+// and ~1.7 min on PostgreSQL (~17 s), sqlcount ~10–25 s per database,
+// storage ~30–60 s.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, appendFileSync, rmSync } from 'node:fs';
+import { tmpdir, totalmem, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import {
+  AUTHORITY, HERE, PG_URL, REPO, VOSBENCH, cleanupAll, cleanups, ensurePostgres, fmt, freePort, gqlPost, log, pct, psql, r2,
+  readRssKiB, rssSampler, sh, startChild, stopChild, vosbench,
+} from './lib.mjs';
+import { SCALE, SCALE_KNOBS, runScale, scaleSection } from './scale.mjs';
+import { SQLCOUNT, SQLCOUNT_KNOBS, runSqlCount, sqlCountSection } from './gqlsql.mjs';
+import { STORAGE_KNOBS, STORAGE_RSS, runStorageRss, storageSection } from './storage.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO = resolve(HERE, '..');
-const VOSBENCH = resolve(REPO, '../shared/vosbench/vosbench.mjs');
 const RESULTS_DIR = join(HERE, 'results');
 const RESULTS_MD = join(HERE, 'RESULTS.md');
 
@@ -34,13 +64,21 @@ const BIG_LIST = Number(env.BENCH_BIG_LIST ?? 100000);
 const BIG_LIST_FALLBACK = Number(env.BENCH_BIG_LIST_FALLBACK ?? 20000);
 const BIG_LIST_MAX_S = Number(env.BENCH_BIG_LIST_MAX_S ?? 150);
 const GQL_SECONDS = Number(env.BENCH_GQL_SECONDS ?? 5);
-const PG_URL = env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
-const AUTHORITY = 'example.org!vospace';
+
+const PARTS = ['main', 'scale', 'paging', 'sqlcount', 'storage'];
+const ONLY = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((s) => s.trim()).filter(Boolean) : null;
+for (const p of ONLY ?? []) if (!PARTS.includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (parts: ${PARTS.join(', ')})`);
+const partOn = (p) => !ONLY || ONLY.includes(p);
+const MAIN = partOn('main');
+SCALE.on &&= partOn('scale');
+SCALE.pagingOn &&= partOn('paging');
+SQLCOUNT.on &&= partOn('sqlcount');
+STORAGE_RSS.on &&= partOn('storage');
 
 const started = new Date();
 const DATE = started.toISOString().slice(0, 10);
 const RUN_ID = started.toISOString();
-const KNOBS = ['BENCH_DBS', 'BENCH_BYTES', 'BENCH_BIG_LIST', 'BENCH_BIG_LIST_MAX_S', 'BENCH_GQL_SECONDS'].filter((k) => env[k]);
+const KNOBS = ['BENCH_ONLY', 'BENCH_DBS', 'BENCH_BYTES', 'BENCH_BIG_LIST', 'BENCH_BIG_LIST_MAX_S', 'BENCH_GQL_SECONDS', ...SCALE_KNOBS, ...SQLCOUNT_KNOBS, ...STORAGE_KNOBS].filter((k) => env[k]);
 const COMMAND = `${KNOBS.map((k) => `${k}=${env[k]} `).join('')}npm run bench`;
 
 // pyvospace anchor figures, copied from ../shared/vosbench/results/SUMMARY.md (2026-11-25;
@@ -54,149 +92,6 @@ const PYVOSPACE = {
 };
 const TARGET = { metadata: 5, list: 10, upload: 0.9, download: 0.8, rssGrowthMiB: 64 };
 
-// ---------------------------------------------------------------- process bookkeeping
-const children = new Set();
-const cleanups = [];
-let cleaning = false;
-async function cleanupAll() {
-  if (cleaning) return;
-  cleaning = true;
-  for (const c of [...children]) killChild(c);
-  for (const fn of cleanups.reverse()) {
-    try { await fn(); } catch (e) { log(`cleanup: ${e.message}`); }
-  }
-}
-function killChild(c) {
-  if (c.exitCode === null && c.signalCode === null) {
-    try { c.kill('SIGTERM'); } catch { /* gone */ }
-  }
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, async () => {
-    log(`${sig}: stopping`);
-    await cleanupAll();
-    process.exit(130);
-  });
-}
-
-function log(msg) { process.stderr.write(`bench: ${msg}\n`); }
-
-function sh(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
-  return { code: r.status, out: (r.stdout ?? '').trim(), err: (r.stderr ?? '').trim(), error: r.error };
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
-  });
-}
-
-/** Starts a long-running child, resolves when `ready` appears in its stdout/stderr. */
-function startChild(name, cmd, args, { ready, logFile, timeoutMs = 60000, cwd = REPO } = {}) {
-  return new Promise((res, rej) => {
-    const fd = openSync(logFile, 'a');
-    const c = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(c);
-    let buf = '';
-    let done = false;
-    const timer = setTimeout(() => { if (!done) { done = true; killChild(c); rej(new Error(`${name}: not ready after ${timeoutMs} ms; see ${logFile}`)); } }, timeoutMs);
-    const onData = (d) => {
-      appendFileSync(fd, d);
-      if (done) return;
-      buf += d.toString();
-      if (!ready || buf.includes(ready)) { done = true; clearTimeout(timer); res(c); }
-      if (buf.length > 100000) buf = buf.slice(-10000);
-    };
-    c.stdout.on('data', onData);
-    c.stderr.on('data', onData);
-    c.on('exit', (code, sig) => {
-      children.delete(c);
-      try { closeSync(fd); } catch { /* closed */ }
-      if (!done) { done = true; clearTimeout(timer); rej(new Error(`${name} exited (${code ?? sig}) before it was ready; see ${logFile}`)); }
-    });
-    if (!ready) { done = true; clearTimeout(timer); res(c); }
-  });
-}
-
-async function stopChild(c, timeoutMs = 15000) {
-  if (!c || c.exitCode !== null || c.signalCode !== null) return;
-  const exited = new Promise((r) => c.once('exit', r));
-  killChild(c);
-  const t = setTimeout(() => { try { c.kill('SIGKILL'); } catch { /* gone */ } }, timeoutMs);
-  await exited;
-  clearTimeout(t);
-}
-
-// ---------------------------------------------------------------- RSS sampling
-function readRssKiB(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch { return null; }
-}
-function rssSampler(pid) {
-  const before = readRssKiB(pid);
-  let peak = before ?? 0;
-  let samples = 0;
-  const t = setInterval(() => { const v = readRssKiB(pid); if (v != null) { samples++; if (v > peak) peak = v; } }, 100);
-  return () => {
-    clearInterval(t);
-    const end = readRssKiB(pid);
-    if (end != null && end > peak) peak = end;
-    const mib = (k) => (k == null ? null : Math.round((k / 1024) * 10) / 10);
-    return { beforeMiB: mib(before), peakMiB: mib(peak), endMiB: mib(end), growthMiB: mib(peak - (before ?? 0)), samples };
-  };
-}
-
-// ---------------------------------------------------------------- vosbench
-/** Runs vosbench; returns its JSON lines (parsed). Throws if it fails. */
-function vosbench(args, { logFile, tag }) {
-  return new Promise((res, rej) => {
-    const full = [VOSBENCH, ...args, '--tag', tag];
-    appendFileSync(logFile, `\n$ node ${full.join(' ')}\n`);
-    const c = spawn(process.execPath, full, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(c);
-    let out = '';
-    c.stdout.on('data', (d) => { out += d; });
-    c.stderr.on('data', (d) => appendFileSync(logFile, d));
-    c.on('exit', (code) => {
-      children.delete(c);
-      const lines = out.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l));
-      if (code !== 0 && lines.length === 0) rej(new Error(`vosbench ${tag} exited ${code}; see ${logFile}`));
-      else res(lines);
-    });
-  });
-}
-
-// ---------------------------------------------------------------- PostgreSQL
-function ensurePostgres() {
-  // The same steps as .ci/run's ensure_postgres.
-  const script = `
-set -euo pipefail
-pg_up() { command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; }
-pg_up && exit 0
-echo "bench: PostgreSQL is not answering on 127.0.0.1:5432; starting one" >&2
-if ! ls -d /etc/postgresql/*/main >/dev/null 2>&1; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-fi
-version=$(ls /etc/postgresql | sort -V | tail -n 1)
-hba="/etc/postgresql/$version/main/pg_hba.conf"
-grep -Eq '^host +all +all +127\\.0\\.0\\.1/32 +trust' "$hba" || sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
-pg_ctlcluster --skip-systemctl-redirect "$version" main start || pg_ctlcluster "$version" main restart
-for _ in $(seq 1 30); do pg_up && exit 0; sleep 1; done
-exit 1`;
-  const r = spawnSync('bash', ['-c', script], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error('no PostgreSQL on 127.0.0.1:5432 and could not start one (as .ci/run does)');
-}
-function psql(sql, db = 'postgres') {
-  const r = sh('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-tAc', sql]);
-  if (r.code !== 0) throw new Error(`psql: ${r.err || r.error?.message}`);
-  return r.out;
-}
 
 // ---------------------------------------------------------------- nginx reference
 function ensureNginx() {
@@ -274,28 +169,6 @@ http {
   return { meta, lines };
 }
 
-// ---------------------------------------------------------------- GraphQL portal query
-function gqlPost(agent, port, token, body) {
-  return new Promise((res, rej) => {
-    const data = Buffer.from(JSON.stringify(body));
-    const q = http.request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent,
-      headers: { 'content-type': 'application/json', 'content-length': data.length, authorization: `Bearer ${token}` } }, (s) => {
-      const chunks = [];
-      s.on('data', (c) => chunks.push(c));
-      s.on('end', () => {
-        try {
-          const j = JSON.parse(Buffer.concat(chunks).toString());
-          if (s.statusCode !== 200 || j.errors) rej(new Error(`graphql ${s.statusCode}: ${JSON.stringify(j.errors ?? j).slice(0, 300)}`));
-          else res(j.data);
-        } catch (e) { rej(e); }
-      });
-    });
-    q.on('error', rej);
-    q.end(data);
-  });
-}
-const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : null);
-const r2 = (x) => (x == null ? null : Math.round(x * 100) / 100);
 
 async function runGraphql(port, token) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
@@ -427,7 +300,6 @@ use_ssl = 0
 }
 
 // ---------------------------------------------------------------- report
-const fmt = (x, d = 1) => (x == null || Number.isNaN(x) ? '—' : Number(x).toFixed(d));
 function verdict(ratio, target) {
   if (ratio == null) return '—';
   return ratio >= target ? `met (${fmt(ratio, 2)}× ≥ ${target}×)` : `**missed** (${fmt(ratio, 2)}× < ${target}×, ${fmt((ratio / target) * 100, 0)}% of target)`;
@@ -506,17 +378,19 @@ function dbSection(r, nginx) {
   return md.join('\n');
 }
 
-function writeReport({ results, nginx, env: e, seconds, tmpNote }) {
+function writeReport({ results, nginx, env: e, seconds, tmpNote, extra, file, keepPrevious }) {
   const md = [];
   md.push('# Benchmark results', '');
-  md.push(`## Run of ${RUN_ID}`, '');
+  md.push(`## Run of ${RUN_ID}${ONLY ? ` (partial: ${ONLY.join(', ')})` : ''}`, '');
   md.push(`- Command: \`${COMMAND}\` (from the repository root; ${fmt(seconds / 60, 1)} min wall for the whole run)`);
-  md.push(`- Machine: ${e.nproc} CPUs (\`nproc\`), ${fmt(e.memGiB)} GiB RAM, ${e.cpuModel}; client, service, PostgreSQL and nginx share the machine.`);
+  md.push(`- Machine: ${e.nproc} CPUs (\`nproc\`), ${fmt(e.memGiB)} GiB RAM, ${e.cpuModel}; client, service, PostgreSQL and nginx share the machine. Load average (1 min) at the start ${fmt(e.loadStart, 2)}, at the end ${fmt(loadavg()[0], 2)}: anything else running on the machine shows here.`);
   md.push(`- Versions: node ${process.version}, PostgreSQL ${e.pgVersion ?? 'not run'}, nginx ${nginx?.meta?.version ?? 'not run'}, vosbench \`../shared/vosbench/vosbench.mjs\`.`);
-  md.push(`- Raw lines: ${results.map((r) => `\`bench/results/${DATE}-${r.db}.jsonl\``).join(', ')} (run id \`${RUN_ID}\`).`);
-  md.push(`- pyvospace figures are the anchors of \`../shared/vosbench/results/SUMMARY.md\` (a different run, n=500, 256 MiB); nginx ran in this run on 127.0.0.1 with the same ${BYTES} file (PUT via \`dav_methods PUT\`, then GET of it).`);
-  md.push('- Metadata runs are async-mode vosbench defaults; MB = 10^6 bytes; "stream" = the data PUT/GET alone.');
-  md.push('- Caveats: each figure is ONE run on a shared machine (vosbench\'s README: ±25% between runs). The service\'s upload computes MD5 and fsyncs before renaming into place; nginx\'s dav PUT does not fsync. A download ratio above 1× means the client (sha256, or its socket read loop), not nginx, was the limit; the nginx GET follows its PUT and the service\'s download follows its upload, so both are served from the page cache. RSS is of the service process, which runs the storage server in-process.');
+  md.push(`- Raw lines: ${ONLY ? `\`${e.jsonl}\`` : DBS.map((db) => `\`bench/results/${DATE}-${db}.jsonl\``).join(', ')} (run id \`${RUN_ID}\`).`);
+  if (MAIN) {
+    md.push(`- pyvospace figures are the anchors of \`../shared/vosbench/results/SUMMARY.md\` (a different run, n=500, 256 MiB); nginx ran in this run on 127.0.0.1 with the same ${BYTES} file (PUT via \`dav_methods PUT\`, then GET of it).`);
+    md.push('- Metadata runs are async-mode vosbench defaults; MB = 10^6 bytes; "stream" = the data PUT/GET alone.');
+    md.push('- Caveats: each figure is ONE run on a shared machine (vosbench\'s README: ±25% between runs). The service\'s upload computes MD5 and fsyncs before renaming into place; nginx\'s dav PUT does not fsync. A download ratio above 1× means the client (sha256, or its socket read loop), not nginx, was the limit; the nginx GET follows its PUT and the service\'s download follows its upload, so both are served from the page cache. RSS is of the service process, which runs the storage server in-process (except in "Standalone storage server RSS").');
+  }
   if (tmpNote) md.push(`- ${tmpNote}`);
   md.push('');
   if (nginx?.error) md.push(`**nginx reference failed:** ${nginx.error}`, '');
@@ -526,21 +400,49 @@ function writeReport({ results, nginx, env: e, seconds, tmpNote }) {
     md.push('');
   }
   for (const r of results) md.push(dbSection(r, nginx));
+  const failedPart = (rs) => rs.filter((r) => r.error).map((r) => `**${r.db}: failed:** ${r.error}`);
+  for (const [rs, section] of [[extra.scale, scaleSection], [extra.sql, sqlCountSection], [extra.storage, storageSection]]) {
+    if (!rs.length) continue;
+    const text = section(rs.filter((r) => !r.error));
+    if (text) md.push(text);
+    const f = failedPart(rs);
+    if (f.length) md.push(...f, '');
+  }
   md.push('### Not yet measured', '');
-  md.push('- **Scale run (issue 5, item 3):** get and create latency at 10^3, 10^5 and 10^6 nodes in the space, and the target "get at 10^6 within 1.25× of 10^3". Not run: creating 10^6 nodes through the REST API does not fit the run budget; it needs a bulk loader (e.g. SQL `INSERT … SELECT generate_series`) that is not written yet.');
-  md.push('- **Cost per page vs. offset** for the 100 000-child listing: vosbench reports only the time of a whole paged listing, not per page; needs a per-page client.');
-  md.push('- **SQL queries per GraphQL request (item 5):** not counted; needs query logging/counting in the service (e.g. `log_statement` on a private PostgreSQL or a knex query hook).');
-  md.push('- **Storage-server RSS on its own:** the storage server runs inside the service process here, so the RSS figures are of the combined process. A separate `dist/storage-server/main.js` was not measured. (`bench/results/rss-2026-11-25.jsonl` holds an earlier 2 GiB RSS test.)');
+  const got = (rs, kind) => new Set(rs.flatMap((r) => r.lines).filter((l) => l.kind === kind).map((l) => l.db));
+  const missing = (rs, kind, dbs = DBS) => dbs.filter((db) => !got(rs, kind).has(db));
+  const why = (on, knob) => (on ? 'failed, see above' : `not run: ${knob}`);
+  const ms = missing(extra.scale, 'scale');
+  if (ms.length) md.push(`- **Scale run** (get/create latency at 10^3, 10^5, 10^6 nodes) on ${ms.join(', ')}: ${why(SCALE.on, ONLY ? 'BENCH_ONLY' : 'BENCH_SCALE=0')}.`);
+  else if (SCALE.max < 1e6) md.push(`- **Scale run** went only to ${SCALE.max} nodes (BENCH_SCALE_MAX), not 10^6.`);
+  const mp = missing(extra.scale, 'paging');
+  if (mp.length) md.push(`- **Cost per page vs. offset** and the server's peak RSS during the paged 100 000-child listing on ${mp.join(', ')}: ${why(SCALE.pagingOn, ONLY ? 'BENCH_ONLY' : 'BENCH_PAGING=0')}.`);
+  else if (SCALE.pagingN < 100000) md.push(`- **Paging** measured on ${SCALE.pagingN} children (BENCH_PAGING_N), not 100 000.`);
+  const mq = missing(extra.sql, 'sqlcount');
+  if (mq.length) md.push(`- **SQL statements per request** on ${mq.join(', ')}: ${why(SQLCOUNT.on, ONLY ? 'BENCH_ONLY' : 'BENCH_SQLCOUNT=0')}.`);
+  const mst = DBS.includes('postgresql') ? missing(extra.storage, 'storage-rss', ['postgresql']) : ['postgresql'];
+  if (mst.length) md.push(`- **Standalone storage server RSS**: ${DBS.includes('postgresql') ? why(STORAGE_RSS.on, ONLY ? 'BENCH_ONLY' : 'BENCH_STORAGE_RSS=0') : 'PostgreSQL not in BENCH_DBS'}.`);
+  md.push('- A standalone storage server on the embedded database: not possible by design (one process owns a PGlite directory, so `npm start` runs the storage server in-process).');
   md.push('- **Profiles of missed targets** (`--cpu-prof`, `EXPLAIN ANALYZE`): not taken by this script.');
   md.push('- Only one run per setting: no repeated runs/medians (pyvospace anchors are medians of two).');
   md.push('');
-  let prev = existsSync(RESULTS_MD) ? readFileSync(RESULTS_MD, 'utf8') : '';
+  let prev = keepPrevious && existsSync(file) ? readFileSync(file, 'utf8') : '';
   prev = prev.replace(/^# Benchmark results\s*\n/, '').replace(/^# Previous results\s*$/m, '').trim();
   const text = md.join('\n') + (prev ? `\n# Previous results\n\n${prev}\n` : '');
-  writeFileSync(RESULTS_MD, text);
+  writeFileSync(file, text);
 }
 
 // ---------------------------------------------------------------- main
+/** Runs one part, never throwing: a failure becomes { error } in its result. */
+async function part(name, db, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    log(`${db}: ${name}: ${err.message}`);
+    return { db, lines: [], notes: [], error: err.message };
+  }
+}
+
 async function main() {
   const t0 = performance.now();
   if (!existsSync(VOSBENCH)) throw new Error(`vosbench not found at ${VOSBENCH}`);
@@ -550,35 +452,59 @@ async function main() {
   const keepTmp = env.BENCH_KEEP_TMP === '1';
   cleanups.unshift(() => { if (!keepTmp) rmSync(tmp, { recursive: true, force: true }); });
   const logFile = join(tmp, 'bench.log');
-  log(`temp dir ${tmp}; log ${logFile}`);
+  log(`temp dir ${tmp}; log ${logFile}${ONLY ? `; partial run: ${ONLY.join(', ')}` : ''}`);
+  const stamp = RUN_ID.replace(/[:.]/g, '-');
   const e = {
     nproc: sh('nproc', []).out,
     memGiB: totalmem() / 2 ** 30,
     cpuModel: cpus()[0]?.model ?? 'unknown',
+    loadStart: loadavg()[0],
+    jsonl: ONLY ? join(tmpdir(), `vospace-bench-partial-${stamp}.jsonl`) : null,
   };
-  let nginx;
-  try { nginx = await runNginx(tmp, logFile); } catch (err) { nginx = { error: err.message, lines: [] }; log(`nginx: ${err.message}`); }
+  if (DBS.includes('postgresql')) {
+    try { ensurePostgres(); e.pgVersion = psql('SHOW server_version'); } catch (err) { log(`postgresql: ${err.message}`); }
+  }
+  let nginx = null;
+  if (MAIN) {
+    try { nginx = await runNginx(tmp, logFile); } catch (err) { nginx = { error: err.message, lines: [] }; log(`nginx: ${err.message}`); }
+  }
   const results = [];
+  const extra = { scale: [], sql: [], storage: [] };
+  const ctx = { tmp, logFile, runId: RUN_ID, bytes: BYTES };
   for (const db of DBS) {
-    let r;
-    try { r = await runDb(db, tmp, logFile); } catch (err) { r = { db, lines: [], notes: [], error: err.message }; log(`${db}: ${err.message}`); }
-    if (r.pgVersion) e.pgVersion = r.pgVersion;
-    results.push(r);
-    const file = join(RESULTS_DIR, `${DATE}-${db}.jsonl`);
-    const extra = [{ kind: 'run', run: RUN_ID, db, command: COMMAND, nproc: e.nproc, memGiB: r2(e.memGiB), node: process.version, pg: r.pgVersion ?? null, nginx: nginx?.meta?.version ?? null, big_list: r.bigList ?? null, notes: r.notes, error: r.error ?? null, idleRssMiB: r.idleRssMiB ?? null }];
-    appendFileSync(file, [...extra, ...(nginx?.lines ?? []).map((l) => ({ ...l, reference: 'nginx', run: RUN_ID })), ...r.lines].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const lines = [];
+    let r = null;
+    if (MAIN) {
+      try { r = await runDb(db, tmp, logFile); } catch (err) { r = { db, lines: [], notes: [], error: err.message }; log(`${db}: ${err.message}`); }
+      if (r.pgVersion) e.pgVersion = r.pgVersion;
+      results.push(r);
+      lines.push(...(nginx?.lines ?? []).map((l) => ({ ...l, reference: 'nginx', run: RUN_ID })), ...r.lines);
+    }
+    if (SCALE.on || SCALE.pagingOn) extra.scale.push(await part('scale', db, () => runScale(db, ctx)));
+    if (SQLCOUNT.on) extra.sql.push(await part('sqlcount', db, () => runSqlCount(db, ctx)));
+    if (STORAGE_RSS.on && db === 'postgresql') extra.storage.push(await part('storage', db, () => runStorageRss(db, ctx)));
+    const notes = [...(r?.notes ?? [])];
+    for (const x of [extra.scale, extra.sql, extra.storage].map((a) => a.find((y) => y.db === db)).filter(Boolean)) {
+      lines.push(...x.lines);
+      notes.push(...x.notes, ...(x.error ? [`FAILED: ${x.error}`] : []));
+    }
+    const file = ONLY ? e.jsonl : join(RESULTS_DIR, `${DATE}-${db}.jsonl`);
+    const head = [{ kind: 'run', run: RUN_ID, db, command: COMMAND, parts: ONLY ?? PARTS, nproc: e.nproc, memGiB: r2(e.memGiB), node: process.version, pg: e.pgVersion ?? null, nginx: nginx?.meta?.version ?? null, big_list: r?.bigList ?? null, notes, error: r?.error ?? null, idleRssMiB: r?.idleRssMiB ?? null, loadavg_start: r2(e.loadStart), loadavg_end: r2(loadavg()[0]) }];
+    appendFileSync(file, [...head, ...lines].map((l) => JSON.stringify(l)).join('\n') + '\n');
     // the databases' runs are independent; drop this database now (cleanups run again harmlessly at exit)
   }
   const seconds = (performance.now() - t0) / 1000;
   // keep the log if anything failed
-  const failed = results.some((r) => r.error || r.notes.some((n) => n.includes('FAILED'))) || nginx?.error;
+  const all = [...results, ...extra.scale, ...extra.sql, ...extra.storage];
+  const failed = all.some((r) => r.error || r.notes.some((n) => n.includes('FAILED'))) || nginx?.error;
   let tmpNote = null;
   if (failed) {
-    const kept = join(RESULTS_DIR, `${DATE}-bench.log`);
-    try { writeFileSync(kept, readFileSync(logFile)); tmpNote = `Something failed; the log is in \`bench/results/${DATE}-bench.log\`.`; } catch { /* none */ }
+    const kept = ONLY ? join(tmpdir(), `vospace-bench-partial-${stamp}.log`) : join(RESULTS_DIR, `${DATE}-bench.log`);
+    try { writeFileSync(kept, readFileSync(logFile)); tmpNote = `Something failed; the log is in \`${ONLY ? kept : `bench/results/${DATE}-bench.log`}\`.`; } catch { /* none */ }
   }
-  writeReport({ results, nginx, env: e, seconds, tmpNote });
-  log(`wrote ${RESULTS_MD} (${fmt(seconds / 60, 1)} min)`);
+  const file = ONLY ? join(tmpdir(), `vospace-bench-partial-${stamp}.md`) : RESULTS_MD;
+  writeReport({ results, nginx, env: e, seconds, tmpNote, extra, file, keepPrevious: !ONLY });
+  log(`wrote ${file}${ONLY ? ` and ${e.jsonl}` : ''} (${fmt(seconds / 60, 1)} min)`);
   return failed ? 1 : 0;
 }
 
