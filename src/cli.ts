@@ -47,15 +47,42 @@ user
   .action(async () => {
     print(await run({ command: 'user.list' }));
   });
+user
+  .command('groups <name>')
+  .description("change a user's groups (which must exist); prints the user")
+  .option('--add <g1,g2>', 'groups to add the user to', list)
+  .option('--remove <g1,g2>', 'groups to take the user out of', list)
+  .action(async (name: string, o: { add?: string[]; remove?: string[] }) => {
+    print(await run({ command: 'user.groups', name, add: o.add, remove: o.remove }));
+  });
 
-program
-  .command('group')
-  .description('manage groups')
+const group = program.command('group').description('manage groups');
+group
   .command('add <name>')
+  .description('create a group (if new) and add members to it')
   .option('--members <u1,u2>', 'users to add to the group', list)
   .action(async (name: string, o: { members?: string[] }) => {
     await run({ command: 'group.add', name, members: o.members });
     process.stderr.write(`group ${name} ready\n`);
+  });
+group
+  .command('list')
+  .description('list groups with their members')
+  .action(async () => {
+    print(await run({ command: 'group.list' }));
+  });
+group
+  .command('remove-member <group> <user>')
+  .description('take a user out of a group; prints the group')
+  .action(async (name: string, userName: string) => {
+    print(await run({ command: 'group.remove-member', group: name, user: userName }));
+  });
+group
+  .command('delete <name>')
+  .description('delete a group and its memberships')
+  .action(async (name: string) => {
+    await run({ command: 'group.delete', name });
+    process.stderr.write(`group ${name} deleted\n`);
   });
 
 program

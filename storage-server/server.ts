@@ -207,6 +207,12 @@ export class StorageServer {
     if (cleaned) logger.info({ cleaned }, 'removed staged uploads left by a previous run');
   }
 
+  /** A heartbeat, with the free and total space of root_dir when statfs can tell them. */
+  private async heartbeat(): Promise<void> {
+    const s = await fs.promises.statfs(this.svc.storage.rootDir).catch(() => undefined);
+    await heartbeat(this.svc.db, this.id, s && { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize });
+  }
+
   async listen(): Promise<RunningStorage> {
     const cfg = this.svc.storage;
     const server = cfg.useSsl
@@ -219,8 +225,10 @@ export class StorageServer {
     const url = cfg.publicUrl || `${cfg.useSsl ? 'https' : 'http'}://${host}:${port}`;
     this.id = await registerServer(this.svc.db, cfg.name, url);
     await this.recover();
+    // The first beat at once, so the space of root_dir is known from the start.
+    await this.heartbeat();
     const timer = setInterval(() => {
-      heartbeat(this.svc.db, this.id).catch((err) => logger.warn({ err }, 'storage heartbeat failed'));
+      this.heartbeat().catch((err) => logger.warn({ err }, 'storage heartbeat failed'));
     }, HEARTBEAT_MS);
     timer.unref();
     return {

@@ -272,6 +272,42 @@ describe(`CLI and service on ${usePg ? 'PostgreSQL (dsn)' : 'the embedded databa
     expect(bad.stderr).toMatch(/no user 'casper'/);
   });
 
+  test('(a) group list, user groups, group remove-member and group delete, directly', async () => {
+    const groups = async () => JSON.parse((await cliOk(file, ['group', 'list'])).stdout) as { name: string; members: string[] }[];
+    // The failed `group add ghosts` above made no group.
+    expect(await groups()).toEqual([
+      { name: 'astro', members: ['alice'] },
+      { name: 'lab', members: ['alice'] },
+      { name: 'team', members: ['alice', 'carol'] },
+    ]);
+
+    const moved = await cliOk(file, ['user', 'groups', 'carol', '--add', 'astro,lab', '--remove', 'team']);
+    expect(JSON.parse(moved.stdout)).toEqual(expect.objectContaining({ name: 'carol', isAdmin: true, groups: ['astro', 'lab'] }));
+    for (const [args, message] of [
+      [['user', 'groups', 'carol', '--add', 'astro,nope'], /^vospace: NodeNotFound: no group 'nope'$/m],
+      [['user', 'groups', 'carol', '--add', 'team', '--remove', 'team'], /^vospace: InvalidArgument: group 'team' is both to add and to remove$/m],
+      [['group', 'remove-member', 'lab', 'nobody'], /^vospace: NodeNotFound: no user 'nobody'$/m],
+      [['group', 'delete', 'nope'], /^vospace: NodeNotFound: no group 'nope'$/m],
+    ] as const) {
+      const r = await cli(file, [...args]);
+      expect({ args, code: r.code === 0 ? 0 : 'failed', stdout: r.stdout }).toEqual({ args, code: 'failed', stdout: '' });
+      expect(r.stderr).toMatch(message);
+    }
+
+    const removed = await cliOk(file, ['group', 'remove-member', 'lab', 'carol']);
+    expect(JSON.parse(removed.stdout)).toEqual({ name: 'lab', members: ['alice'] });
+    const deleted = await cliOk(file, ['group', 'delete', 'lab']);
+    expect(deleted.stderr).toContain('group lab deleted');
+    expect(await groups()).toEqual([
+      { name: 'astro', members: ['alice', 'carol'] },
+      { name: 'team', members: ['alice'] },
+    ]);
+    expect((await listUsers(file)).map((u) => [u.name, u.groups])).toEqual([
+      ['alice', ['astro', 'team']],
+      ['carol', ['astro']],
+    ]);
+  }, 120_000); // ten CLI runs, each opening the embedded database
+
   test('(b) a running service takes the CLI\'s commands over its admin socket and serves the CLI\'s users', async () => {
     expect(tokens.alice).toBeDefined();
     service = await startMain(file, 'suite');
@@ -318,6 +354,30 @@ describe(`CLI and service on ${usePg ? 'PostgreSQL (dsn)' : 'the embedded databa
     // A home belongs to its user.
     const intrude = await request('PUT', `${service.url}/nodes/alice/y`, { token: tokens.bob, body: nodeXml(nodeUri('alice/y')) });
     expect(intrude.status).toBe(403);
+  });
+
+  test('(b) group changes through the admin socket hold for the very next request', async () => {
+    expect(service && alive(service.proc)).toBe(true);
+    const url = service!.url;
+    const shared = [{ uri: 'ivo://ivoa.net/vospace/core#groupread', value: 'crew' }];
+    // Reading a node takes read permission on its ancestors: alice shares her home and a node in it with crew.
+    const set = await request('POST', `${url}/nodes/alice`, { token: tokens.alice, body: nodeXml(nodeUri('alice'), 'vos:ContainerNode', shared) });
+    expect(set.status).toBe(200);
+    const put = await request('PUT', `${url}/nodes/alice/shared`, { token: tokens.alice, body: nodeXml(nodeUri('alice/shared'), 'vos:DataNode', shared) });
+    expect(put.status).toBe(201);
+    await cliOk(file, ['group', 'add', 'crew']);
+    // Each status comes right after bob's previous request, within the 5 s his identity is cached.
+    const bobReads = async () => (await request('GET', `${url}/nodes/alice/shared`, { token: tokens.bob })).status;
+
+    expect(await bobReads()).toBe(403);
+    await cliOk(file, ['user', 'groups', 'bob', '--add', 'crew']);
+    expect(await bobReads()).toBe(200);
+    await cliOk(file, ['group', 'remove-member', 'crew', 'bob']);
+    expect(await bobReads()).toBe(403);
+    await cliOk(file, ['group', 'add', 'crew', '--members', 'bob']);
+    expect(await bobReads()).toBe(200);
+    await cliOk(file, ['group', 'delete', 'crew']);
+    expect(await bobReads()).toBe(403);
   });
 
   test('(d) SIGTERM: the service exits 0 promptly, removes its admin socket, and the CLI works directly again', async () => {

@@ -10,7 +10,11 @@ import * as users from '../services/users';
 export type AdminCommand =
   | { command: 'user.add'; name: string; admin?: boolean; groups?: string[] }
   | { command: 'user.list' }
+  | { command: 'user.groups'; name: string; add?: string[]; remove?: string[] }
   | { command: 'group.add'; name: string; members?: string[] }
+  | { command: 'group.list' }
+  | { command: 'group.remove-member'; group: string; user: string }
+  | { command: 'group.delete'; name: string }
   | { command: 'token.create'; user: string; label?: string; expiresInSeconds?: number }
   | { command: 'migrate' };
 
@@ -20,9 +24,17 @@ export async function runAdminCommand(svc: Services, c: AdminCommand): Promise<u
       return users.addUser(svc, OPERATOR, { name: c.name, admin: c.admin, groups: c.groups });
     case 'user.list':
       return users.listUsers(svc, OPERATOR);
+    case 'user.groups':
+      return users.changeMemberships(svc, OPERATOR, c.name, { add: c.add, remove: c.remove });
     case 'group.add':
-      await users.addGroup(svc, OPERATOR, c.name, c.members);
-      return { group: c.name };
+      return users.addGroup(svc, OPERATOR, c.name, c.members);
+    case 'group.list':
+      return users.listGroups(svc, OPERATOR);
+    case 'group.remove-member':
+      return users.removeGroupMember(svc, OPERATOR, c.group, c.user);
+    case 'group.delete':
+      await users.deleteGroup(svc, OPERATOR, c.name);
+      return { deleted: c.name };
     case 'token.create':
       return { token: await users.createToken(svc, OPERATOR, c.user, { label: c.label, expiresInSeconds: c.expiresInSeconds }) };
     case 'migrate': {

@@ -17,8 +17,17 @@ export async function registerServer(db: Db, name: string, url: string): Promise
   return Number(row.id);
 }
 
-export async function heartbeat(db: Db, id: number): Promise<void> {
-  await db('storage_servers').where('id', id).update({ heartbeat_at: db.fn.now() });
+/** Free and total bytes where a server keeps its objects. */
+export interface SpaceReport {
+  freeBytes: number;
+  totalBytes: number;
+}
+
+/** A sign of life, with the space left when the server could measure it. */
+export async function heartbeat(db: Db, id: number, space?: SpaceReport): Promise<void> {
+  const update: Record<string, unknown> = { heartbeat_at: db.fn.now() };
+  if (space) Object.assign(update, { free_bytes: space.freeBytes, total_bytes: space.totalBytes });
+  await db('storage_servers').where('id', id).update(update);
 }
 
 /** Servers heard from within `maxAgeSeconds`. */

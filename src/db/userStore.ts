@@ -11,9 +11,11 @@ export interface UserRow {
 const GROUPS_SQL = `COALESCE((SELECT array_agg(g.name ORDER BY g.name) FROM user_groups ug JOIN groups g ON g.id = ug.group_id
   WHERE ug.user_id = u.id), '{}') AS groups`;
 
+/** A text[] as a driver may return it: an array, or its literal ('{a,b}'; names never need quoting). */
+const textArray = (v: string[] | string) => (Array.isArray(v) ? v : String(v).replace(/^\{|\}$/g, '').split(',').filter(Boolean));
+
 function toUser(r: { id: number; name: string; is_admin: boolean; groups: string[] | string }): UserRow {
-  const groups = Array.isArray(r.groups) ? r.groups : String(r.groups).replace(/^\{|\}$/g, '').split(',').filter(Boolean);
-  return { id: Number(r.id), name: r.name, isAdmin: r.is_admin, groups };
+  return { id: Number(r.id), name: r.name, isAdmin: r.is_admin, groups: textArray(r.groups) };
 }
 
 export async function findUser(db: Db, name: string): Promise<UserRow | undefined> {
@@ -58,4 +60,40 @@ export async function addMemberships(db: Db, userId: number, groupIds: number[])
 
 export async function insertToken(db: Db, userId: number, hash: string, label: string | null, expiresAt: Date | null) {
   await db('tokens').insert({ user_id: userId, token_hash: hash, label, expires_at: expiresAt });
+}
+
+export async function removeMemberships(db: Db, userId: number, groupIds: number[]): Promise<void> {
+  if (!groupIds.length) return;
+  await db('user_groups').where('user_id', userId).whereIn('group_id', groupIds).delete();
+}
+
+/** Ids of the named groups that exist, by name. */
+export async function groupIdsByName(db: Db, names: string[]): Promise<Map<string, number>> {
+  if (!names.length) return new Map();
+  const rows: { id: number; name: string }[] = await db('groups').select('id', 'name').whereIn('name', names);
+  return new Map(rows.map((r) => [r.name, Number(r.id)]));
+}
+
+export interface GroupRow {
+  name: string;
+  members: string[];
+}
+
+/** Groups with their members' names, all of them or the one named; one statement. */
+export async function listGroups(db: Db, name?: string): Promise<GroupRow[]> {
+  const q = db('groups as g')
+    .leftJoin('user_groups as ug', 'ug.group_id', 'g.id')
+    .leftJoin('users as u', 'u.id', 'ug.user_id')
+    .select('g.name', db.raw(`COALESCE(array_agg(u.name ORDER BY u.name) FILTER (WHERE u.id IS NOT NULL), '{}') AS members`))
+    .groupBy('g.id', 'g.name')
+    .orderBy('g.name');
+  if (name !== undefined) q.where('g.name', name);
+  const rows: { name: string; members: string[] | string }[] = await q;
+  return rows.map((r) => ({ name: r.name, members: textArray(r.members) }));
+}
+
+/** Deletes a group (its memberships go with it); whether there was one. */
+export async function deleteGroup(db: Db, name: string): Promise<boolean> {
+  // Counted through RETURNING: with PGlite a bare delete() does not resolve to the row count.
+  return (await db('groups').where('name', name).delete().returning('id')).length > 0;
 }

@@ -16,8 +16,8 @@ function checkName(kind: string, name: string): string {
   return name;
 }
 
-function requireAdmin(who: Identity): void {
-  if (!who.admin) throw fault('PermissionDenied', 'only an administrator may manage users, groups and tokens');
+export function requireAdmin(who: Identity, what = 'manage users, groups and tokens'): void {
+  if (!who.admin) throw fault('PermissionDenied', `only an administrator may ${what}`);
 }
 
 export interface AddUser {
@@ -46,7 +46,8 @@ export async function addUser(svc: Services, who: Identity, u: AddUser): Promise
   return (await users.findUser(svc.db, name))!;
 }
 
-export async function addGroup(svc: Services, who: Identity, name: string, members: string[] = []): Promise<void> {
+/** Creates the group if it is new, and adds the members (existing users) to it. */
+export async function addGroup(svc: Services, who: Identity, name: string, members: string[] = []): Promise<users.GroupRow> {
   requireAdmin(who);
   await svc.db.transaction(async (trx) => {
     const [groupId] = await users.ensureGroups(trx, [checkName('group', name)]);
@@ -56,6 +57,62 @@ export async function addGroup(svc: Services, who: Identity, name: string, membe
       await users.addMemberships(trx, user.id, [groupId]);
     }
   });
+  svc.tokens.forget();
+  return (await users.listGroups(svc.db, name))[0];
+}
+
+export async function listGroups(svc: Services, who: Identity): Promise<users.GroupRow[]> {
+  requireAdmin(who);
+  return users.listGroups(svc.db);
+}
+
+export interface MembershipChange {
+  add?: string[];
+  remove?: string[];
+}
+
+/**
+ * Adds a user to groups and takes it out of others, in one transaction. The
+ * groups must exist (only user add and group add create groups, so a typo
+ * makes none); removing a membership the user does not have changes nothing.
+ */
+export async function changeMemberships(svc: Services, who: Identity, userName: string, change: MembershipChange): Promise<users.UserRow> {
+  requireAdmin(who);
+  const add = change.add ?? [];
+  const remove = change.remove ?? [];
+  const both = add.find((g) => remove.includes(g));
+  if (both) throw fault('InvalidArgument', `group '${both}' is both to add and to remove`);
+  await svc.db.transaction(async (trx) => {
+    const user = await users.findUser(trx, userName);
+    if (!user) throw fault('NodeNotFound', `no user '${userName}'`);
+    const ids = await users.groupIdsByName(trx, [...add, ...remove]);
+    const missing = [...add, ...remove].find((g) => !ids.has(g));
+    if (missing) throw fault('NodeNotFound', `no group '${missing}'`);
+    await users.addMemberships(trx, user.id, add.map((g) => ids.get(g)!));
+    await users.removeMemberships(trx, user.id, remove.map((g) => ids.get(g)!));
+  });
+  svc.tokens.forget();
+  return (await users.findUser(svc.db, userName))!;
+}
+
+export async function addGroupMember(svc: Services, who: Identity, group: string, user: string): Promise<users.GroupRow> {
+  await changeMemberships(svc, who, user, { add: [group] });
+  return (await users.listGroups(svc.db, group))[0];
+}
+
+export async function removeGroupMember(svc: Services, who: Identity, group: string, user: string): Promise<users.GroupRow> {
+  await changeMemberships(svc, who, user, { remove: [group] });
+  return (await users.listGroups(svc.db, group))[0];
+}
+
+/**
+ * Deletes a group and its memberships. Sharing properties (groupread,
+ * groupwrite) that name it are left as they are: they grant nothing until a
+ * group of that name is made again.
+ */
+export async function deleteGroup(svc: Services, who: Identity, name: string): Promise<void> {
+  requireAdmin(who);
+  if (!(await users.deleteGroup(svc.db, name))) throw fault('NodeNotFound', `no group '${name}'`);
   svc.tokens.forget();
 }
 

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_init';
 import * as m002 from './002_transfers';
+import * as m003 from './003_storage_space';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ interface Migration {
 const MIGRATIONS: Record<string, Migration> = {
   '001_init': m001,
   '002_transfers': m002,
+  '003_storage_space': m003,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

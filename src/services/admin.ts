@@ -1,0 +1,47 @@
+/** What the admin page shows: usage, storage servers, jobs. Administrators only. */
+import * as store from '../db/adminStore';
+import { fault } from '../domain/faults';
+import type { Phase } from '../domain/job';
+import type { Identity, Services } from './context';
+import { LIVE_SERVER_SECONDS } from './transfers';
+import { requireAdmin } from './users';
+
+const WHAT = 'read usage and service figures';
+
+/** Most failed jobs one call lists. */
+export const MAX_FAILURES = 1000;
+
+export async function usageByUser(svc: Services, who: Identity): Promise<store.UserUsage[]> {
+  requireAdmin(who, WHAT);
+  return store.usageByUser(svc.db);
+}
+
+export interface ContainerUsageReport extends store.ContainerUsage {
+  children: store.ContainerUsage[];
+}
+
+/** The usage of a node's subtree and, with `children`, of each of its child containers' subtrees. */
+export async function containerUsage(svc: Services, who: Identity, path: string, children = false): Promise<ContainerUsageReport> {
+  requireAdmin(who, WHAT);
+  const [node, ...below] = await store.usageOfContainers(svc.db, path, children);
+  if (node?.path !== path) throw fault('NodeNotFound', svc.uris.format(path));
+  return { ...node, children: below };
+}
+
+export async function storageServers(svc: Services, who: Identity): Promise<store.StorageServerUsage[]> {
+  requireAdmin(who, WHAT);
+  return store.storageServers(svc.db, LIVE_SERVER_SECONDS);
+}
+
+export async function jobsByPhase(svc: Services, who: Identity): Promise<{ phase: Phase; count: number }[]> {
+  requireAdmin(who, WHAT);
+  return store.jobsByPhase(svc.db);
+}
+
+export async function recentFailures(svc: Services, who: Identity, last: number): Promise<store.FailedJob[]> {
+  requireAdmin(who, WHAT);
+  if (!Number.isInteger(last) || last < 0 || last > MAX_FAILURES) {
+    throw fault('InvalidArgument', `last must be a whole number from 0 to ${MAX_FAILURES}`);
+  }
+  return store.recentFailures(svc.db, last);
+}
