@@ -3,9 +3,11 @@
  * disposition, ETag/Digest from the MD5, Last-Modified), single byte ranges,
  * HEAD. Used by the storage server's one-shot GET and by /vospace/files.
  */
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
+import type { Pack } from 'tar-stream';
 import type { NodeRecord } from '../src/domain/node';
 import { P } from '../src/domain/properties';
 import type { StorageBackend } from './backend';
@@ -43,7 +45,24 @@ export async function sendNodeBytes(req: Request, res: Response, node: NodeRecor
     res.end();
     return false;
   }
-  if (node.location && length > 0) await pipeline(await backend.read(node.location, range), res);
+  if (node.location && length > 0) await pipeBody(await backend.read(node.location, range), res, length);
   else res.end();
   return true;
+}
+
+/**
+ * Pipes a body into a response; resolves once every byte is handed to the
+ * socket. A client that has the whole body may close the connection before
+ * the source has even signalled its end (Connection: close on a loaded
+ * machine): that is a finished download, not a failed one.
+ */
+export async function pipeBody(body: Readable | Pack, res: Writable, length?: number): Promise<void> {
+  let handed = 0;
+  body.on('data', (chunk: unknown) => void (handed += (chunk as Buffer).length));
+  try {
+    await pipeline(body, res);
+  } catch (e) {
+    const allOut = res.writableEnded || (length !== undefined && handed >= length);
+    if (!allOut || (e as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw e;
+  }
 }

@@ -73,6 +73,7 @@ import { logger } from '../src/log';
 import type { Services } from '../src/services/context';
 import { allow, createNode, permitted, walkBelow } from '../src/services/nodes';
 import { QuotaGuard, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
+import { pipeBody } from './download';
 import { Md5Counter } from './hashing';
 
 /** What the storage server lends the tar code: its services, its id, and how it fails a job. */
@@ -160,7 +161,7 @@ export async function sendTar(ctx: TarContext, req: Request, res: Response, job:
     if (phase === 'ABORTED') pack.destroy(fault('TransferFailed', 'the transfer was aborted'));
   });
   try {
-    const sending = pipeline(pack, res);
+    const sending = pipeBody(pack, res);
     sending.catch(noop); // awaited below; this only keeps an early failure from going unhandled
     try {
       await packSubtree(svc, await ownerOf(svc, job), container, pack, res);

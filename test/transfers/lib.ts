@@ -186,6 +186,25 @@ export async function getBytes(url: string, opts: { token?: string; headers?: Re
   return { status: res.status, headers: res.headers, body };
 }
 
+/**
+ * Many GETs at once, each on its own connection (Connection: close), as a
+ * client that leaves the moment it has the body: the byte count of each.
+ */
+export function getAllAndLeave(urls: string[]): Promise<number[]> {
+  const one = (url: string) =>
+    new Promise<number>((resolve, reject) => {
+      http
+        .get(url, { agent: false }, (res) => {
+          let n = 0;
+          res.on('data', (d: Buffer) => (n += d.length));
+          res.once('end', () => resolve(n));
+          res.once('error', reject);
+        })
+        .once('error', reject);
+    });
+  return Promise.all(urls.map(one));
+}
+
 /** Full async push: negotiate, PUT; expects 201 and a COMPLETED job. */
 export async function push(t: TestService, token: string, nodePath: string, bytes: Buffer): Promise<string> {
   const { id, endpoint } = await negotiate(t, token, nodePath, 'pushToVoSpace');
