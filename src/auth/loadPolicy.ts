@@ -7,15 +7,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultPolicy, type Policy } from './policy';
 
-// A real dynamic import (not compiled to require), so ESM modules load too.
-const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<Record<string, unknown>>;
-
 export async function loadPolicy(modulePath: string): Promise<Policy> {
   if (!modulePath) return defaultPolicy;
   const file = path.resolve(modulePath);
   let mod: Record<string, unknown>;
   try {
-    mod = await importModule(pathToFileURL(file).href);
+    // tsc (module nodenext) and the tests' SWC (ignoreDynamic) keep import() real, so ESM modules load too.
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
     throw new Error(`policy_module ${file} could not be loaded: ${(e as Error).message}`);
   }
