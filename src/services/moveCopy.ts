@@ -14,6 +14,12 @@
  * a delete from the source's parent and a create in the destination
  * container; a copy is a read of every node copied and a create in the
  * destination container.
+ *
+ * Quotas (quota.ts): a copy adds the subtree's bytes under every quota above
+ * the destination, a move under those above the destination but not above
+ * the source. If that would leave one over its limit the transfer is
+ * QuotaExceeded and nothing changes; checked in the transaction that moves or
+ * copies, with those quota rows locked, so racing copies take turns.
  */
 import type { Identity } from '../auth/identity';
 import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode } from '../db/errors';
@@ -25,6 +31,7 @@ import { isContainer } from '../domain/nodeTypes';
 import { isSelfOrDescendant, joinPath, newNodePath, parentOf } from '../domain/paths';
 import type { Services } from './context';
 import { allow, parentOfNode, requireContainer, requireNode, walkBelow } from './nodes';
+import { lockArrival, refuseArrival } from './quota';
 
 /** Byte copies run this many at a time. */
 const BYTE_COPY_CONCURRENCY = 4;
@@ -88,17 +95,21 @@ async function allowCopyBelow(svc: Services, who: Identity, src: NodeRecord): Pr
 }
 
 /**
- * Inside the transaction: locks the source subtree and the destination
- * container, and checks that neither changed since they were resolved and
- * that no transfer holds any node of the subtree.
+ * Inside the transaction, before anything changes: locks the quotas the
+ * subtree newly comes under (first: see lockArrival), the source subtree and
+ * the destination container; checks that neither changed since they were
+ * resolved, that no transfer holds any node of the subtree, and that the
+ * subtree's bytes fit under those quotas.
  */
-async function lockBoth(svc: Services, trx: store.Db, src: NodeRecord, to: Destination, mode: 'update' | 'share'): Promise<void> {
-  const lock = await tree.lockSubtree(trx, src.path, mode);
+async function lockAndCheck(svc: Services, trx: store.Db, src: NodeRecord, to: Destination, verb: Verb): Promise<void> {
+  const quotas = await lockArrival(trx, src.path, to.container.path, verb);
+  const lock = await tree.lockSubtree(trx, src.path, verb === 'move' ? 'update' : 'share');
   if (lock.rootId !== src.id) throw fault('NodeNotFound', svc.uris.format(src.path));
   if (lock.busy) throw fault('NodeBusy', `${svc.uris.format(src.path)} has a transfer in progress`);
   if (!(await tree.lockContainer(trx, to.container.id, to.container.path))) {
     throw fault('ContainerNotFound', svc.uris.format(to.container.path));
   }
+  await refuseArrival(svc, trx, quotas, src.path, verb);
 }
 
 /** Database errors a concurrent change can cause, as faults. */
@@ -121,7 +132,7 @@ export async function moveNode(svc: Services, who: Identity, src: string, dest: 
   const to = await destination(svc, who, node, dest);
   try {
     await svc.db.transaction(async (trx) => {
-      await lockBoth(svc, trx, node, to, 'update');
+      await lockAndCheck(svc, trx, node, to, 'move');
       await tree.moveSubtree(trx, node.path, to.path, to.container.id);
     });
   } catch (e) {
@@ -172,7 +183,7 @@ export async function copyNode(svc: Services, who: Identity, src: string, dest: 
   const made: string[] = [];
   try {
     await svc.db.transaction(async (trx) => {
-      await lockBoth(svc, trx, node, to, 'share');
+      await lockAndCheck(svc, trx, node, to, 'copy');
       const todo = await tree.copySubtree(trx, node.path, to.path, to.container.id, who.userId);
       const located = await copyBytes(svc, todo, made);
       if ((await tree.setLocations(trx, located)) !== located.length) {

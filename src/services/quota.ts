@@ -8,7 +8,9 @@
  * Checked three times: at negotiation against a declared core#length, on the
  * storage server before and while the bytes arrive (Content-Length, then a
  * running count), and in the commit transaction with the quota rows locked,
- * which alone is authoritative when uploads race.
+ * which alone is authoritative when uploads race. A move or copy is checked
+ * once, in its own transaction with the same rows locked (lockArrival, then
+ * refuseArrival): its bytes are all known before anything changes.
  *
  * Summing a subtree costs a range scan, so nothing is summed where no quota
  * applies.
@@ -140,4 +142,43 @@ export async function refuseOverrun(svc: Services, db: Db, quotas: Quota[], chan
   grown.forEach((q, i) => {
     if (used[i] > q.limit) throw fault('QuotaExceeded', `${svc.uris.format(q.path)} would hold ${used[i]} bytes, over its ${q.limit}-byte quota; nothing was changed`);
   });
+}
+
+/**
+ * A move or copy, first thing in its transaction: the quotas the subtree at
+ * `src` newly comes under in the container `into`, their rows locked. For a
+ * copy that is every quota at or above `into`; a move also takes its bytes
+ * away from the quotas above `src`, so one above both sees no change and is
+ * left out (a move inside one quota'd container locks nothing and is never
+ * refused).
+ *
+ * Taken before the move or copy locks `into` FOR SHARE: two copies into one
+ * quota'd container would otherwise both hold that row shared and then each
+ * wait for the other to let go of it to lock it for update (a deadlock).
+ */
+export async function lockArrival(db: Db, src: string, into: string, verb: 'move' | 'copy'): Promise<Quota[]> {
+  const left = new Set(verb === 'move' ? prefixes(src) : []);
+  const above = prefixes(into).filter((p) => !left.has(p));
+  return above.length ? toQuotas(await store.quotasAt(db, above, { lock: true })) : [];
+}
+
+/**
+ * The same transaction, once the subtree and the destination are locked and
+ * before any node changes: refuses (nothing is then changed) if the bytes
+ * under `src` would leave one of `quotas` (from lockArrival) over its limit.
+ * A subtree with no bytes adds nothing and always goes. The bytes of the
+ * subtree and under each quota are summed in one statement.
+ */
+export async function refuseArrival(svc: Services, db: Db, quotas: Quota[], src: string, verb: 'move' | 'copy'): Promise<void> {
+  if (!quotas.length) return;
+  const used = await store.bytesUnder(db, [...pathsOf(quotas), src]);
+  const adds = used[quotas.length];
+  if (adds <= 0) return;
+  const i = quotas.findIndex((q, k) => used[k] + adds > q.limit);
+  if (i < 0) return;
+  const q = quotas[i];
+  throw fault(
+    'QuotaExceeded',
+    `${svc.uris.format(q.path)} would hold ${used[i] + adds} bytes, over its ${q.limit}-byte quota, with the ${adds} bytes ${verb === 'move' ? 'moved' : 'copied'} from ${svc.uris.format(src)}; nothing was changed`,
+  );
 }

@@ -5,6 +5,8 @@
  * at commit (two uploads racing under one quota; a tar unpacking into a
  * container). core#availableSpace is reported, through REST and GraphQL alike.
  * After every refusal: the old bytes stay, staging is empty, the job is ERROR.
+ * Copies and moves into a quota'd container are checked too (REST and
+ * GraphQL jobs alike): refused ones change nothing.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -13,10 +15,11 @@ import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
 import { gql } from '../graphql/gql';
 import { CORE, VOS, nodeXml, request, type Reply } from '../helpers/http';
+import { usePg } from '../helpers/db';
 import { startTestService, type TestService } from '../helpers/service';
 import {
   HTTPPUT, MiB, createJob, eventually, faultName, filesUnder, getJob, negotiate, nodeProp, pull, push, putBytes,
-  readTransfer, runJob, sha256, sleep, slowPut, waitFinal,
+  readTransfer, runJob, sha256, sleep, slowPut, transferXml, waitFinal, type JobDoc,
 } from './lib';
 
 const QUOTA = `${CORE}quota`;
@@ -436,5 +439,228 @@ describe('tar pushes into a container', () => {
     expect(sha256(await pull(t, alice, 'alice/tar2/keep.bin'))).toBe(sha256(bigger));
     expect(await space('alice/tar2')).toBe('0');
     expect(await space('alice/tar2/sub')).toBe('0');
+  });
+});
+
+// ---------------------------------------------------------------- move and copy
+
+describe('copy and move into a quota\'d container', () => {
+  const objects = () => new Set(filesUnder(t.dirs.root));
+  const exists = async (p: string) => (await request('GET', `${t.base}/nodes/${p}`, { token: alice })).status === 200;
+
+  /** A move (keepBytes false) or copy (true) as a REST job, run at once, to its end. */
+  async function transfer(src: string, dest: string, keepBytes: boolean): Promise<JobDoc> {
+    const id = await createJob(t, alice, { target: t.uri(src), direction: t.uri(dest), keepBytes }, '?PHASE=RUN');
+    return waitFinal(t, alice, id);
+  }
+  const copy = (src: string, dest: string) => transfer(src, dest, true);
+  const move = (src: string, dest: string) => transfer(src, dest, false);
+
+  function expectDone(job: JobDoc): void {
+    expect({ phase: job.phase, error: job.errorMessage }).toEqual({ phase: 'COMPLETED', error: undefined });
+  }
+
+  function expectRefused(job: JobDoc, message?: RegExp): void {
+    expect(job.phase).toBe('ERROR');
+    expect(job.errorMessage).toMatch(/^QuotaExceeded\b/);
+    if (message) expect(job.errorMessage).toMatch(message);
+  }
+
+  test('a copy that fits goes through and its bytes count under the quota', async () => {
+    await quotaDir('alice/cfit', 10_000);
+    await mkdir('alice/cfit-src');
+    await mkdir('alice/cfit-src/sub');
+    await push(t, alice, 'alice/cfit-src/a.bin', randomBytes(3000));
+    await push(t, alice, 'alice/cfit-src/sub/b.bin', randomBytes(1000));
+    expectDone(await copy('alice/cfit-src', 'alice/cfit'));
+    expect(await length('alice/cfit/cfit-src/sub/b.bin')).toBe('1000');
+    expect(await space('alice/cfit')).toBe('6000');
+    // Up to the last byte: 6000 more (a copy of the copy, inside the quota) fills it.
+    await push(t, alice, 'alice/cfit/c.bin', randomBytes(2000));
+    expectDone(await copy('alice/cfit/cfit-src', 'alice/cfit/again'));
+    expect(await space('alice/cfit')).toBe('0');
+  });
+
+  test('a copy that would exceed: QuotaExceeded, nothing at the destination, the source unchanged (async and sync)', async () => {
+    await quotaDir('alice/cover', 10_000);
+    await push(t, alice, 'alice/cover/held.bin', randomBytes(5000));
+    await mkdir('alice/cover-src');
+    await mkdir('alice/cover-src/sub');
+    const a = randomBytes(3000);
+    const b = randomBytes(2001);
+    await push(t, alice, 'alice/cover-src/a.bin', a);
+    await push(t, alice, 'alice/cover-src/sub/b.bin', b);
+    const before = objects();
+    expectRefused(await copy('alice/cover-src', 'alice/cover'), /alice\/cover would hold 10001 bytes, over its 10000-byte quota.*nothing was changed/);
+    expectRefused(await copy('alice/cover-src', 'alice/cover/named'));
+    for (const p of ['alice/cover/cover-src', 'alice/cover/named', 'alice/cover/named/a.bin']) expect(await exists(p)).toBe(false);
+    expect(objects()).toEqual(before);
+    expect(await space('alice/cover')).toBe('5000');
+    expect(sha256(await pull(t, alice, 'alice/cover-src/a.bin'))).toBe(sha256(a));
+    expect(sha256(await pull(t, alice, 'alice/cover-src/sub/b.bin'))).toBe(sha256(b));
+    // A copy of a node inside the quota counts again: 5000 more fit in the 5000 free, then nothing more does.
+    expectDone(await copy('alice/cover/held.bin', 'alice/cover/held2.bin'));
+    expectRefused(await copy('alice/cover/held.bin', 'alice/cover/held3.bin'));
+    expect(await exists('alice/cover/held3.bin')).toBe(false);
+
+    // POST /synctrans with the document: 303 to the details, the job holds the same fault.
+    const held = objects();
+    const body = transferXml({ target: t.uri('alice/cover-src'), direction: t.uri('alice/cover'), keepBytes: true });
+    const r = await request('POST', `${t.base}/synctrans`, { token: alice, body, headers: xml });
+    expect(r.status).toBe(303);
+    const id = r.headers.get('location')!.split('/').slice(-3)[0];
+    expectRefused(await waitFinal(t, alice, id));
+    await expectJobError(id, 'QuotaExceeded');
+    expect(await exists('alice/cover/cover-src')).toBe(false);
+    expect(objects()).toEqual(held);
+  });
+
+  test('a move into another quota\'d container that would exceed is refused and the node stays where it was', async () => {
+    await quotaDir('alice/ma', 10_000);
+    await quotaDir('alice/mb', 5000);
+    const big = randomBytes(6000);
+    await push(t, alice, 'alice/ma/big.bin', big);
+    await push(t, alice, 'alice/mb/small.bin', randomBytes(1000));
+    expectRefused(await move('alice/ma/big.bin', 'alice/mb'), /alice\/mb would hold 7000 bytes, over its 5000-byte quota, with the 6000 bytes moved/);
+    expect(await exists('alice/mb/big.bin')).toBe(false);
+    expect(sha256(await pull(t, alice, 'alice/ma/big.bin'))).toBe(sha256(big));
+    expect([await space('alice/ma'), await space('alice/mb')]).toEqual(['4000', '4000']);
+    // A move out frees room where it leaves: mb is empty now, and 6000 still does not fit in 5000.
+    expectDone(await move('alice/mb/small.bin', 'alice/ma'));
+    expect([await space('alice/ma'), await space('alice/mb')]).toEqual(['3000', '5000']);
+    expectRefused(await move('alice/ma/big.bin', 'alice/mb/renamed.bin'));
+    expect(await exists('alice/ma/big.bin')).toBe(true);
+    // A container moves with all its bytes (a 3000-byte one fits, then it has no room to come back).
+    await mkdir('alice/ma/dir');
+    await push(t, alice, 'alice/ma/dir/f.bin', randomBytes(3000));
+    expect(await space('alice/ma')).toBe('0');
+    expectDone(await move('alice/ma/dir', 'alice/mb'));
+    expect([await space('alice/ma'), await space('alice/mb')]).toEqual(['3000', '2000']);
+    await push(t, alice, 'alice/ma/more.bin', randomBytes(1));
+    expectRefused(await move('alice/mb/dir', 'alice/ma'), /alice\/ma would hold 10001 bytes/);
+    expect(await length('alice/mb/dir/f.bin')).toBe('3000');
+  });
+
+  test('a move within one quota\'d container is always allowed, even when it is over its quota', async () => {
+    await quotaDir('alice/mw', 10_000);
+    await mkdir('alice/mw/a');
+    await mkdir('alice/mw/b');
+    await push(t, alice, 'alice/mw/a/f.bin', randomBytes(4000));
+    expect((await setQuota('alice/mw', '1000')).status).toBe(200);
+    expectDone(await move('alice/mw/a/f.bin', 'alice/mw/b'));
+    expectDone(await move('alice/mw/b/f.bin', 'alice/mw/b/g.bin'));
+    expectDone(await move('alice/mw/b', 'alice/mw/a'));
+    expect(await length('alice/mw/a/b/g.bin')).toBe('4000');
+    // A copy inside it adds bytes, so it is refused.
+    expectRefused(await copy('alice/mw/a/b/g.bin', 'alice/mw/h.bin'));
+    expect(await exists('alice/mw/h.bin')).toBe(false);
+  });
+
+  test('nested quotas: each binds, so the tighter one decides', async () => {
+    await quotaDir('alice/nq', 10_000);
+    await mkdir('alice/nq/in');
+    expect((await setQuota('alice/nq/in', '1000')).status).toBe(200);
+    await mkdir('alice/nq-src');
+    await push(t, alice, 'alice/nq-src/big.bin', randomBytes(1500));
+    await push(t, alice, 'alice/nq-src/small.bin', randomBytes(800));
+    await push(t, alice, 'alice/nq-src/tiny.bin', randomBytes(100));
+    // The inner quota binds: 1500 fit under the outer one but not the inner.
+    expectRefused(await copy('alice/nq-src/big.bin', 'alice/nq/in'), /alice\/nq\/in would hold 1500 bytes, over its 1000-byte quota/);
+    expectDone(await copy('alice/nq-src/big.bin', 'alice/nq'));
+    // A move under the same outer quota into the inner one adds to the inner only.
+    expectRefused(await move('alice/nq/big.bin', 'alice/nq/in'));
+    expect(await exists('alice/nq/big.bin')).toBe(true);
+    expectDone(await copy('alice/nq-src/small.bin', 'alice/nq/in'));
+    expect([await space('alice/nq'), await space('alice/nq/in')]).toEqual(['7700', '200']);
+    // Fill the outer quota: now it is the tighter one.
+    await push(t, alice, 'alice/nq/fill.bin', randomBytes(7700));
+    expect([await space('alice/nq'), await space('alice/nq/in')]).toEqual(['0', '0']);
+    expectRefused(await copy('alice/nq-src/tiny.bin', 'alice/nq/in'), /alice\/nq would hold 10100 bytes, over its 10000-byte quota/);
+    expect(await exists('alice/nq/in/tiny.bin')).toBe(false);
+    // Moves between the two under the full outer quota go: out of the inner one, and back into it (800 ≤ 1000).
+    expectDone(await move('alice/nq/in/small.bin', 'alice/nq'));
+    expect(await space('alice/nq/in')).toBe('0'); // the outer quota still leaves no room
+    expectDone(await move('alice/nq/small.bin', 'alice/nq/in'));
+    expect(await length('alice/nq/in/small.bin')).toBe('800');
+  });
+
+  test('a copy or move of a tree without bytes into a full container is allowed', async () => {
+    await quotaDir('alice/full', 1000);
+    await push(t, alice, 'alice/full/f.bin', randomBytes(1000));
+    expect((await setQuota('alice/full', '500')).status).toBe(200); // over its quota, even
+    await mkdir('alice/empty');
+    await mkdir('alice/empty/sub');
+    await push(t, alice, 'alice/empty/sub/zero.bin', Buffer.alloc(0));
+    expectDone(await copy('alice/empty', 'alice/full'));
+    expect(await length('alice/full/empty/sub/zero.bin')).toBe('0');
+    expectDone(await move('alice/empty', 'alice/full/moved'));
+    expect(await exists('alice/full/moved/sub/zero.bin')).toBe(true);
+    expect(await exists('alice/empty')).toBe(false);
+  });
+
+  test('GraphQL (negotiateTransfer with a vos:// direction) gives the same answers as REST', async () => {
+    const JOB = 'id phase error { fault message }';
+    const NEGOTIATE = `mutation($target: String!, $direction: String!, $keepBytes: Boolean) {
+      negotiateTransfer(target: $target, direction: $direction, keepBytes: $keepBytes) { ${JOB} } }`;
+    type JobOut = { id: string; phase: string; error: { fault: string; message: string } | null };
+    const viaGraphql = async (src: string, dest: string, keepBytes: boolean): Promise<JobOut> => {
+      const r = await gql<{ negotiateTransfer: JobOut }>(t, NEGOTIATE, { target: t.uri(src), direction: t.uri(dest), keepBytes }, alice);
+      expect(r.errors).toBeUndefined();
+      let job = r.data!.negotiateTransfer;
+      const until = Date.now() + 20_000;
+      while (!['COMPLETED', 'ERROR', 'ABORTED'].includes(job.phase)) {
+        if (Date.now() > until) throw new Error(`job ${job.id} still ${job.phase}`);
+        await sleep(20);
+        job = (await gql<{ job: JobOut }>(t, `query($id: String!) { job(id: $id) { ${JOB} } }`, { id: job.id }, alice)).data!.job;
+      }
+      return job;
+    };
+
+    await quotaDir('alice/gq', 5000);
+    await quotaDir('alice/gq-other', 100_000);
+    await push(t, alice, 'alice/gq-other/f.bin', randomBytes(4000));
+    await push(t, alice, 'alice/gq/held.bin', randomBytes(2000));
+    const before = objects();
+    for (const keepBytes of [true, false]) {
+      const rest = await transfer('alice/gq-other/f.bin', 'alice/gq', keepBytes);
+      const graphql = await viaGraphql('alice/gq-other/f.bin', 'alice/gq', keepBytes);
+      expectRefused(rest);
+      expect(graphql.phase).toBe('ERROR');
+      expect(graphql.error!.fault).toBe('QuotaExceeded');
+      expect(`QuotaExceeded: ${graphql.error!.message}`).toBe(rest.errorMessage);
+    }
+    expect(await exists('alice/gq/f.bin')).toBe(false);
+    expect(await exists('alice/gq-other/f.bin')).toBe(true);
+    expect(objects()).toEqual(before);
+    // Room made: both faces then copy and move.
+    await push(t, alice, 'alice/gq/held.bin', Buffer.alloc(0));
+    expect((await viaGraphql('alice/gq-other/f.bin', 'alice/gq/copy.bin', true)).phase).toBe('COMPLETED');
+    expect(await space('alice/gq')).toBe('1000');
+    await push(t, alice, 'alice/gq/copy.bin', Buffer.alloc(0));
+    expect((await viaGraphql('alice/gq-other/f.bin', 'alice/gq', false)).phase).toBe('COMPLETED');
+    expect(await exists('alice/gq/f.bin')).toBe(true);
+    expect(await exists('alice/gq-other/f.bin')).toBe(false);
+  });
+
+  (usePg ? test : test.skip)('PostgreSQL: two copies that each fit but not together: exactly one succeeds, every time', async () => {
+    await mkdir('alice/crace-src');
+    // A tree of several files, so that each copy spends a while copying bytes inside its transaction.
+    for (let i = 0; i < 8; i++) await push(t, alice, `alice/crace-src/f${i}.bin`, randomBytes(MiB / 2));
+    for (let round = 0; round < 5; round++) {
+      const dir = `alice/crace${round}`;
+      await quotaDir(dir, 6 * MiB);
+      const before = objects().size;
+      const ids = await Promise.all(['a', 'b'].map((name) =>
+        createJob(t, alice, { target: t.uri('alice/crace-src'), direction: t.uri(`${dir}/${name}`), keepBytes: true }, '?PHASE=RUN')));
+      const jobs = await Promise.all(ids.map((id) => waitFinal(t, alice, id)));
+      expect(jobs.map((j) => j.phase).sort()).toEqual(['COMPLETED', 'ERROR']);
+      expectRefused(jobs.find((j) => j.phase === 'ERROR')!, /would hold 8388608 bytes, over its 6291456-byte quota/);
+      const won = jobs[0].phase === 'COMPLETED' ? 'a' : 'b';
+      expect(await exists(`${dir}/${won === 'a' ? 'b' : 'a'}`)).toBe(false);
+      expect(await length(`${dir}/${won}/f7.bin`)).toBe(String(MiB / 2));
+      expect(await space(dir)).toBe(String(2 * MiB));
+      // The refused copy made no byte object: only the winner's 8 are new.
+      expect(objects().size).toBe(before + 8);
+    }
   });
 });
