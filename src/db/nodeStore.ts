@@ -12,7 +12,7 @@ import type { Property, PropertyChange } from '../domain/properties';
 
 export type Db = Knex | Knex.Transaction;
 
-const PROPS_SQL = `COALESCE((SELECT json_agg(json_build_array(p.uri, p.value, p.read_only) ORDER BY p.uri)
+const PROPS_SQL = `COALESCE((SELECT json_agg(json_build_array(p.uri, p.value, p.read_only) ORDER BY p.uri COLLATE "C")
   FROM properties p WHERE p.node_id = n.id), '[]'::json) AS props`;
 
 function selectNodes(db: Db, withProps: boolean) {
@@ -167,39 +167,53 @@ export interface NewNode {
   target?: string | null;
 }
 
-/**
- * Inserts a node under its parent, provided the parent is still at the
- * parent path: a move that commits meanwhile makes this insert find nothing
- * (returns undefined) instead of leaving a child under the old path.
- */
-export async function insertNode(db: Db, n: NewNode, properties: Property[]): Promise<number | undefined> {
-  const result = await db.raw(
-    `INSERT INTO nodes (parent_id, path, name, type, owner_id, target)
-     SELECT p.id, ?, ?, ?, ?, ? FROM nodes p WHERE p.id = ? AND p.path = ? FOR SHARE
-     RETURNING id`,
-    [n.path, n.name, n.type, n.ownerId, n.target ?? null, n.parentId, parentOf(n.path)],
-  );
-  const row = (result.rows as { id: string | number }[])[0];
-  if (!row) return undefined;
-  const id = Number(row.id);
-  if (properties.length) {
-    await db('properties').insert(properties.map((p) => ({ node_id: id, uri: p.uri, value: p.value, read_only: p.readOnly })));
-  }
-  return id;
+export interface Inserted {
+  id: number;
+  ctime: Date;
+  mtime: Date;
+  btime: Date;
 }
 
-/** Sets (value) or deletes (null) properties, and marks the node's metadata changed. */
-export async function changeProperties(db: Db, nodeId: number, changes: PropertyChange[]): Promise<void> {
-  const sets = changes.filter((c) => c.value !== null);
+/**
+ * Inserts a node and its properties under its parent, in one statement (so
+ * atomic without a transaction of its own), provided the parent is still at
+ * the parent path: a move that commits meanwhile makes this insert find
+ * nothing (returns undefined) instead of leaving a child under the old path.
+ */
+export async function insertNode(db: Db, n: NewNode, properties: Property[]): Promise<Inserted | undefined> {
+  const result = await db.raw(
+    `WITH parent AS (SELECT id FROM nodes WHERE id = ? AND path = ? FOR SHARE),
+     node AS (INSERT INTO nodes (parent_id, path, name, type, owner_id, target)
+       SELECT parent.id, ?, ?, ?, ?, ? FROM parent RETURNING id, ctime, mtime, btime),
+     props AS (INSERT INTO properties (node_id, uri, value, read_only)
+       SELECT node.id, p.uri, p.value, p.read_only FROM node, json_to_recordset(?::json) AS p(uri text, value text, read_only boolean))
+     SELECT * FROM node`,
+    [n.parentId, parentOf(n.path), n.path, n.name, n.type, n.ownerId, n.target ?? null,
+      JSON.stringify(properties.map((p) => ({ uri: p.uri, value: p.value, read_only: p.readOnly })))],
+  );
+  const row = (result.rows as { id: string | number; ctime: Date | string; mtime: Date | string; btime: Date | string }[])[0];
+  return row && { id: Number(row.id), ctime: toDate(row.ctime), mtime: toDate(row.mtime), btime: toDate(row.btime) };
+}
+
+/**
+ * Sets (value) or deletes (null) properties (one change per URI), and marks
+ * the node's metadata changed, in one statement; returns the new ctime
+ * (undefined: the node is gone).
+ */
+export async function changeProperties(db: Db, nodeId: number, changes: PropertyChange[]): Promise<Date | undefined> {
+  const sets = changes.filter((c) => c.value !== null).map((c) => ({ uri: c.uri, value: c.value, read_only: c.readOnly ?? false }));
   const deletes = changes.filter((c) => c.value === null).map((c) => c.uri);
-  if (deletes.length) await db('properties').where('node_id', nodeId).whereIn('uri', deletes).delete();
-  if (sets.length) {
-    await db('properties')
-      .insert(sets.map((c) => ({ node_id: nodeId, uri: c.uri, value: c.value, read_only: c.readOnly ?? false })))
-      .onConflict(['node_id', 'uri'])
-      .merge(['value', 'read_only']);
-  }
-  await db('nodes').where('id', nodeId).update({ ctime: db.fn.now() });
+  const result = await db.raw(
+    `WITH gone AS (DELETE FROM properties WHERE node_id = ? AND uri IN (SELECT json_array_elements_text(?::json))),
+     upserted AS (INSERT INTO properties (node_id, uri, value, read_only)
+       SELECT n.id, p.uri, p.value, p.read_only FROM nodes n, json_to_recordset(?::json) AS p(uri text, value text, read_only boolean)
+       WHERE n.id = ?
+       ON CONFLICT (node_id, uri) DO UPDATE SET value = excluded.value, read_only = excluded.read_only)
+     UPDATE nodes SET ctime = now() WHERE id = ? RETURNING ctime`,
+    [nodeId, JSON.stringify(deletes), JSON.stringify(sets), nodeId, nodeId],
+  );
+  const row = (result.rows as { ctime: Date | string }[])[0];
+  return row && toDate(row.ctime);
 }
 
 /** Range condition for a node and everything below it (paths compare in byte order). */

@@ -12,7 +12,7 @@ import { fault } from '../domain/faults';
 import type { Detail, NodeRecord, NodeView } from '../domain/node';
 import { isContainer, isDataType, isLink, type NodeType } from '../domain/nodeTypes';
 import { nameOf, newNodePath, parentOf } from '../domain/paths';
-import type { PropertyChange } from '../domain/properties';
+import type { Property, PropertyChange } from '../domain/properties';
 import type { Loaders } from '../db/loaders';
 import type { Services } from './context';
 import { checkPropertyChanges } from './propertyRules';
@@ -89,6 +89,9 @@ export async function requireContainer(svc: Services, db: store.Db, path: string
   return node;
 }
 
+/** Properties in byte order of URI, as the store reads them. */
+const byUri = (props: Property[]) => props.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+
 function checkTarget(input: CreateInput): string | null {
   if (input.type !== 'LinkNode') return null;
   const target = input.target?.trim();
@@ -110,23 +113,26 @@ export async function createNode(svc: Services, who: Identity, path: string, inp
     id: 0, parentId: parent.id, path: finalPath, name: nameOf(finalPath), type: input.type, ownerId: who.userId,
     owner: who.name, target, size: 0, md5: null, busy: false, location: null, ctime: now, mtime: now, btime: now, properties: [],
   };
-  const props = checkPropertyChanges(who, input.properties, draft).filter((c) => c.value !== null);
-  let id: number | undefined;
+  const props = checkPropertyChanges(who, input.properties, draft)
+    .filter((c) => c.value !== null)
+    .map((c) => ({ uri: c.uri, value: c.value as string, readOnly: c.readOnly ?? false }));
+  let inserted: store.Inserted | undefined;
   try {
-    id = await svc.db.transaction((trx) =>
-      store.insertNode(
-        trx,
-        { parentId: parent.id, path: finalPath, name: draft.name, type: input.type, ownerId: who.userId, target },
-        props.map((c) => ({ uri: c.uri, value: c.value as string, readOnly: c.readOnly ?? false })),
-      ),
+    inserted = await store.insertNode(
+      svc.db,
+      { parentId: parent.id, path: finalPath, name: draft.name, type: input.type, ownerId: who.userId, target },
+      props,
     );
   } catch (e) {
     if (pgCode(e) === PG_UNIQUE_VIOLATION) throw fault('DuplicateNode', svc.uris.format(finalPath));
     if (pgCode(e) === PG_FOREIGN_KEY_VIOLATION) throw fault('ContainerNotFound', svc.uris.format(parent.path));
     throw e;
   }
-  if (id === undefined) throw fault('ContainerNotFound', `${svc.uris.format(parent.path)} moved or went away`);
-  return requireNode(svc, svc.db, finalPath);
+  if (!inserted) throw fault('ContainerNotFound', `${svc.uris.format(parent.path)} moved or went away`);
+  // What was written is known: no need to read it back.
+  const node: NodeRecord = { ...draft, ...inserted, properties: byUri(props) };
+  rememberAncestors(node, [...(await ancestorsOf(svc, parent)), parent]);
+  return node;
 }
 
 /** Fills in core#availableSpace of a container under a quota: a sum over its subtree, so only for a node shown whole. */
@@ -149,8 +155,16 @@ export async function setNode(svc: Services, who: Identity, path: string, change
   const node = await requireNode(svc, svc.db, path);
   await allow(svc, who, 'update', node);
   const apply = checkPropertyChanges(who, changes, await withSpace(svc, node));
-  if (apply.length) await svc.db.transaction((trx) => store.changeProperties(trx, node.id, apply));
-  return withSpace(svc, await requireNode(svc, svc.db, path));
+  if (!apply.length) return node;
+  const ctime = await store.changeProperties(svc.db, node.id, apply);
+  if (!ctime) throw fault('NodeNotFound', svc.uris.format(path));
+  // The node as this change left it, without reading it back.
+  const changed = new Map(apply.map((c) => [c.uri, c]));
+  const kept = node.properties.filter((p) => !changed.has(p.uri));
+  const set = apply.flatMap((c) => (c.value === null ? [] : [{ uri: c.uri, value: c.value, readOnly: c.readOnly ?? false }]));
+  const after: NodeRecord = { ...node, ctime, properties: byUri([...kept, ...set]) };
+  rememberAncestors(after, await ancestorsOf(svc, node));
+  return withSpace(svc, after);
 }
 
 export async function deleteNode(svc: Services, who: Identity, path: string): Promise<void> {

@@ -576,6 +576,19 @@ describe('setNode', () => {
     expect(back.props?.get(DESC)?.value).toBe('kept');
   });
 
+  test('the answers of create and setNode are the document a GET gives right after', async () => {
+    const path = 'alice/set-same';
+    const created = await request('PUT', url(path), {
+      token: alice,
+      body: nodeXml(vosUri(path), 'vos:DataNode', [{ uri: TITLE, value: 't' }, { uri: 'ivo://example.org/props#Zeta', value: 'z' }, { uri: DESC, value: 'd' }]),
+    });
+    expect(created.status).toBe(201);
+    expect(created.text).toBe((await get(path, alice)).text);
+    const set = await post(path, alice, nodeXml(vosUri(path), 'vos:DataNode', [{ uri: DESC, nil: true }, { uri: FORMAT, value: 'f' }, { uri: TITLE, value: 'T' }]));
+    expect(set.status).toBe(200);
+    expect(set.text).toBe((await get(path, alice)).text);
+  });
+
   test('a custom (non-standard) property is stored', async () => {
     const path = 'alice/set-custom';
     await mk(path);

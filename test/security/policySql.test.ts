@@ -74,17 +74,13 @@ test('readableSql selects exactly the children canRead allows', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(nodeSpec, { minLength: 1, maxLength: 8 }), fc.array(caller, { minLength: 1, maxLength: 4 }), async (specs, callers) => {
       const dir = `u1/b${batch++}`;
-      const container = await db.transaction((trx) =>
-        store.insertNode(trx, { parentId, path: dir, name: dir.slice(3), type: 'ContainerNode', ownerId: userIds[0] }, []),
-      );
+      const container = (await store.insertNode(db, { parentId, path: dir, name: dir.slice(3), type: 'ContainerNode', ownerId: userIds[0] }, []))?.id;
       for (const [i, s] of specs.entries()) {
         const ownerId = s.owner === null ? null : userIds[s.owner];
-        await db.transaction((trx) =>
-          store.insertNode(
-            trx,
-            { parentId: container!, path: `${dir}/n${i}`, name: `n${i}`, type: 'DataNode', ownerId },
-            s.props.map((p) => ({ ...p, readOnly: false })),
-          ),
+        await store.insertNode(
+          db,
+          { parentId: container!, path: `${dir}/n${i}`, name: `n${i}`, type: 'DataNode', ownerId },
+          s.props.map((p) => ({ ...p, readOnly: false })),
         );
       }
       const children = await store.listChildren(db, container!, { limit: 100, withProps: true });
