@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { SqlCondition } from '../auth/policy';
-import type { NodeRecord } from '../domain/node';
+import type { ChildSummary, NodeRecord } from '../domain/node';
 import type { NodeType } from '../domain/nodeTypes';
 import { parentOf } from '../domain/paths';
 import type { Property, PropertyChange } from '../domain/properties';
@@ -115,6 +115,18 @@ export async function listChildren(db: Db, parentId: number, page: ChildPage): P
   if (page.after !== undefined) q.where('n.name', '>', page.after);
   const rows = await q.orderBy('n.name').limit(page.limit);
   return rows.map(toNode);
+}
+
+/** A page of the children of the node at `parentPath` as a `detail=min` listing shows them: four columns, no join, no properties. */
+export async function listChildSummaries(db: Db, parentPath: string, page: ChildPage): Promise<ChildSummary[]> {
+  if (page.limit <= 0) return [];
+  const parentId = db('nodes').select('id').where('path', parentPath);
+  const q = visibleTo(db('nodes as n').select('n.name', 'n.type', 'n.busy_job', 'n.target').where('n.parent_id', parentId), page.visible);
+  if (page.from !== undefined) q.where('n.name', '>=', page.from);
+  if (page.after !== undefined) q.where('n.name', '>', page.after);
+  const rows: { name: string; type: NodeType; busy_job: string | null; target: string | null }[] = await q.orderBy('n.name').limit(page.limit);
+  const prefix = parentPath === '' ? '' : `${parentPath}/`;
+  return rows.map((r) => ({ path: prefix + r.name, type: r.type, busy: r.busy_job !== null, target: r.target }));
 }
 
 /**

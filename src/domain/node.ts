@@ -26,10 +26,17 @@ export interface NodeRecord {
 
 export type Detail = 'min' | 'max' | 'properties';
 
-/** A node ready to print: the node, and for a container listing, the children shown. */
+/** What a `detail=min` listing shows of a child: no properties, so no owner, sizes or dates to read. */
+export type ChildSummary = Pick<NodeRecord, 'path' | 'type' | 'busy' | 'target'>;
+
+/**
+ * A node ready to print: the node, and for a container listing the children
+ * shown, whole (`children`) or, for `detail=min`, as summaries.
+ */
 export interface NodeView {
   node: NodeRecord;
   children?: NodeRecord[];
+  summaries?: ChildSummary[];
 }
 
 /** A byte count as properties write it (core#length, core#quota): a whole, non-negative number; undefined when it is not one. */

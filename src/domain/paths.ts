@@ -74,7 +74,7 @@ export function isSelfOrDescendant(path: string, ancestor: string): boolean {
   return ancestor === '' || path === ancestor || path.startsWith(`${ancestor}/`);
 }
 
-const encodeName = (name: string) => encodeURIComponent(name);
+export const encodeName = (name: string) => encodeURIComponent(name);
 export const encodePath = (path: string) => path.split('/').map(encodeName).join('/');
 
 /**

@@ -142,13 +142,23 @@ async function withSpace(svc: Services, node: NodeRecord): Promise<NodeRecord> {
 }
 
 export async function getNode(svc: Services, who: Identity, path: string, opts: ReadOptions): Promise<NodeView> {
+  const limit = Math.min(opts.limit ?? svc.space.maxChildren, svc.space.maxChildren);
+  const visible = opts.detail === 'min' ? svc.policy.readableSql?.(who) : undefined;
+  if (visible !== undefined) {
+    // A lean listing is read alongside its container (a round trip less), and shown only once the container is found readable.
+    const [node, summaries] = await Promise.all([
+      requireNode(svc, svc.db, path),
+      store.listChildSummaries(svc.db, path, { from: opts.from, limit, withProps: false, visible }),
+    ]);
+    await allow(svc, who, 'read', node);
+    return isContainer(node.type) ? { node, summaries } : { node };
+  }
   const node = await requireNode(svc, svc.db, path);
   await allow(svc, who, 'read', node);
   if (opts.detail !== 'min') await withSpace(svc, node);
   if (!isContainer(node.type) || opts.detail === 'properties') return { node };
-  const limit = Math.min(opts.limit ?? svc.space.maxChildren, svc.space.maxChildren);
-  const children = await readableChildren(svc, who, node, { from: opts.from, limit, withProps: opts.detail === 'max' });
-  return { node, children };
+  const children = await readableChildren(svc, who, node, { from: opts.from, limit, withProps: true });
+  return opts.detail === 'min' ? { node, summaries: children } : { node, children };
 }
 
 export async function setNode(svc: Services, who: Identity, path: string, changes: PropertyChange[]): Promise<NodeRecord> {

@@ -4,6 +4,7 @@
  * fault (InvalidArgument, or TypeNotSupported for a type), quickly, and never
  * expand an entity or read a file.
  */
+import fc from 'fast-check';
 import type { NodeRecord } from '../../src/domain/node';
 import { NodeUris } from '../../src/domain/paths';
 import { parseNodeDocument, printNode } from '../../src/xml/nodeXml';
@@ -243,6 +244,25 @@ describe('round trip through printNode', () => {
     const { back } = roundTrip('ivo://p', 'v', path);
     expect(uris.parse(back.uri)).toBe(path);
     expect(back.type).toBe('DataNode');
+  });
+
+  test('a detail=min listing from summaries prints exactly as from whole records', () => {
+    const types = ['DataNode', 'UnstructuredDataNode', 'StructuredDataNode', 'ContainerNode', 'LinkNode', 'Node'] as const;
+    const child = fc.record({
+      name: fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).filter((n) => !n.includes('/')),
+      type: fc.constantFrom(...types),
+      busy: fc.boolean(),
+      target: fc.string({ unit: 'binary', maxLength: 12 }),
+    });
+    fc.assert(
+      fc.property(fc.array(child, { maxLength: 6 }), (kids) => {
+        const children = kids.map((k, i) => ({ ...record([], `alice/${k.name}${i}`), type: k.type, busy: k.busy, target: k.type === 'LinkNode' ? k.target : null }));
+        const summaries = children.map(({ path, type, busy, target }) => ({ path, type, busy, target }));
+        const parent = { ...record([{ uri: 'ivo://p', value: '<vos:nodes/>', readOnly: false }], 'alice'), type: 'ContainerNode' as const };
+        expect(printNode(uris, { node: parent, summaries }, 'min')).toBe(printNode(uris, { node: parent, children }, 'min'));
+      }),
+      { seed: 7, numRuns: 300 },
+    );
   });
 
   test('computed properties print as readOnly and read back so', () => {
