@@ -140,16 +140,17 @@ export async function listChildrenOf(
   after?: string,
   visible?: SqlCondition | null,
 ): Promise<NodeRecord[]> {
-  const ranked = visibleTo(
-    db('nodes as n')
-      .select('n.id', db.raw('row_number() OVER (PARTITION BY n.parent_id ORDER BY n.name) AS rn'))
-      .whereIn('n.parent_id', parentIds as number[]),
-    visible,
-  );
-  if (after !== undefined) ranked.where('n.name', '>', after);
+  if (!parentIds.length || limit <= 0) return [];
+  // Per parent, an index range read that stops after `limit` rows (LATERAL … LIMIT): a page costs the
+  // same wherever it starts, where ranking every child after the cursor grew with the container.
+  const page = visibleTo(db('nodes as n').select('n.id').whereRaw('n.parent_id = pid.id'), visible);
+  if (after !== undefined) page.where('n.name', '>', after);
+  const sub = page.orderBy('n.name').limit(limit).toSQL();
   const rows = await selectNodes(db, true)
-    .join(ranked.as('r'), 'r.id', 'n.id')
-    .where('r.rn', '<=', limit)
+    .joinRaw(`JOIN ((VALUES ${parentIds.map(() => '(?::bigint)').join(', ')}) AS pid(id) CROSS JOIN LATERAL (${sub.sql}) AS r) ON r.id = n.id`, [
+      ...parentIds,
+      ...sub.bindings,
+    ])
     .orderBy([{ column: 'n.parent_id' }, { column: 'n.name' }]);
   return rows.map(toNode);
 }
