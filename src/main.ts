@@ -1,4 +1,5 @@
 /** npm start: serve the metadata service until SIGINT/SIGTERM. */
+import './productionMode';
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { loadConfig } from './config';

@@ -4,6 +4,7 @@
  * URL and gets a share of the endpoints. With the embedded database, which one
  * process owns, `npm start` runs the storage server inside the service instead.
  */
+import '../src/productionMode';
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { loadConfig } from '../src/config';

@@ -7,6 +7,7 @@ import type https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { ApolloServer } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
@@ -48,7 +49,8 @@ export async function graphqlRouter(svc: Services): Promise<{ router: express.Ro
     introspection: true,
     validationRules: limitRules(svc.space),
     parseOptions,
-    plugins: [costPlugin(svc.space)],
+    // Cache control is on by default and wraps every field resolver; nothing here sets cache hints.
+    plugins: [costPlugin(svc.space), ApolloServerPluginCacheControlDisabled()],
     // No automatic persisted queries: no client here needs them, and their cache is memory any caller could fill.
     persistedQueries: false,
     // One operation per request (Apollo's default, kept on purpose): a batch would multiply every limit.
