@@ -41,6 +41,8 @@ export interface SpaceConfig extends TlsConfig {
   graphqlIntrospection: boolean;
   /** parameters.shutdown_grace_seconds: on SIGTERM, how long in-flight requests (uploads) may take to finish before they are cut and rolled back. */
   shutdownGraceSeconds: number;
+  /** parameters.prepared_statements: named prepared statements on PostgreSQL; false behind a transaction-mode pooler. */
+  preparedStatements: boolean;
 }
 
 export interface StorageConfig extends TlsConfig {
@@ -149,6 +151,7 @@ export function parseConfig(text: string, file?: string): Config {
     graphqlMaxCost: param(parameters, 'graphql_max_cost', 50_000),
     graphqlIntrospection: flag(parameters, 'graphql_introspection', true),
     shutdownGraceSeconds: param(parameters, 'shutdown_grace_seconds', 30, 0),
+    preparedStatements: flag(parameters, 'prepared_statements', true),
   };
   if (space.dsn && !/^postgres(ql)?:\/\//.test(space.dsn)) fail(`dsn must be a postgres:// URL or empty`);
   if (!/^[A-Za-z0-9.-]+$/.test(space.uri)) fail(`uri = ${space.uri} is not a host-like authority`);

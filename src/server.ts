@@ -47,7 +47,7 @@ export interface StartOptions {
 export async function startService(config: Config, opts: StartOptions = {}): Promise<RunningService> {
   const { space } = config;
   const policy = opts.policy ?? (await loadPolicy(space.policyModule));
-  const db = await openDatabase({ dsn: space.dsn, dataDir: space.dataDir });
+  const db = await openDatabase({ dsn: space.dsn, dataDir: space.dataDir, prepared: space.preparedStatements });
   const svc = createServices(config, db, policy);
   await svc.events.start();
   const { app, stop } = await createApp(svc);

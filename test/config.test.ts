@@ -91,6 +91,7 @@ describe('parseConfig', () => {
       graphqlMaxCost: 50_000,
       graphqlIntrospection: true,
       shutdownGraceSeconds: 30,
+      preparedStatements: true,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -139,6 +140,7 @@ describe('parseConfig', () => {
       graphqlMaxCost: 50_000,
       graphqlIntrospection: true,
       shutdownGraceSeconds: 30,
+      preparedStatements: true,
     });
     expect(c.storage).toEqual({
       name: 'posix',

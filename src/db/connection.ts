@@ -8,6 +8,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { migrateLatest } from './migrations';
+import { usePreparedStatements } from './preparedStatements';
 
 export interface Database {
   knex: Knex;
@@ -43,11 +44,20 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export async function openDatabase(opts: { dsn: string; dataDir: string; poolMax?: number }): Promise<Database> {
+export interface DatabaseOptions {
+  dsn: string;
+  dataDir: string;
+  poolMax?: number;
+  /** Named prepared statements on PostgreSQL (default true; see preparedStatements.ts). */
+  prepared?: boolean;
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   let knex: Knex;
   let unlock = () => {};
   if (opts.dsn) {
     knex = knexFactory({ client: 'pg', connection: opts.dsn, pool: { min: 0, max: opts.poolMax ?? 10 } });
+    if (opts.prepared !== false) usePreparedStatements(knex);
   } else {
     fs.mkdirSync(opts.dataDir, { recursive: true });
     unlock = lockDataDir(opts.dataDir);
