@@ -3,8 +3,8 @@ import './productionMode';
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { loadConfig } from './config';
-import { logger } from './log';
 import { startService } from './server';
+import { stopOnSignals } from './stopOnSignals';
 
 async function main(): Promise<void> {
   const opts = new Command('vospace-server')
@@ -19,28 +19,7 @@ async function main(): Promise<void> {
       `storage server: ${running.storage?.url ?? 'none'} (bytes under ${config.storage.rootDir})\n` +
       `database: ${where}; node URIs: vos://${config.space.uri}!vospace/…\n`,
   );
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    const grace = config.space.shutdownGraceSeconds;
-    logger.info({ signal, graceSeconds: grace }, 'shutting down: no new connections; requests in flight may finish');
-    // Should closing hang (a stuck database), do not outlive the grace by much.
-    setTimeout(() => {
-      logger.error('shutdown did not finish in time; exiting');
-      process.exit(1);
-    }, (grace + 15) * 1000).unref();
-    try {
-      await running.close(grace * 1000);
-    } catch (err) {
-      logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    }
-    logger.info('shut down');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  stopOnSignals(config.space.shutdownGraceSeconds, 'requests', (graceMs) => running.close(graceMs));
 }
 
 main().catch((e) => {

@@ -9,8 +9,8 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/connection';
-import { logger } from '../src/log';
 import { createServices } from '../src/services/create';
+import { stopOnSignals } from '../src/stopOnSignals';
 import { StorageServer } from './server';
 
 async function main(): Promise<void> {
@@ -24,29 +24,11 @@ async function main(): Promise<void> {
   await svc.events.start();
   const running = await new StorageServer(svc).listen();
   process.stdout.write(`VOSpace storage server listening on ${running.url} (bytes under ${config.storage.rootDir})\n`);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    const grace = config.space.shutdownGraceSeconds;
-    logger.info({ signal, graceSeconds: grace }, 'shutting down: no new connections; transfers in flight may finish');
-    setTimeout(() => {
-      logger.error('shutdown did not finish in time; exiting');
-      process.exit(1);
-    }, (grace + 15) * 1000).unref();
-    try {
-      await running.close(grace * 1000);
-      await svc.events.stop();
-      await db.close();
-    } catch (err) {
-      logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    }
-    logger.info('shut down');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  stopOnSignals(config.space.shutdownGraceSeconds, 'transfers', async (graceMs) => {
+    await running.close(graceMs);
+    await svc.events.stop();
+    await db.close();
+  });
 }
 
 main().catch((e) => {
