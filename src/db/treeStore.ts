@@ -94,11 +94,18 @@ export interface BytesToCopy {
  *      size, md5, type, target and storage server kept, not busy, and with
  *      no location: a copy never shares the source's bytes;
  *   2. set each copied node's parent by joining on its parent's path;
- *   3. INSERT … SELECT the properties;
+ *   3. INSERT … SELECT the properties, but those named in `leaveOut`;
  *   4. list the copies whose source has bytes, for the caller to copy them
  *      and record their new locations with setLocations.
  */
-export async function copySubtree(db: Db, from: string, to: string, parentId: number, ownerId: number | null): Promise<BytesToCopy[]> {
+export async function copySubtree(
+  db: Db,
+  from: string,
+  to: string,
+  parentId: number,
+  ownerId: number | null,
+  leaveOut: readonly string[] = [],
+): Promise<BytesToCopy[]> {
   await db.raw(
     `INSERT INTO nodes (parent_id, path, name, type, owner_id, target, size, md5, busy_job, location, storage_id, ctime, mtime, btime)
      SELECT CASE WHEN path = ? THEN ?::bigint END, ${REWRITTEN('path')}, CASE WHEN path = ? THEN ? ELSE name END,
@@ -118,8 +125,8 @@ export async function copySubtree(db: Db, from: string, to: string, parentId: nu
     `INSERT INTO properties (node_id, uri, value, read_only)
      SELECT c.id, p.uri, p.value, p.read_only
        FROM nodes s JOIN properties p ON p.node_id = s.id JOIN nodes c ON c.path = ${REWRITTEN('s.path')}
-      WHERE ${IN_SUBTREE('s.path')}`,
-    [to, from, ...subtreeBindings(from)],
+      WHERE ${IN_SUBTREE('s.path')} AND p.uri NOT IN (SELECT json_array_elements_text(?::json))`,
+    [to, from, ...subtreeBindings(from), JSON.stringify(leaveOut)],
   );
   const res = await db.raw(
     `SELECT c.id, s.location, s.path

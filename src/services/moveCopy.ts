@@ -29,6 +29,7 @@ import { fault, isFault } from '../domain/faults';
 import type { NodeRecord } from '../domain/node';
 import { isContainer } from '../domain/nodeTypes';
 import { isSelfOrDescendant, joinPath, newNodePath, parentOf } from '../domain/paths';
+import { ADMIN_PROPERTIES } from '../domain/properties';
 import type { Services } from './context';
 import { allow, parentOfNode, requireContainer, requireNode, walkBelow } from './nodes';
 import { lockArrival, refuseArrival } from './quota';
@@ -184,7 +185,8 @@ export async function copyNode(svc: Services, who: Identity, src: string, dest: 
   try {
     await svc.db.transaction(async (trx) => {
       await lockAndCheck(svc, trx, node, to, 'copy');
-      const todo = await tree.copySubtree(trx, node.path, to.path, to.container.id, who.userId);
+      // The copy is the caller's: admin properties (a quota) only come along when an admin copies.
+      const todo = await tree.copySubtree(trx, node.path, to.path, to.container.id, who.userId, who.admin ? [] : [...ADMIN_PROPERTIES]);
       const located = await copyBytes(svc, todo, made);
       if ((await tree.setLocations(trx, located)) !== located.length) {
         throw fault('InternalFault', `copied nodes under ${svc.uris.format(to.path)} vanished during the copy`);

@@ -481,6 +481,16 @@ describe('copy and move into a quota\'d container', () => {
     expect(await space('alice/cfit')).toBe('0');
   });
 
+  test('a quota stays behind when a user copies its container, and comes along when an admin does', async () => {
+    await quotaDir('alice/qsrc', 10_000);
+    expectDone(await copy('alice/qsrc', 'alice/qcopy'));
+    expect(await nodeProp(t, alice, 'alice/qcopy', QUOTA)).toBeUndefined();
+    expect(await space('alice/qcopy')).toBeUndefined();
+    const byAdmin = await createJob(t, admin, { target: t.uri('alice/qsrc'), direction: t.uri('alice/qadmin'), keepBytes: true }, '?PHASE=RUN');
+    expectDone(await waitFinal(t, admin, byAdmin));
+    expect(await nodeProp(t, admin, 'alice/qadmin', QUOTA)).toBe('10000');
+  });
+
   test('a copy that would exceed: QuotaExceeded, nothing at the destination, the source unchanged (async and sync)', async () => {
     await quotaDir('alice/cover', 10_000);
     await push(t, alice, 'alice/cover/held.bin', randomBytes(5000));
