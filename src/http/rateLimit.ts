@@ -13,8 +13,8 @@ import type { Services } from '../services/context';
 /**
  * Puts the caller in res.locals.identity for the request log and the limiter.
  * A bad token is left for the REST and GraphQL layers to refuse in their own
- * shape. Token lookups are cached (src/auth/tokens.ts), so the REST layer's
- * own lookup that follows costs no second query.
+ * shape (the REST layer takes the fault from res.locals.authFault, so a bad
+ * token is looked up once).
  */
 export function resolveCaller(svc: Services): RequestHandler {
   return async (req, res, next) => {
@@ -22,6 +22,7 @@ export function resolveCaller(svc: Services): RequestHandler {
       res.locals.identity = await svc.tokens.authenticate(req.headers.authorization);
     } catch (e) {
       if (!isFault(e)) throw e;
+      res.locals.authFault = e; // the REST binding answers with it (src/rest/identity.ts); GraphQL decides on its own
     }
     next();
   };
