@@ -10,10 +10,12 @@
 import type { Readable, Writable } from 'node:stream';
 
 export interface StagedObject {
-  /** Stream the incoming bytes into this. */
+  /** Stream the incoming bytes into this; it finishes once they are durable. */
   stream: Writable;
   /** Opaque handle for commit/discard. */
   ref: string;
+  /** Once the stream has finished: the MD5 and size of the bytes stored. */
+  stored(): { md5: Buffer; size: number };
 }
 
 export interface ByteRange {
@@ -24,9 +26,13 @@ export interface ByteRange {
 
 export interface StorageBackend {
   readonly name: string;
-  /** Upload, step 1: a new staging object, invisible to readers. */
-  stage(jobId: string): Promise<StagedObject>;
-  /** Upload, step 2: make the staged object durable and return its location (still unreferenced). */
+  /**
+   * Upload, step 1: a new staging object, invisible to readers. With
+   * `handOver`, the caller gives up the chunks it writes (a request body's):
+   * the backend may keep them, or move them to another thread, without a copy.
+   */
+  stage(jobId: string, opts?: { handOver?: boolean }): Promise<StagedObject>;
+  /** Upload, step 2: make the staged object durable in place and return its location (still unreferenced). */
   commit(ref: string, nodeId: number): Promise<string>;
   /** Upload failed or was aborted: forget the staged object. */
   discard(ref: string): Promise<void>;

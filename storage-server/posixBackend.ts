@@ -1,16 +1,21 @@
 /**
  * The default backend: objects are files under root_dir, staged under
- * staging_dir. Commit fsyncs the staged file and renames it into place
- * (a copy when the two directories are on different filesystems).
+ * staging_dir. A staged file is written, hashed and synced on a worker
+ * thread (./fileWorker.ts) and is on disk once its stream has finished;
+ * commit renames it into place (a copy when the two directories are on
+ * different filesystems) and syncs the directory, so that the new name
+ * survives a crash too.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ByteRange, StagedObject, StorageBackend } from './backend';
+import { WorkerFileWriter } from './fileWorker';
 
-const WRITE_BUFFER = 1024 * 1024;
+const READ_BUFFER = 1024 * 1024;
 
 export interface PosixOptions {
   rootDir: string;
@@ -43,30 +48,30 @@ export class PosixBackend implements StorageBackend {
     return `${(nodeId % 256).toString(16).padStart(2, '0')}/${nodeId}-${randomBytes(8).toString('hex')}`;
   }
 
-  async stage(jobId: string): Promise<StagedObject> {
+  async stage(jobId: string, opts: { handOver?: boolean } = {}): Promise<StagedObject> {
     const ref = `${jobId.replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(8).toString('hex')}`;
-    const stream = fs.createWriteStream(this.inside(this.staging, ref), { flags: 'wx', highWaterMark: WRITE_BUFFER });
-    return { stream, ref };
+    const stream = new WorkerFileWriter(this.inside(this.staging, ref), opts.handOver);
+    // The file exists before the caller can discard it.
+    await once(stream, 'ready');
+    return { stream, ref, stored: () => stream.digest() };
   }
 
   async commit(ref: string, nodeId: number): Promise<string> {
     const from = this.inside(this.staging, ref);
-    const fh = await fsp.open(from, 'r');
-    try {
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
     const location = this.newName(nodeId);
     const to = this.inside(this.root, location);
-    await fsp.mkdir(path.dirname(to), { recursive: true });
+    const dir = path.dirname(to);
+    const made = await fsp.mkdir(dir, { recursive: true });
     try {
       await fsp.rename(from, to);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
       await fsp.copyFile(from, to);
+      await sync(to);
       await fsp.rm(from, { force: true });
     }
+    await sync(dir);
+    if (made) await sync(path.dirname(made));
     return location;
   }
 
@@ -77,7 +82,7 @@ export class PosixBackend implements StorageBackend {
   async read(location: string, range?: ByteRange): Promise<Readable> {
     const file = this.inside(this.root, location);
     const fh = await fsp.open(file, 'r'); // fails here (not mid-stream) when the object is gone
-    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: WRITE_BUFFER });
+    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_BUFFER });
   }
 
   async size(location: string): Promise<number> {
@@ -109,3 +114,12 @@ export class PosixBackend implements StorageBackend {
   }
 }
 
+/** fsync of a file or directory. */
+async function sync(name: string): Promise<void> {
+  const fh = await fsp.open(name, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

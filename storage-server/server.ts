@@ -33,7 +33,7 @@ import { faultHandler } from '../src/rest/faults';
 import type { Services } from '../src/services/context';
 import { guarded, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
 import { sendNodeBytes } from './download';
-import { Md5Counter } from './hashing';
+import { startFileWorker } from './fileWorker';
 import { receiveTar, sendTar, type TarContext } from './tarView';
 
 const HEARTBEAT_MS = 30_000;
@@ -112,16 +112,16 @@ export class StorageServer {
     if (job.transfer.view === VIEW.tar) return receiveTar(this.tarContext(), req, res, job, declaredMd5(req));
 
     const budget = await this.budget(job, req);
-    const staged = await svc.backend.stage(job.id);
-    const counter = new Md5Counter();
+    // The request's chunks are handed over: nothing else reads them.
+    const staged = await svc.backend.stage(job.id, { handOver: true });
     // An ABORT stops the upload at once, wherever it is.
     const unsubscribe = svc.events.subscribe(job.id, (phase) => {
       if (phase === 'ABORTED') req.destroy(fault('TransferFailed', 'the transfer was aborted'));
     });
     let location: string | undefined;
     try {
-      await pipeline(budget ? guarded(req, budget) : req, counter, staged.stream);
-      const md5 = counter.digest();
+      await pipeline(budget ? guarded(req, budget) : req, staged.stream);
+      const { md5, size } = staged.stored();
       const declared = declaredMd5(req);
       if (declared && declared !== md5.toString('base64')) {
         throw fault('PreconditionFailed', `the bytes received do not match the declared MD5 (${declared}); nothing was changed`);
@@ -133,9 +133,9 @@ export class StorageServer {
         const current = await jobStore.getJob(trx, job.id, true);
         if (current?.phase !== 'EXECUTING') throw fault('TransferFailed', `the transfer is ${current?.phase ?? 'gone'}`);
         const quotas = await lockQuotas(trx, target);
-        const swapped = await commitBytes(trx, job.id, { size: counter.size, md5: md5.toString('hex'), location: location!, storageId: this.id });
+        const swapped = await commitBytes(trx, job.id, { size, md5: md5.toString('hex'), location: location!, storageId: this.id });
         if (!swapped) throw fault('NodeNotFound', `${svc.uris.format(target)} was deleted during the upload`);
-        await refuseOverrun(svc, trx, quotas, [{ path: target, delta: counter.size - swapped.oldSize }]);
+        await refuseOverrun(svc, trx, quotas, [{ path: target, delta: size - swapped.oldSize }]);
         await jobStore.changePhase(trx, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true });
         return swapped;
       });
@@ -224,6 +224,7 @@ export class StorageServer {
     const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
     const url = cfg.publicUrl || `${cfg.useSsl ? 'https' : 'http'}://${host}:${port}`;
     this.id = await registerServer(this.svc.db, cfg.name, url);
+    startFileWorker();
     await this.recover();
     // The first beat at once, so the space of root_dir is known from the start.
     await this.heartbeat();

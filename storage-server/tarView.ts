@@ -314,14 +314,14 @@ class Unpacking {
 
     const staged = await this.svc.backend.stage(this.job.id);
     this.staging = staged.ref;
-    const counter = new Md5Counter();
-    if (this.budget) await pipeline(entry, new QuotaGuard(this.budget), counter, staged.stream);
-    else await pipeline(entry, counter, staged.stream);
+    if (this.budget) await pipeline(entry, new QuotaGuard(this.budget), staged.stream);
+    else await pipeline(entry, staged.stream);
+    const { md5, size } = staged.stored();
     const location = await this.svc.backend.commit(staged.ref, id);
     this.staging = undefined;
     // The same path twice in one archive: the later entry wins, as tar has it.
     const earlier = this.files.get(id);
-    this.files.set(id, { path, size: counter.size, md5: counter.digest().toString('hex'), location });
+    this.files.set(id, { path, size, md5: md5.toString('hex'), location });
     if (earlier) await this.svc.backend.remove(earlier.location).catch(noop);
     if (earlier && this.budget) this.budget.left += earlier.size;
   }
