@@ -70,8 +70,7 @@ export class PosixBackend implements StorageBackend {
       await sync(to);
       await fsp.rm(from, { force: true });
     }
-    await sync(dir);
-    if (made) await sync(path.dirname(made));
+    await syncPlaced(to, made);
     return location;
   }
 
@@ -92,9 +91,12 @@ export class PosixBackend implements StorageBackend {
   async copy(location: string, nodeId: number): Promise<string> {
     const target = this.newName(nodeId);
     const to = this.inside(this.root, target);
-    await fsp.mkdir(path.dirname(to), { recursive: true });
+    const made = await fsp.mkdir(path.dirname(to), { recursive: true });
     // COPYFILE_FICLONE: a reflink where the filesystem can, a plain copy elsewhere.
     await fsp.copyFile(this.inside(this.root, location), to, fs.constants.COPYFILE_FICLONE);
+    // The copy's node commits next: its bytes must be on disk first.
+    await sync(to);
+    await syncPlaced(to, made);
     return target;
   }
 
@@ -115,6 +117,12 @@ export class PosixBackend implements StorageBackend {
 }
 
 /** fsync of a file or directory. */
+/** Makes a file's new name durable: its directory, and the parent of the first directory mkdir made (if any). */
+async function syncPlaced(file: string, made: string | undefined): Promise<void> {
+  await sync(path.dirname(file));
+  if (made) await sync(path.dirname(made));
+}
+
 async function sync(name: string): Promise<void> {
   const fh = await fsp.open(name, 'r');
   try {
