@@ -116,13 +116,13 @@ export class PosixBackend implements StorageBackend {
   }
 }
 
-/** fsync of a file or directory. */
 /** Makes a file's new name durable: its directory, and the parent of the first directory mkdir made (if any). */
 async function syncPlaced(file: string, made: string | undefined): Promise<void> {
   await sync(path.dirname(file));
   if (made) await sync(path.dirname(made));
 }
 
+/** fsync of a file or directory. */
 async function sync(name: string): Promise<void> {
   const fh = await fsp.open(name, 'r');
   try {

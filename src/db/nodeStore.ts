@@ -108,23 +108,28 @@ export interface ChildPage {
   visible?: SqlCondition | null;
 }
 
-export async function listChildren(db: Db, parentId: number, page: ChildPage): Promise<NodeRecord[]> {
-  if (page.limit <= 0) return [];
-  const q = visibleTo(selectNodes(db, page.withProps).where('n.parent_id', parentId), page.visible);
+/** Narrows a query on `nodes n` (the children of one parent) to the page: readable, from/after a name, in name order. */
+function childPage(q: Knex.QueryBuilder, page: Omit<ChildPage, 'withProps'>): Knex.QueryBuilder {
+  visibleTo(q, page.visible);
   if (page.from !== undefined) q.where('n.name', '>=', page.from);
   if (page.after !== undefined) q.where('n.name', '>', page.after);
-  const rows = await q.orderBy('n.name').limit(page.limit);
+  return q.orderBy('n.name').limit(page.limit);
+}
+
+export async function listChildren(db: Db, parentId: number, page: ChildPage): Promise<NodeRecord[]> {
+  if (page.limit <= 0) return [];
+  const rows = await childPage(selectNodes(db, page.withProps).where('n.parent_id', parentId), page);
   return rows.map(toNode);
 }
 
 /** A page of the children of the node at `parentPath` as a `detail=min` listing shows them: four columns, no join, no properties. */
-export async function listChildSummaries(db: Db, parentPath: string, page: ChildPage): Promise<ChildSummary[]> {
+export async function listChildSummaries(db: Db, parentPath: string, page: Omit<ChildPage, 'withProps'>): Promise<ChildSummary[]> {
   if (page.limit <= 0) return [];
   const parentId = db('nodes').select('id').where('path', parentPath);
-  const q = visibleTo(db('nodes as n').select('n.name', 'n.type', 'n.busy_job', 'n.target').where('n.parent_id', parentId), page.visible);
-  if (page.from !== undefined) q.where('n.name', '>=', page.from);
-  if (page.after !== undefined) q.where('n.name', '>', page.after);
-  const rows: { name: string; type: NodeType; busy_job: string | null; target: string | null }[] = await q.orderBy('n.name').limit(page.limit);
+  const rows: { name: string; type: NodeType; busy_job: string | null; target: string | null }[] = await childPage(
+    db('nodes as n').select('n.name', 'n.type', 'n.busy_job', 'n.target').where('n.parent_id', parentId),
+    page,
+  );
   const prefix = parentPath === '' ? '' : `${parentPath}/`;
   return rows.map((r) => ({ path: prefix + r.name, type: r.type, busy: r.busy_job !== null, target: r.target }));
 }

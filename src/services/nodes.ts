@@ -92,6 +92,10 @@ export async function requireContainer(svc: Services, db: store.Db, path: string
 /** Properties in byte order of URI, as the store reads them. */
 const byUri = (props: Property[]) => props.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
 
+/** The properties that changes set (deletions left out). */
+const setBy = (changes: PropertyChange[]): Property[] =>
+  changes.flatMap((c) => (c.value === null ? [] : [{ uri: c.uri, value: c.value, readOnly: c.readOnly ?? false }]));
+
 function checkTarget(input: CreateInput): string | null {
   if (input.type !== 'LinkNode') return null;
   const target = input.target?.trim();
@@ -113,9 +117,7 @@ export async function createNode(svc: Services, who: Identity, path: string, inp
     id: 0, parentId: parent.id, path: finalPath, name: nameOf(finalPath), type: input.type, ownerId: who.userId,
     owner: who.name, target, size: 0, md5: null, busy: false, location: null, ctime: now, mtime: now, btime: now, properties: [],
   };
-  const props = checkPropertyChanges(who, input.properties, draft)
-    .filter((c) => c.value !== null)
-    .map((c) => ({ uri: c.uri, value: c.value as string, readOnly: c.readOnly ?? false }));
+  const props = setBy(checkPropertyChanges(who, input.properties, draft));
   let inserted: store.Inserted | undefined;
   try {
     inserted = await store.insertNode(
@@ -148,7 +150,7 @@ export async function getNode(svc: Services, who: Identity, path: string, opts: 
     // A lean listing is read alongside its container (a round trip less), and shown only once the container is found readable.
     const [node, summaries] = await Promise.all([
       requireNode(svc, svc.db, path),
-      store.listChildSummaries(svc.db, path, { from: opts.from, limit, withProps: false, visible }),
+      store.listChildSummaries(svc.db, path, { from: opts.from, limit, visible }),
     ]);
     await allow(svc, who, 'read', node);
     return isContainer(node.type) ? { node, summaries } : { node };
@@ -171,8 +173,7 @@ export async function setNode(svc: Services, who: Identity, path: string, change
   // The node as this change left it, without reading it back.
   const changed = new Map(apply.map((c) => [c.uri, c]));
   const kept = node.properties.filter((p) => !changed.has(p.uri));
-  const set = apply.flatMap((c) => (c.value === null ? [] : [{ uri: c.uri, value: c.value, readOnly: c.readOnly ?? false }]));
-  const after: NodeRecord = { ...node, ctime, properties: byUri([...kept, ...set]) };
+  const after: NodeRecord = { ...node, ctime, properties: byUri([...kept, ...setBy(apply)]) };
   rememberAncestors(after, await ancestorsOf(svc, node));
   return withSpace(svc, after);
 }
