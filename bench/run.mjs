@@ -6,8 +6,9 @@
 // (previous results kept below).
 //
 // Parts, in this order for each database:
-//   main      nginx reference, then vosbench: metadata c=8 and c=1, the large listing,
-//             smallput, 1 GiB up/download, the GraphQL portal query (this file)
+//   main      nginx reference (bytes) and client ceiling (the metadata runs against
+//             bench/null-vospace.mjs, a server doing no work), then vosbench: metadata c=8 and c=1,
+//             the large listing, smallput, 1 GiB up/download, the GraphQL portal query (this file)
 //   scale     get/create latency (c=1) at 10^3, 10^5, 10^6 nodes, bulk-loaded with SQL (scale.mjs)
 //   paging    cost of each page of a 100 000-child listing vs. its offset, REST and GraphQL,
 //             with the server's peak RSS (scale.mjs; in the scale space when both run)
@@ -36,7 +37,8 @@
 //   BENCH_KEEP_TMP=1                keep the temporary directory (logs, data)
 //   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   (databases created and dropped by the run)
 // Time on the 2-core reference machine (measured with other work running on
-// it): main ~4–5 min per database (more with BENCH_BIG_LIST_MAX_S=400),
+// it): main ~4–5 min per database (more with BENCH_BIG_LIST_MAX_S=400) and
+// ~20 s once for the client ceiling,
 // scale+paging ~3 min on the embedded database (loading 10^6 nodes ~35 s)
 // and ~1.7 min on PostgreSQL (~17 s), sqlcount ~10–25 s per database,
 // storage ~30–60 s.
@@ -91,6 +93,18 @@ const PYVOSPACE = {
   download_MBps: 86.2,
 };
 const TARGET = { metadata: 5, list: 10, upload: 0.9, download: 0.8, rssGrowthMiB: 64 };
+
+// vosbench arguments of the metadata runs, shared by the service runs (runDb) and the client
+// ceiling (runCeiling), so both measure the same requests. The warm-up is not recorded: a freshly
+// started Node process runs its first requests unoptimised (JIT), which a 5-listing sample would
+// mostly measure; a service in use is past that.
+const WARMUP_ARGS = ['--scenarios', 'mkdir,create,get,setprops,list,delete', '--n', '300', '--list-n', '1000', '--list-reps', '10', '--concurrency', '8'];
+const META_ARGS = (c) => ['--scenarios', 'mkdir,create,get,setprops,delete', '--n', '2000', '--concurrency', String(c)];
+// On its own: in one run with n=2000, vosbench lists the 2000 nodes it made for get/setprops
+// instead of a container of --list-n children (pyvospace's anchor listed 1000). 20 listings, not
+// vosbench's 5: each vosbench run is a fresh process, and its first parses of a 1000-child
+// document (not yet optimised by the JIT) weigh on a median of 5 at a few ms a listing.
+const LIST_ARGS = (c) => ['--scenarios', 'list', '--n', '1000', '--list-n', '1000', '--list-reps', '20', '--concurrency', String(c)];
 
 
 // ---------------------------------------------------------------- nginx reference
@@ -167,6 +181,39 @@ http {
     rmSync(join(dir, 'www'), { recursive: true, force: true });
   }
   return { meta, lines };
+}
+
+// ---------------------------------------------------------------- client ceiling
+/**
+ * The metadata runs against bench/null-vospace.mjs, a server that answers with documents of a
+ * real service's shape but does no work: on a machine the client shares with the server (and
+ * PostgreSQL), what vosbench reaches there caps what any server can reach. Same arguments and
+ * warm-up as the service runs; a failed vosbench run becomes a note, the others still run.
+ */
+async function runCeiling(logFile) {
+  const port = await freePort();
+  const svc = await startChild('null VOSpace', process.execPath, [join(HERE, 'null-vospace.mjs'), String(port)], { ready: 'listening on', logFile, timeoutMs: 30000 });
+  cleanups.push(() => stopChild(svc));
+  // a token as the service runs send one (the null server ignores it), and the same --root
+  const base = ['--base', `http://127.0.0.1:${port}/vospace`, '--authority', AUTHORITY, '--token', 'null-vospace', '--root', 'bench'];
+  const out = { meta: { kind: 'ceiling', server: 'bench/null-vospace.mjs', pid: svc.pid }, lines: [], notes: [] };
+  const run = async (tag, args, extra = {}) => {
+    try {
+      const lines = await vosbench([...base, ...args], { logFile, tag });
+      if (extra.concurrency) out.lines.push(...lines.map((l) => ({ ...l, ...extra, kind: 'ceiling' })));
+    } catch (e) { out.notes.push(`${tag}: FAILED: ${e.message}`); log(`ceiling: ${tag} failed: ${e.message}`); }
+  };
+  try {
+    await run('ceiling-warmup', WARMUP_ARGS);
+    for (const c of [8, 1]) {
+      await run(`ceiling-meta-c${c}`, META_ARGS(c), { concurrency: c });
+      await run(`ceiling-list-c${c}`, LIST_ARGS(c), { concurrency: c });
+    }
+    out.meta.endRssMiB = Math.round((readRssKiB(svc.pid) ?? 0) / 102.4) / 10;
+  } finally {
+    await stopChild(svc);
+  }
+  return out;
 }
 
 
@@ -258,15 +305,11 @@ use_ssl = 0
   };
   try {
     out.idleRssMiB = Math.round(readRssKiB(svc.pid) / 102.4) / 10;
-    // Warm-up, not recorded: a freshly started Node process runs its first requests unoptimised (JIT),
-    // which a 5-listing sample would mostly measure; a service in use is past that.
-    await step('warm-up', () => vosbench([...base, '--scenarios', 'mkdir,create,get,setprops,list,delete', '--n', '300', '--list-n', '1000', '--list-reps', '10', '--concurrency', '8'], { logFile, tag: `${db}-warmup` }));
+    await step('warm-up', () => vosbench([...base, ...WARMUP_ARGS], { logFile, tag: `${db}-warmup` }));
     for (const c of [8, 1]) {
       await step(`metadata c=${c}`, async () => {
-        push(await vosbench([...base, '--scenarios', 'mkdir,create,get,setprops,delete', '--n', '2000', '--concurrency', String(c)], { logFile, tag: `${db}-meta-c${c}` }), { concurrency: c });
-        // On its own: in one run with n=2000, vosbench lists the 2000 nodes it made for get/setprops
-        // instead of a container of --list-n children (pyvospace's anchor listed 1000).
-        push(await vosbench([...base, '--scenarios', 'list', '--n', '1000', '--list-n', '1000', '--concurrency', String(c)], { logFile, tag: `${db}-list-c${c}` }), { concurrency: c });
+        push(await vosbench([...base, ...META_ARGS(c)], { logFile, tag: `${db}-meta-c${c}` }), { concurrency: c });
+        push(await vosbench([...base, ...LIST_ARGS(c)], { logFile, tag: `${db}-list-c${c}` }), { concurrency: c });
       });
     }
     // the large listing: lower the size if creating it through REST would take too long
@@ -313,7 +356,50 @@ function verdict(ratio, target) {
   return ratio >= target ? `met (${fmt(ratio, 2)}× ≥ ${target}×)` : `**missed** (${fmt(ratio, 2)}× < ${target}×, ${fmt((ratio / target) * 100, 0)}% of target)`;
 }
 
-function dbSection(r, nginx) {
+const METADATA_SCENARIOS = ['mkdir', 'create', 'get', 'setprops', 'list', 'delete'];
+/** The client ceiling's line of scenario s at concurrency c, if it ran. */
+const ceilingLine = (ceiling, s, c) => ceiling?.lines?.find((x) => x.scenario === s && x.concurrency === c);
+/** Its rate: ops/s, or nodes/s for the tree delete; null if it did not run or failed. */
+function ceilingRate(ceiling, s, c) {
+  const l = ceilingLine(ceiling, s, c);
+  if (!l?.ok) return null;
+  return s === 'delete' ? l.nodes_per_s : l.ops_s;
+}
+/** The target of scenario s at c in the same unit: 5× pyvospace, 10× for list. */
+function targetRate(s, c) {
+  const ref = s === 'delete' ? PYVOSPACE.delete_nodes_s[`c${c}`] : PYVOSPACE[`c${c}`][s];
+  return ref == null ? null : ref * (s === 'list' ? TARGET.list : TARGET.metadata);
+}
+/** The two ceiling cells of a metadata row: the ceiling, and the target as % of it (bold when above 100%: out of reach). */
+function ceilingCells(ceiling, s, c) {
+  const ceil = ceilingRate(ceiling, s, c);
+  const t = targetRate(s, c);
+  if (!ceil) return '— | —';
+  const unit = s === 'delete' ? ' nodes/s' : '';
+  if (t == null) return `${fmt(ceil, s === 'delete' ? 0 : 1)}${unit} | —`;
+  const p = fmt((t / ceil) * 100, 0);
+  return `${fmt(ceil, s === 'delete' ? 0 : 1)}${unit} | ${fmt(t, 0)}${unit} = ${t > ceil ? `**${p}%**` : `${p}%`}`;
+}
+
+function ceilingSection(ceiling) {
+  const md = ['### Client ceiling (same run)', ''];
+  if (ceiling?.error) md.push(`**Client ceiling (null VOSpace) failed:** ${ceiling.error}`, '');
+  for (const n of ceiling?.notes ?? []) md.push(`- ${n}`);
+  if (ceiling?.notes?.length) md.push('');
+  if (!ceiling?.lines?.length) return md.join('\n');
+  md.push('The metadata runs (same vosbench arguments, after the same unrecorded warm-up) against `bench/null-vospace.mjs`, a server that answers with documents of a real service\'s shape (a ~1 KB node for get, a 1000-child `detail=min` listing) but does no work. The client and this server share the machine\'s CPUs as the client and the service do, so no server can go much faster here; the metadata tables give each target as a % of these figures. The delete figure is of one DELETE of a few ms, so it is noisy.', '');
+  md.push('| scenario | c=8 ops/s | c=1 ops/s | p50 ms (c=8 / c=1) | errors (c=8 / c=1) |', '|---|---|---|---|---|');
+  for (const s of METADATA_SCENARIOS) {
+    const [a, b] = [8, 1].map((c) => ceilingLine(ceiling, s, c));
+    const rate = (l) => (!l?.ok ? '—' : s === 'delete' ? `${fmt(l.nodes_per_s, 0)} nodes/s` : fmt(l.ops_s));
+    const name = s === 'list' ? 'list 1000 children (listings/s)' : s === 'delete' ? `delete tree (${a?.nodes_in_tree ?? b?.nodes_in_tree ?? '?'} nodes, one DELETE)` : s;
+    md.push(`| ${name} | ${rate(a)} | ${rate(b)} | ${fmt(a?.p50_ms)} / ${fmt(b?.p50_ms)} | ${a?.errors ?? '—'} / ${b?.errors ?? '—'} |`);
+  }
+  md.push('');
+  return md.join('\n');
+}
+
+function dbSection(r, nginx, ceiling) {
   const L = r.lines;
   const find = (pred) => L.find(pred);
   const md = [];
@@ -322,23 +408,25 @@ function dbSection(r, nginx) {
   for (const n of r.notes) md.push(`- ${n}`);
   if (r.notes.length) md.push('');
   md.push('Metadata (n=2000, list of 1000 children, `detail=min`; pyvospace anchor: n=500):', '');
-  md.push('| scenario | c | ops/s | p50 ms | p99 ms | errors | pyvospace ops/s | ratio | target ≥5× (list ≥10×) |', '|---|---|---|---|---|---|---|---|---|');
+  md.push('| scenario | c | ops/s | p50 ms | p99 ms | errors | pyvospace ops/s | ratio | target ≥5× (list ≥10×) | ceiling ops/s | target as % of ceiling |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of [8, 1]) {
-    for (const s of ['mkdir', 'create', 'get', 'setprops', 'list', 'delete']) {
+    for (const s of METADATA_SCENARIOS) {
       const l = find((x) => x.scenario === s && x.concurrency === c && !x.big_list);
-      if (!l) { md.push(`| ${s} | ${c} | not measured | | | | | | |`); continue; }
+      const cc = ceilingCells(ceiling, s, c);
+      if (!l) { md.push(`| ${s} | ${c} | not measured | | | | | | | ${cc} |`); continue; }
       if (s === 'delete') {
         const ref = PYVOSPACE.delete_nodes_s[`c${c}`];
         const rate = l.nodes_per_s;
-        md.push(`| delete tree (${l.nodes_in_tree} nodes, one DELETE) | ${c} | ${fmt(rate, 0)} nodes/s | ${fmt(l.p50_ms)} (total) | | ${l.errors} | ${fmt(ref, 0)} nodes/s | ${fmt(rate / ref, 2)}× | ${verdict(rate / ref, TARGET.metadata)} |`);
+        md.push(`| delete tree (${l.nodes_in_tree} nodes, one DELETE) | ${c} | ${fmt(rate, 0)} nodes/s | ${fmt(l.p50_ms)} (total) | | ${l.errors} | ${fmt(ref, 0)} nodes/s | ${fmt(rate / ref, 2)}× | ${verdict(rate / ref, TARGET.metadata)} | ${cc} |`);
         continue;
       }
       const ref = PYVOSPACE[`c${c}`][s];
       const ratio = ref ? l.ops_s / ref : null;
-      md.push(`| ${s === 'list' ? 'list 1000 children (listings/s)' : s} | ${c} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${fmt(l.p99_ms)} | ${l.errors} | ${fmt(ref)} | ${fmt(ratio, 2)}× | ${verdict(ratio, s === 'list' ? TARGET.list : TARGET.metadata)} |`);
+      md.push(`| ${s === 'list' ? 'list 1000 children (listings/s)' : s} | ${c} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${fmt(l.p99_ms)} | ${l.errors} | ${fmt(ref)} | ${fmt(ratio, 2)}× | ${verdict(ratio, s === 'list' ? TARGET.list : TARGET.metadata)} | ${cc} |`);
     }
   }
   md.push('');
+  if (ceiling?.lines?.length) md.push('Ceiling: the client ceiling of this run (above), same scenario and c. A target above 100% of it (in bold) is out of reach for any server on this machine. If a service figure is above its ceiling, that ceiling did not hold in this run (run-to-run noise; five listings from a freshly started client vary the most).', '');
   const big = find((x) => x.scenario === 'list' && x.big_list);
   const bigDel = find((x) => x.scenario === 'delete' && x.big_list);
   const bigRss = find((x) => x.kind === 'rss' && x.phase.startsWith('list'));
@@ -386,7 +474,7 @@ function dbSection(r, nginx) {
   return md.join('\n');
 }
 
-function writeReport({ results, nginx, env: e, seconds, tmpNote, extra, file, keepPrevious }) {
+function writeReport({ results, nginx, ceiling, env: e, seconds, tmpNote, extra, file, keepPrevious }) {
   const md = [];
   md.push('# Benchmark results', '');
   md.push(`## Run of ${RUN_ID}${ONLY ? ` (partial: ${ONLY.join(', ')})` : ''}`, '');
@@ -407,7 +495,8 @@ function writeReport({ results, nginx, env: e, seconds, tmpNote, extra, file, ke
     for (const l of nginx.lines) md.push(`| ${l.tag} | ${fmt(l.stream_MBps)} | ${l.verified ?? (l.sha256 ? 'computed' : 'no')} |`);
     md.push('');
   }
-  for (const r of results) md.push(dbSection(r, nginx));
+  if (ceiling) md.push(ceilingSection(ceiling));
+  for (const r of results) md.push(dbSection(r, nginx, ceiling));
   const failedPart = (rs) => rs.filter((r) => r.error).map((r) => `**${r.db}: failed:** ${r.error}`);
   for (const [rs, section] of [[extra.scale, scaleSection], [extra.sql, sqlCountSection], [extra.storage, storageSection]]) {
     if (!rs.length) continue;
@@ -473,8 +562,11 @@ async function main() {
     try { ensurePostgres(); e.pgVersion = psql('SHOW server_version'); } catch (err) { log(`postgresql: ${err.message}`); }
   }
   let nginx = null;
+  let ceiling = null;
   if (MAIN) {
     try { nginx = await runNginx(tmp, logFile); } catch (err) { nginx = { error: err.message, lines: [] }; log(`nginx: ${err.message}`); }
+    log('client ceiling (bench/null-vospace.mjs)');
+    try { ceiling = await runCeiling(logFile); } catch (err) { ceiling = { error: err.message, lines: [], notes: [] }; log(`ceiling: ${err.message}`); }
   }
   const results = [];
   const extra = { scale: [], sql: [], storage: [] };
@@ -486,7 +578,8 @@ async function main() {
       try { r = await runDb(db, tmp, logFile); } catch (err) { r = { db, lines: [], notes: [], error: err.message }; log(`${db}: ${err.message}`); }
       if (r.pgVersion) e.pgVersion = r.pgVersion;
       results.push(r);
-      lines.push(...(nginx?.lines ?? []).map((l) => ({ ...l, reference: 'nginx', run: RUN_ID })), ...r.lines);
+      lines.push(...(nginx?.lines ?? []).map((l) => ({ ...l, reference: 'nginx', run: RUN_ID })));
+      lines.push(...(ceiling?.lines ?? []).map((l) => ({ ...l, reference: 'null-vospace', run: RUN_ID })), ...r.lines);
     }
     if (SCALE.on || SCALE.pagingOn) extra.scale.push(await part('scale', db, () => runScale(db, ctx)));
     if (SQLCOUNT.on) extra.sql.push(await part('sqlcount', db, () => runSqlCount(db, ctx)));
@@ -497,21 +590,21 @@ async function main() {
       notes.push(...x.notes, ...(x.error ? [`FAILED: ${x.error}`] : []));
     }
     const file = ONLY ? e.jsonl : join(RESULTS_DIR, `${DATE}-${db}.jsonl`);
-    const head = [{ kind: 'run', run: RUN_ID, db, command: COMMAND, parts: ONLY ?? PARTS, nproc: e.nproc, memGiB: r2(e.memGiB), node: process.version, pg: e.pgVersion ?? null, nginx: nginx?.meta?.version ?? null, big_list: r?.bigList ?? null, notes, error: r?.error ?? null, idleRssMiB: r?.idleRssMiB ?? null, loadavg_start: r2(e.loadStart), loadavg_end: r2(loadavg()[0]) }];
+    const head = [{ kind: 'run', run: RUN_ID, db, command: COMMAND, parts: ONLY ?? PARTS, nproc: e.nproc, memGiB: r2(e.memGiB), node: process.version, pg: e.pgVersion ?? null, nginx: nginx?.meta?.version ?? null, ceiling_error: ceiling?.error ?? null, big_list: r?.bigList ?? null, notes, error: r?.error ?? null, idleRssMiB: r?.idleRssMiB ?? null, loadavg_start: r2(e.loadStart), loadavg_end: r2(loadavg()[0]) }];
     appendFileSync(file, [...head, ...lines].map((l) => JSON.stringify(l)).join('\n') + '\n');
     // the databases' runs are independent; drop this database now (cleanups run again harmlessly at exit)
   }
   const seconds = (performance.now() - t0) / 1000;
   // keep the log if anything failed
   const all = [...results, ...extra.scale, ...extra.sql, ...extra.storage];
-  const failed = all.some((r) => r.error || r.notes.some((n) => n.includes('FAILED'))) || nginx?.error;
+  const failed = all.some((r) => r.error || r.notes.some((n) => n.includes('FAILED'))) || nginx?.error || ceiling?.error || ceiling?.notes?.length;
   let tmpNote = null;
   if (failed) {
     const kept = ONLY ? join(tmpdir(), `vospace-bench-partial-${stamp}.log`) : join(RESULTS_DIR, `${DATE}-bench.log`);
     try { writeFileSync(kept, readFileSync(logFile)); tmpNote = `Something failed; the log is in \`${ONLY ? kept : `bench/results/${DATE}-bench.log`}\`.`; } catch { /* none */ }
   }
   const file = ONLY ? join(tmpdir(), `vospace-bench-partial-${stamp}.md`) : RESULTS_MD;
-  writeReport({ results, nginx, env: e, seconds, tmpNote, extra, file, keepPrevious: !ONLY });
+  writeReport({ results, nginx, ceiling, env: e, seconds, tmpNote, extra, file, keepPrevious: !ONLY });
   log(`wrote ${file}${ONLY ? ` and ${e.jsonl}` : ''} (${fmt(seconds / 60, 1)} min)`);
   return failed ? 1 : 0;
 }
