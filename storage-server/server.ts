@@ -78,7 +78,7 @@ export class StorageServer {
     const error: JobError = isFault(e) ? { fault: e.fault, message: e.detail } : { fault: 'TransferFailed', message: (e as Error).message };
     await clearBusy(this.svc.db, job.id);
     if (await jobStore.changePhase(this.svc.db, job.id, ['EXECUTING'], { phase: 'ERROR', endTime: true, error })) {
-      await this.svc.events.publish(job.id, 'ERROR');
+      await this.svc.events.publish(job.id, 'ERROR', job.owner);
     }
   }
 
@@ -140,7 +140,7 @@ export class StorageServer {
         return swapped;
       });
       if (committed.old) await svc.backend.remove(committed.old).catch((err) => logger.warn({ err }, 'could not remove replaced bytes'));
-      await svc.events.publish(job.id, 'COMPLETED');
+      await svc.events.publish(job.id, 'COMPLETED', job.owner);
       res.status(201).set({ Digest: `md5=${md5.toString('base64')}`, ETag: `"${md5.toString('hex')}"` }).end();
     } catch (e) {
       await svc.backend.discard(staged.ref).catch(() => {});
@@ -168,7 +168,7 @@ export class StorageServer {
     try {
       if (!(await sendNodeBytes(req, res, node, svc.backend))) return;
       if (await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true })) {
-        await svc.events.publish(job.id, 'COMPLETED');
+        await svc.events.publish(job.id, 'COMPLETED', job.owner);
       }
     } catch (e) {
       await this.fail(job, e);

@@ -171,7 +171,7 @@ export async function sendTar(ctx: TarContext, req: Request, res: Response, job:
     }
     await sending;
     if (await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true })) {
-      await svc.events.publish(job.id, 'COMPLETED');
+      await svc.events.publish(job.id, 'COMPLETED', job.owner);
     }
   } catch (e) {
     if (!isFault(e)) logger.warn({ err: e, job: job.id }, 'tar download failed');
@@ -424,7 +424,7 @@ export async function receiveTar(ctx: TarContext, req: Request, res: Response, j
     }
     const replaced = await unpacking.commit();
     for (const l of replaced) await svc.backend.remove(l).catch((err) => logger.warn({ err }, 'could not remove replaced bytes'));
-    await svc.events.publish(job.id, 'COMPLETED');
+    await svc.events.publish(job.id, 'COMPLETED', job.owner);
     res.status(201).set({ Digest: `md5=${md5.toString('base64')}`, ETag: `"${md5.toString('hex')}"` }).end();
   } catch (e) {
     const f = isFault(e) ? e : isFormatError(e) ? fault('InvalidData', `not a readable tar archive: ${(e as Error).message}`) : e;

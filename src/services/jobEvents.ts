@@ -39,19 +39,26 @@ export class JobEvents {
     this.listener = undefined;
   }
 
-  /** Tell every waiter (in any process of the space) that a job changed. Call after the change commits. */
-  async publish(jobId: string, phase: Phase): Promise<void> {
+  /**
+   * Tell every waiter (in any process of the space) that a job changed. Call
+   * after the change commits. `owner`: the job owner's name, for the log, when
+   * the caller has it (otherwise it is looked up).
+   */
+  async publish(jobId: string, phase: Phase, owner?: string | null): Promise<void> {
     if (this.dsn) await this.knex.raw('SELECT pg_notify(?, ?)', [CHANNEL, `${jobId} ${phase}`]);
     else this.emitter.emit(jobId, phase);
-    await this.log(jobId, phase);
+    await this.log(jobId, phase, owner);
   }
 
   /** The job log: every phase change goes through publish(), so it is logged here, once. */
-  private async log(jobId: string, phase: Phase): Promise<void> {
+  private async log(jobId: string, phase: Phase, owner: string | null | undefined): Promise<void> {
     if (!logger.isLevelEnabled('info')) return;
     try {
-      const row = await this.knex('jobs as j').leftJoin('users as u', 'u.id', 'j.owner_id').where('j.id', jobId).first<{ owner: string | null } | undefined>('u.name as owner');
-      logger.info({ job: jobId, owner: row?.owner ?? null, phase }, 'job phase');
+      if (owner === undefined) {
+        const row = await this.knex('jobs as j').leftJoin('users as u', 'u.id', 'j.owner_id').where('j.id', jobId).first<{ owner: string | null } | undefined>('u.name as owner');
+        owner = row?.owner ?? null;
+      }
+      logger.info({ job: jobId, owner, phase }, 'job phase');
     } catch (err) {
       logger.warn({ err, job: jobId, phase }, 'job phase (owner unknown)');
     }

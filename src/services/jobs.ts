@@ -69,7 +69,7 @@ export async function listJobs(svc: Services, who: Identity, o: ListOptions): Pr
 export async function runJob(svc: Services, who: Identity, id: string): Promise<Job> {
   const job = await jobFor(svc, who, id, 'runJob');
   if (!(await jobStore.changePhase(svc.db, id, ['PENDING', 'HELD'], { phase: 'QUEUED' }))) return job;
-  await svc.events.publish(id, 'QUEUED');
+  await svc.events.publish(id, 'QUEUED', job.owner);
   const queued = { ...job, phase: 'QUEUED' as Phase };
   const running = execute(svc, who, queued);
   if (isMoveOrCopy(queued.transfer)) {
@@ -81,10 +81,10 @@ export async function runJob(svc: Services, who: Identity, id: string): Promise<
 }
 
 export async function abortJob(svc: Services, who: Identity, id: string): Promise<Job> {
-  await jobFor(svc, who, id, 'abortJob');
+  const job = await jobFor(svc, who, id, 'abortJob');
   const active: Phase[] = ['PENDING', 'QUEUED', 'EXECUTING', 'HELD', 'SUSPENDED'];
   if (await jobStore.changePhase(svc.db, id, active, { phase: 'ABORTED', endTime: true })) {
-    await svc.events.publish(id, 'ABORTED');
+    await svc.events.publish(id, 'ABORTED', job.owner);
   }
   return readJob(svc, who, id);
 }
@@ -156,7 +156,7 @@ export async function sweepJobs(svc: Services): Promise<void> {
     const job = await jobStore.getJob(svc.db, id);
     if (job && !FINAL_PHASES.has(job.phase)) {
       await jobStore.changePhase(svc.db, id, [job.phase], { phase: 'ABORTED', endTime: true });
-      await svc.events.publish(id, 'ABORTED');
+      await svc.events.publish(id, 'ABORTED', job.owner);
     }
     await clearBusy(svc.db, id);
     await jobStore.deleteJob(svc.db, id);

@@ -8,7 +8,7 @@ import type { Identity } from '../auth/identity';
 import * as jobStore from '../db/jobStore';
 import * as store from '../db/nodeStore';
 import { fault, isFault } from '../domain/faults';
-import type { Job, JobError, NegotiatedProtocol } from '../domain/job';
+import type { Job, JobError, NegotiatedProtocol, Phase } from '../domain/job';
 import { logger } from '../log';
 import { isContainer, isDataType, isLink } from '../domain/nodeTypes';
 import { parentOf } from '../domain/paths';
@@ -103,8 +103,8 @@ async function endpoints(svc: Services, jobId: string, t: Transfer, push: boolea
   return out;
 }
 
-/** Negotiates a data transfer: the job goes to EXECUTING with its endpoints, waiting for the bytes. */
-async function negotiate(svc: Services, who: Identity, job: Job): Promise<void> {
+/** Negotiates a data transfer: the job goes to EXECUTING with its endpoints, waiting for the bytes. Returns the phase it set, if it did. */
+async function negotiate(svc: Services, who: Identity, job: Job): Promise<Phase | undefined> {
   const t = job.transfer;
   if (t.direction === 'pushFromVoSpace' || t.direction === 'pullToVoSpace') {
     throw fault('OperationNotSupported', `${t.direction}: this service does not initiate third-party transfers`);
@@ -112,40 +112,46 @@ async function negotiate(svc: Services, who: Identity, job: Job): Promise<void> 
   const push = t.direction === 'pushToVoSpace';
   const target = push ? await pushTarget(svc, who, t) : await pullTarget(svc, who, t);
   const protocols = await endpoints(svc, job.id, t, push);
-  await jobStore.changePhase(svc.db, job.id, ['QUEUED'], {
+  const changed = await jobStore.changePhase(svc.db, job.id, ['QUEUED'], {
     phase: 'EXECUTING',
     startTime: true,
     protocols,
     transfer: { ...t, target },
     results: [{ id: 'transferDetails', href: transferDetailsHref(job.id) }],
   });
+  return changed ? 'EXECUTING' : undefined;
 }
 
-async function moveOrCopy(svc: Services, who: Identity, job: Job): Promise<void> {
+/** Carries out a move or copy; returns the final phase it set, if it did. */
+async function moveOrCopy(svc: Services, who: Identity, job: Job): Promise<Phase | undefined> {
   const t = job.transfer;
-  if (!isMoveOrCopy(t)) return;
+  if (!isMoveOrCopy(t)) return undefined;
   await jobStore.changePhase(svc.db, job.id, ['QUEUED'], { phase: 'EXECUTING', startTime: true });
-  await svc.events.publish(job.id, 'EXECUTING');
+  await svc.events.publish(job.id, 'EXECUTING', job.owner);
   const node = t.keepBytes ? await copyNode(svc, who, t.target, t.direction.destination) : await moveNode(svc, who, t.target, t.direction.destination);
-  await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], {
+  const changed = await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], {
     phase: 'COMPLETED',
     endTime: true,
     results: [{ id: 'destination', href: svc.uris.format(node.path) }],
   });
+  return changed ? 'COMPLETED' : undefined;
 }
 
-/** Runs a QUEUED job; any fault puts it in ERROR with the fault recorded. */
+/**
+ * Runs a QUEUED job; any fault puts it in ERROR with the fault recorded. The
+ * phase it sets is published; a phase change it lost to (an abort) was
+ * published by whoever made it.
+ */
 export async function execute(svc: Services, who: Identity, job: Job): Promise<void> {
+  let phase: Phase | undefined;
   try {
-    if (isMoveOrCopy(job.transfer)) await moveOrCopy(svc, who, job);
-    else await negotiate(svc, who, job);
+    phase = isMoveOrCopy(job.transfer) ? await moveOrCopy(svc, who, job) : await negotiate(svc, who, job);
   } catch (e) {
     if (!isFault(e)) logger.error({ err: e, job: job.id }, 'transfer failed');
     const error: JobError = isFault(e)
       ? { fault: e.fault, message: e.detail }
       : { fault: 'InternalFault', message: 'the transfer failed; the error is logged' };
-    await jobStore.changePhase(svc.db, job.id, ['QUEUED', 'EXECUTING'], { phase: 'ERROR', endTime: true, error });
+    if (await jobStore.changePhase(svc.db, job.id, ['QUEUED', 'EXECUTING'], { phase: 'ERROR', endTime: true, error })) phase = 'ERROR';
   }
-  const after = await jobStore.getJob(svc.db, job.id);
-  if (after) await svc.events.publish(job.id, after.phase);
+  if (phase) await svc.events.publish(job.id, phase, job.owner);
 }
