@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { request, type Reply } from '../helpers/http';
@@ -320,6 +321,14 @@ describe('logs of a spawned service', () => {
     });
     expect(g.status).toBe(200);
 
+    // A client that leaves halfway through its body.
+    const cut = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => cut.once('connect', resolve));
+    cut.write(`PUT /vospace/nodes/alice/cut HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/xml\r\nContent-Length: 1000\r\n\r\n<vos:node`);
+    await procs.sleep(200); // the service has the headers and waits for the rest
+    cut.destroy();
+    await procs.waitFor('the cut request to be logged', () => (service.proc.stderr.includes('/vospace/nodes/alice/cut') ? true : undefined), 5000);
+
     service.proc.child.kill('SIGTERM');
     expect(await procs.exitWithin(service.proc, 30_000)).toEqual({ code: 0, signal: null });
     const log = service.proc.stderr;
@@ -354,7 +363,8 @@ describe('logs of a spawned service', () => {
     );
     expect(requests).toContainEqual(expect.objectContaining({ req: expect.objectContaining({ url: '/vospace/nodes/alice?x=[redacted]' }) }));
     expect(requests).toContainEqual(expect.objectContaining({ req: expect.objectContaining({ url: '/vospace/nodes/alice' }), res: { statusCode: 401 } }));
-    expect(requests).toContainEqual(expect.objectContaining({ req: expect.objectContaining({ method: 'POST', url: '/graphql' }), caller: 'alice' }));
+    expect(requests).toContainEqual(expect.objectContaining({ req: expect.objectContaining({ method: 'POST', url: '/graphql' }), caller: 'alice', msg: 'request completed' }));
+    expect(requests).toContainEqual(expect.objectContaining({ req: expect.objectContaining({ method: 'PUT', url: '/vospace/nodes/alice/cut' }), caller: 'alice', msg: 'request cut off' }));
     const phases = lines.filter((l) => l.msg === 'job phase' && l.job === upJob).map((l) => `${l.owner} ${l.phase}`);
     expect(phases).toEqual(['alice QUEUED', 'alice EXECUTING', 'alice COMPLETED']);
   });
