@@ -7,11 +7,16 @@
 // machine the client shares the CPU with the server; what vosbench reaches against this
 // server is about the most any server can reach there.
 //
-//   node bench/null-vospace.mjs PORT      (prints "listening on http://127.0.0.1:PORT/vospace")
+//   node bench/null-vospace.mjs PORT [--express]   (prints "listening on http://127.0.0.1:PORT/vospace")
+//
+// With --express the same answers go through Express and the service's own middleware
+// (security headers, request log, rate limit; from dist/, so build first), set up as
+// src/app.ts sets them up: what the service's HTTP stack costs before any of its work.
 //
 // The nodes are only remembered as paths: `nodes` maps a path to its type, `children`
 // a parent path to the Map (name -> type) of its children, in creation order.
 import http from 'node:http';
+import { createRequire } from 'node:module';
 
 // the namespace VOSpace 2.1 documents use (as the service does), so vosbench takes the same path for both
 const NS = 'http://www.ivoa.net/xml/VOSpace/v2.0';
@@ -73,7 +78,7 @@ function send(res, status, body = '') {
   res.end(body);
 }
 
-const server = http.createServer((req, res) => {
+function handle(req, res) {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -111,9 +116,27 @@ const server = http.createServer((req, res) => {
         return send(res, 405, 'OperationNotSupported');
     }
   });
-});
+}
+
+/** The service's HTTP stack around `handle`: Express with the middleware src/app.ts puts before every route. */
+function throughExpress() {
+  const require = createRequire(import.meta.url);
+  const express = require('express');
+  const { securityHeaders } = require('../dist/src/http/securityHeaders.js');
+  const { requestLog } = require('../dist/src/http/requestLog.js');
+  const { rateLimitPerCaller } = require('../dist/src/http/rateLimit.js');
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(securityHeaders(), requestLog(), rateLimitPerCaller(60_000));
+  app.use(handle);
+  return app;
+}
+
+const server = http.createServer(process.argv.includes('--express') ? throughExpress() : handle);
 server.keepAliveTimeout = 65000;
-server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
+server.listen(Number(process.argv[2] ?? 0) || 0, '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${server.address().port}${BASE}`);
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { server.close(); server.closeAllConnections(); process.exit(0); });

@@ -7,7 +7,8 @@
 //
 // Parts, in this order for each database:
 //   main      nginx reference (bytes) and client ceiling (the metadata runs against
-//             bench/null-vospace.mjs, a server doing no work), then vosbench: metadata c=8 and c=1,
+//             bench/null-vospace.mjs, a server doing no work, plain and behind Express with the
+//             service's middleware), then vosbench: metadata c=8 and c=1,
 //             the large listing, smallput, 1 GiB up/download, the GraphQL portal query (this file)
 //   scale     get/create latency (c=1) at 10^3, 10^5, 10^6 nodes, bulk-loaded with SQL (scale.mjs)
 //   paging    cost of each page of a 100 000-child listing vs. its offset, REST and GraphQL,
@@ -38,7 +39,7 @@
 //   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   (databases created and dropped by the run)
 // Time on the 2-core reference machine (measured with other work running on
 // it): main ~4–5 min per database (more with BENCH_BIG_LIST_MAX_S=400) and
-// ~20 s once for the client ceiling,
+// ~40 s once for the client ceiling (plain and through Express),
 // scale+paging ~3 min on the embedded database (loading 10^6 nodes ~35 s)
 // and ~1.7 min on PostgreSQL (~17 s), sqlcount ~10–25 s per database,
 // storage ~30–60 s.
@@ -189,29 +190,34 @@ http {
  * real service's shape but does no work: on a machine the client shares with the server (and
  * PostgreSQL), what vosbench reaches there caps what any server can reach. Same arguments and
  * warm-up as the service runs; a failed vosbench run becomes a note, the others still run.
+ * Then the same through Express and the service's middleware (`--express`): the floor of
+ * the service's own HTTP stack, before any database or XML work.
  */
 async function runCeiling(logFile) {
-  const port = await freePort();
-  const svc = await startChild('null VOSpace', process.execPath, [join(HERE, 'null-vospace.mjs'), String(port)], { ready: 'listening on', logFile, timeoutMs: 30000 });
-  cleanups.push(() => stopChild(svc));
-  // a token as the service runs send one (the null server ignores it), and the same --root
-  const base = ['--base', `http://127.0.0.1:${port}/vospace`, '--authority', AUTHORITY, '--token', 'null-vospace', '--root', 'bench'];
-  const out = { meta: { kind: 'ceiling', server: 'bench/null-vospace.mjs', pid: svc.pid }, lines: [], notes: [] };
-  const run = async (tag, args, extra = {}) => {
+  const out = { meta: { kind: 'ceiling', server: 'bench/null-vospace.mjs' }, lines: [], notes: [] };
+  for (const stack of ['node:http', 'express']) {
+    const port = await freePort();
+    const args = [join(HERE, 'null-vospace.mjs'), String(port), ...(stack === 'express' ? ['--express'] : [])];
+    const svc = await startChild(`null VOSpace (${stack})`, process.execPath, args, { ready: 'listening on', logFile, timeoutMs: 30000 });
+    cleanups.push(() => stopChild(svc));
+    // a token as the service runs send one (the null server ignores it), and the same --root
+    const base = ['--base', `http://127.0.0.1:${port}/vospace`, '--authority', AUTHORITY, '--token', 'null-vospace', '--root', 'bench'];
+    const pre = stack === 'express' ? 'ceiling-express' : 'ceiling';
+    const run = async (tag, a, extra = {}) => {
+      try {
+        const lines = await vosbench([...base, ...a], { logFile, tag });
+        if (extra.concurrency) out.lines.push(...lines.map((l) => ({ ...l, ...extra, kind: 'ceiling', stack })));
+      } catch (e) { out.notes.push(`${tag}: FAILED: ${e.message}`); log(`ceiling: ${tag} failed: ${e.message}`); }
+    };
     try {
-      const lines = await vosbench([...base, ...args], { logFile, tag });
-      if (extra.concurrency) out.lines.push(...lines.map((l) => ({ ...l, ...extra, kind: 'ceiling' })));
-    } catch (e) { out.notes.push(`${tag}: FAILED: ${e.message}`); log(`ceiling: ${tag} failed: ${e.message}`); }
-  };
-  try {
-    await run('ceiling-warmup', WARMUP_ARGS);
-    for (const c of [8, 1]) {
-      await run(`ceiling-meta-c${c}`, META_ARGS(c), { concurrency: c });
-      await run(`ceiling-list-c${c}`, LIST_ARGS(c), { concurrency: c });
+      await run(`${pre}-warmup`, WARMUP_ARGS);
+      for (const c of [8, 1]) {
+        await run(`${pre}-meta-c${c}`, META_ARGS(c), { concurrency: c });
+        await run(`${pre}-list-c${c}`, LIST_ARGS(c), { concurrency: c });
+      }
+    } finally {
+      await stopChild(svc);
     }
-    out.meta.endRssMiB = Math.round((readRssKiB(svc.pid) ?? 0) / 102.4) / 10;
-  } finally {
-    await stopChild(svc);
   }
   return out;
 }
@@ -358,7 +364,7 @@ function verdict(ratio, target) {
 
 const METADATA_SCENARIOS = ['mkdir', 'create', 'get', 'setprops', 'list', 'delete'];
 /** The client ceiling's line of scenario s at concurrency c, if it ran. */
-const ceilingLine = (ceiling, s, c) => ceiling?.lines?.find((x) => x.scenario === s && x.concurrency === c);
+const ceilingLine = (ceiling, s, c, stack = 'node:http') => ceiling?.lines?.find((x) => x.scenario === s && x.concurrency === c && (x.stack ?? 'node:http') === stack);
 /** Its rate: ops/s, or nodes/s for the tree delete; null if it did not run or failed. */
 function ceilingRate(ceiling, s, c) {
   const l = ceilingLine(ceiling, s, c);
@@ -388,12 +394,14 @@ function ceilingSection(ceiling) {
   if (ceiling?.notes?.length) md.push('');
   if (!ceiling?.lines?.length) return md.join('\n');
   md.push('The metadata runs (same vosbench arguments, after the same unrecorded warm-up) against `bench/null-vospace.mjs`, a server that answers with documents of a real service\'s shape (a ~1 KB node for get, a 1000-child `detail=min` listing) but does no work. The client and this server share the machine\'s CPUs as the client and the service do, so no server can go much faster here; the metadata tables give each target as a % of these figures. The delete figure is of one DELETE of a few ms, so it is noisy.', '');
-  md.push('| scenario | c=8 ops/s | c=1 ops/s | p50 ms (c=8 / c=1) | errors (c=8 / c=1) |', '|---|---|---|---|---|');
+  md.push('"Express" is the same server behind Express and the service\'s own middleware (security headers, request log, rate limit), as `src/app.ts` sets them up: the floor of the service\'s HTTP stack before any database or XML work.', '');
+  md.push('| scenario | c=8 ops/s | c=8 through Express | c=1 ops/s | c=1 through Express | p50 ms (c=8 / c=1) | errors (c=8 / c=1, both stacks) |', '|---|---|---|---|---|---|---|');
   for (const s of METADATA_SCENARIOS) {
-    const [a, b] = [8, 1].map((c) => ceilingLine(ceiling, s, c));
+    const [a, ax, b, bx] = [[8, 'node:http'], [8, 'express'], [1, 'node:http'], [1, 'express']].map(([c, st]) => ceilingLine(ceiling, s, c, st));
     const rate = (l) => (!l?.ok ? '—' : s === 'delete' ? `${fmt(l.nodes_per_s, 0)} nodes/s` : fmt(l.ops_s));
     const name = s === 'list' ? 'list 1000 children (listings/s)' : s === 'delete' ? `delete tree (${a?.nodes_in_tree ?? b?.nodes_in_tree ?? '?'} nodes, one DELETE)` : s;
-    md.push(`| ${name} | ${rate(a)} | ${rate(b)} | ${fmt(a?.p50_ms)} / ${fmt(b?.p50_ms)} | ${a?.errors ?? '—'} / ${b?.errors ?? '—'} |`);
+    const errors = [a, b, ax, bx].map((l) => l?.errors ?? '—');
+    md.push(`| ${name} | ${rate(a)} | ${rate(ax)} | ${rate(b)} | ${rate(bx)} | ${fmt(a?.p50_ms)} / ${fmt(b?.p50_ms)} | ${errors[0]} / ${errors[1]}, ${errors[2]} / ${errors[3]} |`);
   }
   md.push('');
   return md.join('\n');
@@ -426,7 +434,7 @@ function dbSection(r, nginx, ceiling) {
     }
   }
   md.push('');
-  if (ceiling?.lines?.length) md.push('Ceiling: the client ceiling of this run (above), same scenario and c. A target above 100% of it (in bold) is out of reach for any server on this machine. If a service figure is above its ceiling, that ceiling did not hold in this run (run-to-run noise; five listings from a freshly started client vary the most).', '');
+  if (ceiling?.lines?.length) md.push('Ceiling: the client ceiling of this run (above), same scenario and c. A target above 100% of it (in bold) is out of reach for any server on this machine. If a service figure is above its ceiling, that ceiling did not hold in this run (run-to-run noise).', '');
   const big = find((x) => x.scenario === 'list' && x.big_list);
   const bigDel = find((x) => x.scenario === 'delete' && x.big_list);
   const bigRss = find((x) => x.kind === 'rss' && x.phase.startsWith('list'));
