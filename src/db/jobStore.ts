@@ -58,8 +58,9 @@ export interface NewJob {
   transfer: Transfer;
 }
 
-export async function insertJob(db: Db, j: NewJob): Promise<void> {
-  await db('jobs').insert({
+/** Inserts a PENDING job; returns it as getJob would (the owner's name is the caller's to give). */
+export async function insertJob(db: Db, j: NewJob, owner: string | null): Promise<Job> {
+  const [row] = await db('jobs').insert({
     id: j.id,
     owner_id: j.ownerId,
     run_id: j.runId,
@@ -69,7 +70,8 @@ export async function insertJob(db: Db, j: NewJob): Promise<void> {
     execution_duration: j.executionDuration,
     destruction: j.destruction,
     transfer: JSON.stringify({ transfer: j.transfer }),
-  });
+  }).returning('*');
+  return toJob({ ...row, owner });
 }
 
 export async function getJob(db: Db, id: string, forUpdate = false): Promise<Job | undefined> {

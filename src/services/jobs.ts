@@ -34,16 +34,19 @@ async function jobFor(svc: Services, who: Identity, id: string, action: JobActio
 export const readJob = (svc: Services, who: Identity, id: string): Promise<Job> => jobFor(svc, who, id, 'readJob');
 
 export async function createJob(svc: Services, who: Identity, transfer: Transfer, opts: { run?: boolean; runId?: string } = {}): Promise<Job> {
-  const id = newJobId();
-  await jobStore.insertJob(svc.db, {
-    id,
-    ownerId: who.userId,
-    runId: opts.runId?.slice(0, 256) ?? null,
-    executionDuration: JOB_DEFAULTS.executionDuration,
-    destruction: new Date(Date.now() + JOB_DEFAULTS.lifetime * 1000),
-    transfer,
-  });
-  return opts.run ? runJob(svc, who, id) : readJob(svc, who, id);
+  const job = await jobStore.insertJob(
+    svc.db,
+    {
+      id: newJobId(),
+      ownerId: who.userId,
+      runId: opts.runId?.slice(0, 256) ?? null,
+      executionDuration: JOB_DEFAULTS.executionDuration,
+      destruction: new Date(Date.now() + JOB_DEFAULTS.lifetime * 1000),
+      transfer,
+    },
+    who.userId === null ? null : who.name, // the owner's name, as a read of the job joins it
+  );
+  return opts.run ? runJob(svc, who, job.id) : job;
 }
 
 export interface ListOptions {

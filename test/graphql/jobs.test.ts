@@ -187,6 +187,15 @@ describe('negotiateTransfer', () => {
     expect(job.results).toEqual([]);
   });
 
+  test('a new job is answered as a read of it shows it (built from the insert, not read back), for a user and anonymously', async () => {
+    for (const token of [alice, null]) {
+      const made = await push(token ? 'alice/asread.bin' : 'alice/anon.bin', token, false);
+      const read = (await gqlOk<{ job: JobOut }>(t, GET, { id: made.id }, token)).job;
+      expect(made).toEqual(read);
+      expect(made.owner).toBe(token ? 'alice' : null);
+    }
+  });
+
   test('a move runs after the mutation returns; its result is the destination URI', async () => {
     await gqlOk(t, `mutation { createNode(path: "/alice/from", type: ContainerNode) { id } }`, {}, alice);
     const job = await negotiate({ target: t.uri('alice/from'), direction: t.uri('alice/to') });
