@@ -108,7 +108,11 @@ function checkTarget(input: CreateInput): string | null {
 
 export async function createNode(svc: Services, who: Identity, path: string, input: CreateInput): Promise<NodeRecord> {
   if (path === '') throw fault('DuplicateNode', svc.uris.format(''));
-  const parent = await requireContainer(svc, svc.db, parentOf(path));
+  return createIn(svc, who, await requireContainer(svc, svc.db, parentOf(path)), path, input);
+}
+
+/** createNode in `parent`, a container the caller has just found with requireContainer (so its ancestors are known). */
+export async function createIn(svc: Services, who: Identity, parent: NodeRecord, path: string, input: CreateInput): Promise<NodeRecord> {
   await allow(svc, who, 'create', parent);
   const finalPath = newNodePath(path);
   const target = checkTarget(input);

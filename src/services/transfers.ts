@@ -16,7 +16,7 @@ import { PROTOCOL, declaredLength, isMoveOrCopy, type Transfer } from '../domain
 import { CONTAINER_VIEWS as CONTAINER_ARCHIVE_VIEWS, DATA_NODE_VIEWS } from '../domain/views';
 import type { Services } from './context';
 import { copyNode, moveNode } from './moveCopy';
-import { allow, ancestorsOf, createNode, requireContainer, requireNode } from './nodes';
+import { allow, ancestorsOf, createIn, requireContainer, requireNode } from './nodes';
 import { checkDeclaredLength } from './quota';
 
 /** A storage server counts as live if heard from within this many seconds. */
@@ -49,7 +49,7 @@ async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<st
     // Checked before the node is made, so a refused push leaves nothing behind.
     await allow(svc, who, 'create', parent);
     await checkDeclaredLength(svc, [...(await ancestorsOf(svc, parent)), parent], 0, declaredLength(t));
-    return (await createNode(svc, who, t.target, { type: 'DataNode', properties: [] })).path;
+    return (await createIn(svc, who, parent, t.target, { type: 'DataNode', properties: [] })).path;
   }
   if (isLink(existing.type)) throw fault('LinkFound', svc.uris.format(existing.path));
   if (!isDataType(existing.type) && !isContainer(existing.type)) {
