@@ -120,15 +120,20 @@ export async function setExecutionDuration(svc: Services, who: Identity, id: str
  */
 export async function waitJob(svc: Services, who: Identity, id: string, seconds: number, inPhase?: Phase): Promise<Job> {
   const ms = Math.min(seconds < 0 ? JOB_DEFAULTS.maxWait : seconds, JOB_DEFAULTS.maxWait) * 1000;
-  // Listen before looking, so a change between the look and the wait is not missed.
-  const next = svc.events.next(id, ms);
-  const job = await readJob(svc, who, id);
-  if (ms <= 0 || !ACTIVE_PHASES.has(job.phase) || (inPhase && job.phase !== inPhase)) {
-    next.cancel();
-    return job;
+  const deadline = Date.now() + ms;
+  let seen: Phase | undefined;
+  for (;;) {
+    // Listen before looking, so a change between the look and the wait is not missed.
+    const next = svc.events.next(id, Math.max(0, deadline - Date.now()));
+    const job = await readJob(svc, who, id);
+    seen ??= job.phase;
+    // A wake-up that finds the phase unchanged (a listener re-checking after a reconnect) waits on.
+    if (job.phase !== seen || Date.now() >= deadline || !ACTIVE_PHASES.has(job.phase) || (inPhase && job.phase !== inPhase)) {
+      next.cancel();
+      return job;
+    }
+    await next.promise;
   }
-  await next.promise;
-  return readJob(svc, who, id);
 }
 
 /** A storage server silent this long is taken for dead, with the uploads it was serving. */
