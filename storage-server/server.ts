@@ -32,6 +32,7 @@ import { logger } from '../src/log';
 import { faultHandler } from '../src/rest/faults';
 import type { Services } from '../src/services/context';
 import { guarded, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
+import { forgetCreatedNode } from '../src/services/transfers';
 import { sendNodeBytes } from './download';
 import { startFileWorker } from './fileWorker';
 import { receiveTar, sendTar, type TarContext } from './tarView';
@@ -79,6 +80,7 @@ export class StorageServer {
     await clearBusy(this.svc.db, job.id);
     if (await jobStore.changePhase(this.svc.db, job.id, ['EXECUTING'], { phase: 'ERROR', endTime: true, error })) {
       await this.svc.events.publish(job.id, 'ERROR', job.owner);
+      await forgetCreatedNode(this.svc, job);
     }
   }
 

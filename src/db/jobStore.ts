@@ -14,7 +14,7 @@ interface JobRow {
   end_time: Date | string | null;
   execution_duration: number;
   destruction: Date | string;
-  transfer: { transfer: Transfer; protocols?: NegotiatedProtocol[] } | string;
+  transfer: { transfer: Transfer; protocols?: NegotiatedProtocol[]; createdNode?: number } | string;
   results: JobResult[] | string;
   error: JobError | string | null;
   endpoint_used: boolean;
@@ -38,6 +38,7 @@ function toJob(r: JobRow): Job {
     destruction: date(r.destruction),
     transfer: info.transfer,
     protocols: info.protocols ?? [],
+    createdNode: info.createdNode ?? null,
     results: json(r.results),
     error: r.error ? json(r.error) : null,
     endpointUsed: r.endpoint_used,
@@ -121,6 +122,8 @@ export interface PhaseChange {
   results?: JobResult[];
   protocols?: NegotiatedProtocol[];
   transfer?: Transfer;
+  /** The data node the negotiation of a push made (see Job.createdNode). */
+  createdNode?: number;
   error?: JobError | null;
 }
 
@@ -135,7 +138,11 @@ export async function changePhase(db: Db, id: string, from: Phase[], c: PhaseCha
     // Both kept in one column: read the one not given (negotiation gives both, and saves the read).
     const job = c.protocols && c.transfer ? undefined : await getJob(db, id);
     if (!(c.transfer ?? job?.transfer)) return false;
-    update.transfer = JSON.stringify({ transfer: c.transfer ?? job!.transfer, protocols: c.protocols ?? job?.protocols ?? [] });
+    update.transfer = JSON.stringify({
+      transfer: c.transfer ?? job!.transfer,
+      protocols: c.protocols ?? job?.protocols ?? [],
+      createdNode: c.createdNode ?? job?.createdNode ?? undefined,
+    });
   }
   const n = await db('jobs').where('id', id).whereIn('phase', from).update(update);
   return n > 0;
@@ -191,3 +198,4 @@ export async function jobsClaimedBy(db: Db, storageId: number): Promise<string[]
   const rows: { id: string }[] = await db('jobs').select('id').where({ claimed_by: storageId, phase: 'EXECUTING' });
   return rows.map((r) => r.id);
 }
+

@@ -247,15 +247,29 @@ export async function subtreePage(db: Db, root: string, after: string | undefine
   return (await q).map(toNode);
 }
 
-/** Deletes a node that holds no bytes, no children and no other writer's claim; returns whether it went. */
+/**
+ * Deletes a node an upload made, if nothing has used it since: it holds no
+ * bytes and no children, no other writer has claimed it, its properties are
+ * as made (ctime = btime), and no other transfer under way targets it.
+ * Returns whether it went.
+ */
 export async function deleteIfEmpty(db: Db, id: number, jobId: string): Promise<boolean> {
   const n = await db('nodes')
     .where('id', id)
     .whereNull('location')
     .andWhere((w) => w.whereNull('busy_job').orWhere('busy_job', jobId))
+    .whereRaw('ctime = btime')
     .whereNotExists(db('nodes as c').select(db.raw('1')).whereRaw('c.parent_id = nodes.id'))
-    .delete();
-  return n > 0;
+    .whereNotExists(
+      db('jobs as j')
+        .select(db.raw('1'))
+        .whereNot('j.id', jobId)
+        .whereIn('j.phase', ['QUEUED', 'EXECUTING'])
+        .whereRaw(`j.transfer->'transfer'->>'target' = nodes.path`),
+    )
+    .delete()
+    .returning('id');
+  return n.length > 0;
 }
 
 export async function countBusyIn(db: Db, path: string): Promise<number> {

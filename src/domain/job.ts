@@ -45,6 +45,8 @@ export interface Job {
   transfer: Transfer;
   /** Filled on negotiation of a data transfer. */
   protocols: NegotiatedProtocol[];
+  /** A push to a node that did not exist: the data node its negotiation made, removed again if the push ends without bytes. */
+  createdNode: number | null;
   results: JobResult[];
   error: JobError | null;
   endpointUsed: boolean;

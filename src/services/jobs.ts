@@ -9,7 +9,7 @@ import { ACTIVE_PHASES, FINAL_PHASES, type Job, type Phase } from '../domain/job
 import { isMoveOrCopy, type Transfer } from '../domain/transfer';
 import { logger } from '../log';
 import type { Services } from './context';
-import { execute } from './transfers';
+import { execute, forgetCreatedNode } from './transfers';
 
 /** Defaults for new jobs. */
 export const JOB_DEFAULTS = {
@@ -88,6 +88,7 @@ export async function abortJob(svc: Services, who: Identity, id: string): Promis
   const active: Phase[] = ['PENDING', 'QUEUED', 'EXECUTING', 'HELD', 'SUSPENDED'];
   if (await jobStore.changePhase(svc.db, id, active, { phase: 'ABORTED', endTime: true })) {
     await svc.events.publish(id, 'ABORTED', job.owner);
+    await forgetCreatedNode(svc, job);
   }
   return readJob(svc, who, id);
 }
@@ -147,7 +148,10 @@ async function failExecuting(svc: Services, id: string, message: string): Promis
     error: { fault: 'TransferFailed', message },
   });
   await clearBusy(svc.db, id);
-  if (done) await svc.events.publish(id, 'ERROR');
+  if (!done) return;
+  await svc.events.publish(id, 'ERROR');
+  const job = await jobStore.getJob(svc.db, id);
+  if (job) await forgetCreatedNode(svc, job);
 }
 
 /**
@@ -167,6 +171,7 @@ export async function sweepJobs(svc: Services): Promise<void> {
       await svc.events.publish(id, 'ABORTED', job.owner);
     }
     await clearBusy(svc.db, id);
+    if (job && !FINAL_PHASES.has(job.phase)) await forgetCreatedNode(svc, job);
     await jobStore.deleteJob(svc.db, id);
   }
 }

@@ -9,6 +9,7 @@ import * as jobStore from '../db/jobStore';
 import * as store from '../db/nodeStore';
 import { fault, isFault } from '../domain/faults';
 import type { Job, JobError, NegotiatedProtocol, Phase } from '../domain/job';
+import type { NodeRecord } from '../domain/node';
 import { logger } from '../log';
 import { isContainer, isDataType, isLink } from '../domain/nodeTypes';
 import { parentOf } from '../domain/paths';
@@ -37,8 +38,14 @@ function checkView(t: Transfer, container: boolean): void {
   throw fault('ViewNotSupported', t.view);
 }
 
-/** For a push: the data node written to, created (with .auto naming) if it does not exist. */
-async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<string> {
+/** What a push writes: a data node (or a container, for a tar view) that exists, or a new data node to make in `parent`. */
+type PushTarget = { node: NodeRecord } | { parent: NodeRecord; path: string };
+
+/**
+ * For a push: every check that can refuse it, made before anything is
+ * written, so a refused push leaves nothing behind.
+ */
+async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<PushTarget> {
   const existing = await requireNode(svc, svc.db, t.target).catch((e) => {
     if (isFault(e) && e.fault === 'NodeNotFound') return undefined;
     throw e;
@@ -46,10 +53,9 @@ async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<st
   if (!existing) {
     const parent = await requireContainer(svc, svc.db, parentOf(t.target));
     checkView(t, false);
-    // Checked before the node is made, so a refused push leaves nothing behind.
     await allow(svc, who, 'create', parent);
     await checkDeclaredLength(svc, [...(await ancestorsOf(svc, parent)), parent], 0, declaredLength(t));
-    return (await createIn(svc, who, parent, t.target, { type: 'DataNode', properties: [] })).path;
+    return { parent, path: t.target };
   }
   if (isLink(existing.type)) throw fault('LinkFound', svc.uris.format(existing.path));
   if (!isDataType(existing.type) && !isContainer(existing.type)) {
@@ -62,10 +68,27 @@ async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<st
   await allow(svc, who, isContainer(existing.type) ? 'create' : 'push', existing);
   if (existing.busy) throw fault('NodeBusy', `${svc.uris.format(existing.path)} is being written`);
   if (!isContainer(existing.type)) await checkDeclaredLength(svc, [...(await ancestorsOf(svc, existing)), existing], existing.size, declaredLength(t));
-  return existing.path;
+  return { node: existing };
 }
 
-async function pullTarget(svc: Services, who: Identity, t: Transfer): Promise<string> {
+/**
+ * The node a push writes, made once every check has passed. Another push
+ * that made it first (pushes to one new path, negotiated at once) is no
+ * refusal: the node exists, and is checked as any existing one. Returns the
+ * node's path and, when this push made it, its id.
+ */
+async function pushedNode(svc: Services, who: Identity, t: Transfer, target: PushTarget, tries = 3): Promise<{ path: string; created?: number }> {
+  if ('node' in target) return { path: target.node.path };
+  try {
+    const node = await createIn(svc, who, target.parent, target.path, { type: 'DataNode', properties: [] });
+    return { path: node.path, created: node.id };
+  } catch (e) {
+    if (!(isFault(e) && e.fault === 'DuplicateNode') || tries <= 1) throw e;
+    return pushedNode(svc, who, t, await pushTarget(svc, who, t), tries - 1);
+  }
+}
+
+async function pullTarget(svc: Services, who: Identity, t: Transfer): Promise<NodeRecord> {
   const node = await requireNode(svc, svc.db, t.target);
   if (isLink(node.type)) throw fault('LinkFound', svc.uris.format(node.path));
   await allow(svc, who, 'pull', node);
@@ -76,7 +99,7 @@ async function pullTarget(svc: Services, who: Identity, t: Transfer): Promise<st
   if (isContainer(node.type) && !CONTAINER_VIEWS.has(t.view ?? '')) {
     throw fault('ViewNotSupported', `pulling a container needs a container view (${t.view ?? 'none given'})`);
   }
-  return node.path;
+  return node;
 }
 
 async function endpoints(svc: Services, jobId: string, t: Transfer, push: boolean): Promise<NegotiatedProtocol[]> {
@@ -110,16 +133,31 @@ async function negotiate(svc: Services, who: Identity, job: Job): Promise<Phase 
     throw fault('OperationNotSupported', `${t.direction}: this service does not initiate third-party transfers`);
   }
   const push = t.direction === 'pushToVoSpace';
-  const target = push ? await pushTarget(svc, who, t) : await pullTarget(svc, who, t);
+  const planned = push ? await pushTarget(svc, who, t) : { node: await pullTarget(svc, who, t) };
   const protocols = await endpoints(svc, job.id, t, push);
+  const { path: target, created } = await pushedNode(svc, who, t, planned);
   const changed = await jobStore.changePhase(svc.db, job.id, ['QUEUED'], {
     phase: 'EXECUTING',
     startTime: true,
     protocols,
     transfer: { ...t, target },
+    createdNode: created,
     results: [{ id: 'transferDetails', href: transferDetailsHref(job.id) }],
   });
-  return changed ? 'EXECUTING' : undefined;
+  if (changed) return 'EXECUTING';
+  // Aborted while it was being negotiated: the node it made goes again.
+  await forgetCreatedNode(svc, { ...job, createdNode: created ?? null });
+  return undefined;
+}
+
+/**
+ * A push that ended without its bytes (refused, failed, aborted, expired):
+ * the data node its negotiation made goes again, unless something has used
+ * it since (see nodeStore.deleteIfEmpty). Never throws.
+ */
+export async function forgetCreatedNode(svc: Services, job: Pick<Job, 'id' | 'createdNode'>): Promise<void> {
+  if (job.createdNode === null) return;
+  await store.deleteIfEmpty(svc.db, job.createdNode, job.id).catch((err) => logger.warn({ err, job: job.id }, 'could not remove the node a failed push made'));
 }
 
 /** Carries out a move or copy; returns the final phase it set, if it did. */

@@ -388,7 +388,8 @@ describe('uploads to the storage server', () => {
     const wonPath = won === a ? 'alice/race/a.bin' : 'alice/race/b.bin';
     const lostPath = won === a ? 'alice/race/b.bin' : 'alice/race/a.bin';
     expect(sha256(await pull(t, alice, wonPath))).toBe(sha256(won === a ? bytesA : bytesB));
-    expect(await length(lostPath)).toBe('0');
+    // The refused push had made its node: it goes with the refusal.
+    expect((await request('GET', `${t.base}/nodes/${lostPath}`, { token: alice })).status).toBe(404);
     expect(await space('alice/race')).toBe(String(4 * MiB));
     expect(await stagingEmpty()).toBe(true);
   });
