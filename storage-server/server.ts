@@ -21,7 +21,7 @@ import * as jobStore from '../src/db/jobStore';
 import * as nodeStore from '../src/db/nodeStore';
 import { heartbeat, registerServer } from '../src/db/storageStore';
 import { clearBusy, commitBytes, markBusy } from '../src/db/transferStore';
-import { fault, isFault } from '../src/domain/faults';
+import { fault, isFault, type VOSpaceFault } from '../src/domain/faults';
 import type { Job, JobError } from '../src/domain/job';
 import { isContainer } from '../src/domain/nodeTypes';
 import { VIEW } from '../src/domain/transfer';
@@ -32,6 +32,7 @@ import { logger } from '../src/log';
 import { faultHandler } from '../src/rest/faults';
 import type { Services } from '../src/services/context';
 import { guarded, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
+import { publicFault } from '../src/services/publicFault';
 import { forgetCreatedNode } from '../src/services/transfers';
 import { sendNodeBytes } from './download';
 import { startFileWorker } from './fileWorker';
@@ -75,8 +76,8 @@ export class StorageServer {
   }
 
   /** Ends a job this server was serving: ERROR with the fault (unless it was aborted meanwhile). */
-  private async fail(job: Job, e: unknown): Promise<void> {
-    const error: JobError = isFault(e) ? { fault: e.fault, message: e.detail } : { fault: 'TransferFailed', message: (e as Error).message };
+  private async fail(job: Job, f: VOSpaceFault): Promise<void> {
+    const error: JobError = { fault: f.fault, message: f.detail };
     await clearBusy(this.svc.db, job.id);
     if (await jobStore.changePhase(this.svc.db, job.id, ['EXECUTING'], { phase: 'ERROR', endTime: true, error })) {
       await this.svc.events.publish(job.id, 'ERROR', job.owner);
@@ -89,7 +90,7 @@ export class StorageServer {
     try {
       return await uploadBudget(this.svc, job.transfer.target, { replacing: true, contentLength: req.headers['content-length'] });
     } catch (e) {
-      await this.fail(job, e);
+      await this.fail(job, publicFault(e, { job: job.id }));
       throw e;
     }
   }
@@ -147,10 +148,12 @@ export class StorageServer {
     } catch (e) {
       await svc.backend.discard(staged.ref).catch(() => {});
       if (location) await svc.backend.remove(location).catch(() => {});
-      await this.fail(job, e);
+      // A client that left is no server failure: no error logged for it.
+      const f = req.socket.destroyed && !isFault(e) ? fault('TransferFailed', 'the client went away during the upload') : publicFault(e, { job: job.id });
+      await this.fail(job, f);
       // A request is destroyed once read to the end too: only a gone socket means the client left.
       if (req.socket.destroyed) return void res.destroy();
-      throw isFault(e) ? e : fault('TransferFailed', (e as Error).message);
+      throw f;
     } finally {
       unsubscribe();
     }
@@ -173,8 +176,9 @@ export class StorageServer {
         await svc.events.publish(job.id, 'COMPLETED', job.owner);
       }
     } catch (e) {
-      await this.fail(job, e);
-      if (!res.headersSent) throw e;
+      const f = publicFault(e, { job: job.id });
+      await this.fail(job, f);
+      if (!res.headersSent) throw f;
       res.destroy();
     }
   }

@@ -64,13 +64,14 @@ import * as jobStore from '../src/db/jobStore';
 import * as nodeStore from '../src/db/nodeStore';
 import { clearBusy, commitBytes, markBusy } from '../src/db/transferStore';
 import { findUser } from '../src/db/userStore';
-import { fault, isFault } from '../src/domain/faults';
+import { fault, isFault, type VOSpaceFault } from '../src/domain/faults';
 import type { Job } from '../src/domain/job';
 import type { NodeRecord } from '../src/domain/node';
 import { isContainer, isDataType, isLink } from '../src/domain/nodeTypes';
 import { AUTO_NAME, MAX_PATH_BYTES, NULL_NAME, checkName, joinPath, parentOf } from '../src/domain/paths';
 import { logger } from '../src/log';
 import type { Services } from '../src/services/context';
+import { publicFault } from '../src/services/publicFault';
 import { allow, createNode, permitted, walkBelow } from '../src/services/nodes';
 import { QuotaGuard, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
 import { pipeBody } from './download';
@@ -81,7 +82,7 @@ export interface TarContext {
   svc: Services;
   storageId: number;
   /** Ends the job in ERROR with the fault (and clears the busy marks of the job). */
-  fail(job: Job, e: unknown): Promise<void>;
+  fail(job: Job, f: VOSpaceFault): Promise<void>;
 }
 
 /** Nodes read per query while walking a subtree. */
@@ -174,8 +175,7 @@ export async function sendTar(ctx: TarContext, req: Request, res: Response, job:
       await svc.events.publish(job.id, 'COMPLETED', job.owner);
     }
   } catch (e) {
-    if (!isFault(e)) logger.warn({ err: e, job: job.id }, 'tar download failed');
-    await ctx.fail(job, e);
+    await ctx.fail(job, publicFault(e, { job: job.id }, 'TransferFailed', 'the tar download failed'));
     res.destroy();
   } finally {
     unsubscribe();
@@ -427,8 +427,7 @@ export async function receiveTar(ctx: TarContext, req: Request, res: Response, j
     await svc.events.publish(job.id, 'COMPLETED', job.owner);
     res.status(201).set({ Digest: `md5=${md5.toString('base64')}`, ETag: `"${md5.toString('hex')}"` }).end();
   } catch (e) {
-    const f = isFault(e) ? e : isFormatError(e) ? fault('InvalidData', `not a readable tar archive: ${(e as Error).message}`) : e;
-    if (!isFault(f)) logger.warn({ err: e, job: job.id }, 'tar upload failed');
+    const f = isFormatError(e) ? fault('InvalidData', `not a readable tar archive: ${(e as Error).message}`) : publicFault(e, { job: job.id }, 'TransferFailed', 'the tar upload failed');
     extract.destroy();
     await unpacking?.undo();
     await ctx.fail(job, f);
@@ -436,7 +435,7 @@ export async function receiveTar(ctx: TarContext, req: Request, res: Response, j
     if (req.socket.destroyed) return void res.destroy();
     req.unpipe(archive);
     req.resume();
-    throw isFault(f) ? f : fault('TransferFailed', (f as Error).message);
+    throw f;
   } finally {
     unsubscribe();
   }

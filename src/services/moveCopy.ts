@@ -32,6 +32,7 @@ import { isSelfOrDescendant, joinPath, newNodePath, parentOf } from '../domain/p
 import { ADMIN_PROPERTIES } from '../domain/properties';
 import type { Services } from './context';
 import { allow, parentOfNode, requireContainer, requireNode, walkBelow } from './nodes';
+import { publicFault } from './publicFault';
 import { lockArrival, refuseArrival } from './quota';
 
 /** Byte copies run this many at a time. */
@@ -160,10 +161,7 @@ async function copyBytes(svc: Services, todo: tree.BytesToCopy[], made: string[]
     }
   };
   await Promise.all(Array.from({ length: Math.min(BYTE_COPY_CONCURRENCY, todo.length) }, worker));
-  if (failure) {
-    const why = failure.error instanceof Error ? failure.error.message : String(failure.error);
-    throw fault('TransferFailed', `copying the bytes of ${svc.uris.format(failure.item.sourcePath)}: ${why}`);
-  }
+  if (failure) throw publicFault(failure.error, { source: failure.item.sourcePath }, 'TransferFailed', `copying the bytes of ${svc.uris.format(failure.item.sourcePath)} failed`);
   return located;
 }
 

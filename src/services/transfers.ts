@@ -18,6 +18,7 @@ import { CONTAINER_VIEWS as CONTAINER_ARCHIVE_VIEWS, DATA_NODE_VIEWS } from '../
 import type { Services } from './context';
 import { copyNode, moveNode } from './moveCopy';
 import { allow, ancestorsOf, createIn, requireContainer, requireNode } from './nodes';
+import { publicFault } from './publicFault';
 import { checkDeclaredLength } from './quota';
 
 /** A storage server counts as live if heard from within this many seconds. */
@@ -185,10 +186,8 @@ export async function execute(svc: Services, who: Identity, job: Job): Promise<v
   try {
     phase = isMoveOrCopy(job.transfer) ? await moveOrCopy(svc, who, job) : await negotiate(svc, who, job);
   } catch (e) {
-    if (!isFault(e)) logger.error({ err: e, job: job.id }, 'transfer failed');
-    const error: JobError = isFault(e)
-      ? { fault: e.fault, message: e.detail }
-      : { fault: 'InternalFault', message: 'the transfer failed; the error is logged' };
+    const f = publicFault(e, { job: job.id }, 'InternalFault', 'the transfer failed');
+    const error: JobError = { fault: f.fault, message: f.detail };
     if (await jobStore.changePhase(svc.db, job.id, ['QUEUED', 'EXECUTING'], { phase: 'ERROR', endTime: true, error })) phase = 'ERROR';
   }
   if (phase) await svc.events.publish(job.id, phase, job.owner);
