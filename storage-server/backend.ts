@@ -18,6 +18,11 @@ export interface StagedObject {
   stored(): { md5: Buffer; size: number };
 }
 
+export interface StagedRef {
+  ref: string;
+  jobId: string;
+}
+
 export interface ByteRange {
   start: number;
   /** Inclusive. */
@@ -44,8 +49,12 @@ export interface StorageBackend {
   copy(location: string, nodeId: number): Promise<string>;
   /** Delete (node deleted or bytes replaced). Missing objects are not an error. */
   remove(location: string): Promise<void>;
-  /** Start-up: anything left in staging by a crash is garbage. */
-  cleanStaging(): Promise<number>;
+  /**
+   * Start-up: the objects in staging, each with the job that staged it. Some
+   * are a crash's leftovers, others uploads that another server sharing the
+   * staging area is receiving: the server decides which to discard.
+   */
+  listStaged(): Promise<StagedRef[]>;
   /** Free bytes where objects are kept, when known. */
   freeSpace(): Promise<number | undefined>;
 }

@@ -12,10 +12,13 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ByteRange, StagedObject, StorageBackend } from './backend';
+import type { ByteRange, StagedObject, StagedRef, StorageBackend } from './backend';
 import { WorkerFileWriter } from './fileWorker';
 
 const READ_BUFFER = 1024 * 1024;
+/** A staged file is named `<job id>-<random hex>`. */
+const STAGED_SUFFIX_BYTES = 8;
+const STAGED_NAME = new RegExp(`^([A-Za-z0-9_-]+)-[0-9a-f]{${STAGED_SUFFIX_BYTES * 2}}$`);
 
 export interface PosixOptions {
   rootDir: string;
@@ -49,7 +52,7 @@ export class PosixBackend implements StorageBackend {
   }
 
   async stage(jobId: string, opts: { handOver?: boolean } = {}): Promise<StagedObject> {
-    const ref = `${jobId.replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(8).toString('hex')}`;
+    const ref = `${jobId.replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(STAGED_SUFFIX_BYTES).toString('hex')}`;
     const stream = new WorkerFileWriter(this.inside(this.staging, ref), opts.handOver);
     // The file exists before the caller can discard it.
     await once(stream, 'ready');
@@ -104,10 +107,13 @@ export class PosixBackend implements StorageBackend {
     await fsp.rm(this.inside(this.root, location), { force: true });
   }
 
-  async cleanStaging(): Promise<number> {
-    const names = await fsp.readdir(this.staging);
-    await Promise.all(names.map((n) => fsp.rm(path.join(this.staging, n), { force: true, recursive: true })));
-    return names.length;
+  async listStaged(): Promise<StagedRef[]> {
+    const out: StagedRef[] = [];
+    for (const ref of await fsp.readdir(this.staging)) {
+      const m = STAGED_NAME.exec(ref);
+      if (m) out.push({ ref, jobId: m[1] });
+    }
+    return out;
   }
 
   async freeSpace(): Promise<number | undefined> {

@@ -203,14 +203,25 @@ export class StorageServer {
     return p;
   }
 
-  /** Start-up after a crash: staging is garbage, and uploads this server had claimed died with it. */
+  /**
+   * Start-up after a crash: the uploads this server had claimed died with it,
+   * and what they staged is garbage. Staging may be shared with other
+   * servers: only the objects of jobs this server claimed, and that no longer
+   * run, are removed.
+   */
   private async recover(): Promise<void> {
-    const cleaned = await this.svc.backend.cleanStaging();
     for (const id of await jobStore.jobsClaimedBy(this.svc.db, this.id)) {
       const job = await jobStore.getJob(this.svc.db, id);
       if (job) await this.fail(job, fault('TransferFailed', 'the storage server restarted during the transfer'));
     }
-    if (cleaned) logger.info({ cleaned }, 'removed staged uploads left by a previous run');
+    const staged = await this.svc.backend.listStaged();
+    const claims = await jobStore.claimsOf(this.svc.db, [...new Set(staged.map((s) => s.jobId))]);
+    const mine = staged.filter((s) => {
+      const c = claims.get(s.jobId);
+      return c?.claimedBy === this.id && c.phase !== 'EXECUTING';
+    });
+    for (const s of mine) await this.svc.backend.discard(s.ref);
+    if (mine.length) logger.info({ removed: mine.length, kept: staged.length - mine.length }, 'removed staged uploads left by a previous run');
   }
 
   /** A heartbeat, with the free and total space of root_dir when statfs can tell them. */

@@ -199,3 +199,9 @@ export async function jobsClaimedBy(db: Db, storageId: number): Promise<string[]
   return rows.map((r) => r.id);
 }
 
+/** Which server claimed each of the jobs `ids` and what phase it is in (jobs that are gone are left out). */
+export async function claimsOf(db: Db, ids: string[]): Promise<Map<string, { claimedBy: number | null; phase: Phase }>> {
+  if (!ids.length) return new Map();
+  const rows: { id: string; claimed_by: number | null; phase: Phase }[] = await db('jobs').select('id', 'claimed_by', 'phase').whereIn('id', ids);
+  return new Map(rows.map((r) => [r.id, { claimedBy: r.claimed_by === null ? null : Number(r.claimed_by), phase: r.phase }]));
+}
