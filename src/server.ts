@@ -48,39 +48,53 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   const { space } = config;
   const policy = opts.policy ?? (await loadPolicy(space.policyModule));
   const db = await openDatabase({ dsn: space.dsn, dataDir: space.dataDir, prepared: space.preparedStatements });
-  const svc = createServices(config, db, policy);
-  await svc.events.start();
-  const { app, stop } = await createApp(svc);
-  const server = space.useSsl
-    ? https.createServer({ cert: fs.readFileSync(space.certFile), key: fs.readFileSync(space.keyFile) }, app)
-    : http.createServer(app);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(space.port, space.host, resolve));
-  // GraphQL subscriptions: graphql-ws on /graphql of the same server.
-  const subscriptions = graphqlWebSocket(svc, server);
-  const admin = await listenAdminSocket(svc, space.adminSocket);
-  const storage = opts.storage === false ? undefined : await new StorageServer(svc).listen();
-  const sweep = () => sweepJobs(svc).catch((err) => logger.warn({ err }, 'job sweep failed'));
-  await sweep();
-  const sweeper = setInterval(sweep, SWEEP_MS);
-  sweeper.unref();
-  const port = (server.address() as AddressInfo).port;
-  const host = space.host.includes(':') ? `[${space.host}]` : space.host;
-  return {
-    url: `${space.useSsl ? 'https' : 'http'}://${host}:${port}/vospace`,
-    port,
-    storage,
-    svc,
-    db,
-    async close(graceMs = space.shutdownGraceSeconds * 1000) {
-      clearInterval(sweeper);
-      // Open WebSockets would keep the HTTP server from closing: end them first.
-      await subscriptions.close();
-      await Promise.all([closeServer(server, graceMs), closeServer(admin, graceMs), storage?.close(graceMs)]);
-      fs.rmSync(space.adminSocket, { force: true });
-      await stop();
-      await svc.events.stop();
-      await db.close();
-    },
-  };
+  // What has been started so far, stopped again (last first) if a later step fails.
+  const started: (() => Promise<unknown>)[] = [() => db.close()];
+  try {
+    const svc = createServices(config, db, policy);
+    await svc.events.start();
+    started.push(() => svc.events.stop());
+    const { app, stop } = await createApp(svc);
+    started.push(stop);
+    // Recovery first (the storage server's, then a sweep of the jobs left behind), so that
+    // nothing is answered, not even an operator's command, while a crash's leftovers still look alive.
+    const storage = opts.storage === false ? undefined : await new StorageServer(svc).listen();
+    if (storage) started.push(() => storage.close(0));
+    const sweep = () => sweepJobs(svc).catch((err) => logger.warn({ err }, 'job sweep failed'));
+    await sweep();
+    const sweeper = setInterval(sweep, SWEEP_MS);
+    sweeper.unref();
+    started.push(async () => clearInterval(sweeper));
+    const admin = await listenAdminSocket(svc, space.adminSocket);
+    started.push(() => closeServer(admin, 0));
+    const server = space.useSsl
+      ? https.createServer({ cert: fs.readFileSync(space.certFile), key: fs.readFileSync(space.keyFile) }, app)
+      : http.createServer(app);
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(space.port, space.host, resolve));
+    // GraphQL subscriptions: graphql-ws on /graphql of the same server.
+    const subscriptions = graphqlWebSocket(svc, server);
+    const port = (server.address() as AddressInfo).port;
+    const host = space.host.includes(':') ? `[${space.host}]` : space.host;
+    return {
+      url: `${space.useSsl ? 'https' : 'http'}://${host}:${port}/vospace`,
+      port,
+      storage,
+      svc,
+      db,
+      async close(graceMs = space.shutdownGraceSeconds * 1000) {
+        clearInterval(sweeper);
+        // Open WebSockets would keep the HTTP server from closing: end them first.
+        await subscriptions.close();
+        await Promise.all([closeServer(server, graceMs), closeServer(admin, graceMs), storage?.close(graceMs)]);
+        fs.rmSync(space.adminSocket, { force: true });
+        await stop();
+        await svc.events.stop();
+        await db.close();
+      },
+    };
+  } catch (e) {
+    for (const undo of started.reverse()) await undo().catch(() => {});
+    throw e;
+  }
 }

@@ -183,12 +183,13 @@ export class StorageServer {
     }
   }
 
-  app(): express.Express {
+  /** The app; requests wait for `ready` (start-up recovery) before they are served. */
+  app(ready: Promise<unknown> = Promise.resolve()): express.Express {
     const app = express();
     app.disable('x-powered-by');
     app.set('etag', false);
     // Not rate limited: each endpoint serves one transfer only.
-    app.use(securityHeaders(), requestLog());
+    app.use(securityHeaders(), requestLog(), (_req, _res, next) => void ready.then(() => next(), next));
     app.put('/transfer/:token', (req, res) => this.track(this.put(req, res)));
     app.get('/transfer/:token', (req, res) => this.track(this.get(req, res)));
     app.use((req, _res, next) => next(fault('NotFound', `no resource at ${req.method} ${req.path}`)));
@@ -230,19 +231,33 @@ export class StorageServer {
     await heartbeat(this.svc.db, this.id, s && { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize });
   }
 
+  /**
+   * Listens, registers, and recovers from a previous run before it serves a
+   * request (its URL, hence its id, is known only once it listens: requests
+   * that come meanwhile wait).
+   */
   async listen(): Promise<RunningStorage> {
     const cfg = this.svc.storage;
-    const server = cfg.useSsl
-      ? https.createServer({ cert: fs.readFileSync(cfg.certFile), key: fs.readFileSync(cfg.keyFile) }, this.app())
-      : http.createServer(this.app());
+    let recovered!: (e?: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => (recovered = (e) => (e ? reject(e) : resolve())));
+    ready.catch(() => {});
+    const app = this.app(ready);
+    const server = cfg.useSsl ? https.createServer({ cert: fs.readFileSync(cfg.certFile), key: fs.readFileSync(cfg.keyFile) }, app) : http.createServer(app);
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(cfg.port, cfg.host, resolve));
     const port = (server.address() as AddressInfo).port;
     const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
     const url = cfg.publicUrl || `${cfg.useSsl ? 'https' : 'http'}://${host}:${port}`;
-    this.id = await registerServer(this.svc.db, cfg.name, url);
-    startFileWorker();
-    await this.recover();
+    try {
+      this.id = await registerServer(this.svc.db, cfg.name, url);
+      startFileWorker();
+      await this.recover();
+      recovered();
+    } catch (e) {
+      recovered(fault('InternalFault', 'the storage server failed to start'));
+      await closeServer(server, 0);
+      throw e;
+    }
     // The first beat at once, so the space of root_dir is known from the start.
     await this.heartbeat();
     const timer = setInterval(() => {
