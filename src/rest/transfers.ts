@@ -1,6 +1,6 @@
 /** UWS 1.1 on /transfers and VOSpace sync transfers on /synctrans: parse, call services/, print. */
 import express, { type Request, type Response } from 'express';
-import { fault } from '../domain/faults';
+import { fault, type FaultName } from '../domain/faults';
 import { isPhase, type Phase } from '../domain/job';
 import type { ProtocolRequest, Transfer } from '../domain/transfer';
 import type { Services } from '../services/context';
@@ -31,6 +31,14 @@ function phaseParam(raw: string): Phase {
   if (!isPhase(p)) throw fault('InvalidArgument', `unknown phase ${raw.slice(0, 32)}`);
   return p;
 }
+
+/**
+ * The body of a job's /error: the bare fault name, which the CADC client
+ * compares whole to map it to an exit code (the detail is in the job's
+ * errorSummary). Its table spells one fault with a full stop
+ * ('DuplicateNode.' → EEXIST): that one is written so.
+ */
+const errorWord = (f: FaultName) => (f === 'DuplicateNode' ? 'DuplicateNode.' : f);
 
 const isXmlBody = (body: Buffer) => /^\s*</.test(body.subarray(0, 256).toString('utf8'));
 
@@ -126,7 +134,7 @@ export function transferRouter(svc: Services): express.Router {
   r.get('/transfers/:id/error', async (req, res) => {
     const j = await job(req, res);
     if (!j.error) throw fault('NotFound', `job ${j.id} has no error`);
-    res.type(TEXT).send(`${j.error.fault}: ${j.error.message}\n`);
+    res.type(TEXT).send(errorWord(j.error.fault));
   });
   r.get('/transfers/:id/parameters', async (req, res) => {
     await job(req, res);

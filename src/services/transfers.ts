@@ -122,7 +122,8 @@ async function endpoints(svc: Services, jobId: string, t: Transfer, push: boolea
   }
   if (!out.length) {
     if (!servers.length) throw fault('TransferFailed', 'no storage server is available');
-    throw fault('ProtocolNotSupported', asked.map((p) => p.uri).join(' '));
+    // A client asks for one protocol once per security method: name each once.
+    throw fault('ProtocolNotSupported', [...new Set(asked.map((p) => p.uri))].join(' '));
   }
   return out;
 }

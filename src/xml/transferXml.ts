@@ -57,7 +57,8 @@ export function transferElement(uris: NodeUris, job: Job, withNamespace = true):
       ...(p.securityMethod ? { 'vos:securityMethod': { '@uri': p.securityMethod } } : {}),
     }));
   }
-  el['vos:keepBytes'] = String(t.keepBytes);
+  // keepBytes tells a move from a copy: a data transfer never had one.
+  if (isMoveOrCopy(t)) el['vos:keepBytes'] = String(t.keepBytes);
   return el;
 }
 

@@ -135,7 +135,7 @@ async function crashMidUpload(s: Scenario): Promise<void> {
   expect(await nodeBytes(s.base, s.token, FILE)).toEqual(described);
   // The killed transfer ended in ERROR, saying why.
   expect(await jobPhase(n2.jobUrl, s.token)).toBe('ERROR');
-  expect(await jobError(n2.jobUrl, s.token)).toMatch(/^200 TransferFailed: /);
+  expect(await jobError(n2.jobUrl, s.token)).toBe('200 TransferFailed');
 
   // A pull returns version 1's bytes.
   const pull = await negotiate(s.base, s.token, TARGET, 'pullFromVoSpace');

@@ -78,8 +78,9 @@ function pushDoc(path: string, declared: string): string {
 async function expectJobError(id: string, fault: string): Promise<void> {
   const job = await waitFinal(t, alice, id);
   expect(job.phase).toBe('ERROR');
+  expect(job.errorMessage?.startsWith(`${fault}:`)).toBe(true);
   const err = await request('GET', `${t.base}/transfers/${id}/error`, { token: alice });
-  expect(err.text.startsWith(`${fault}:`)).toBe(true);
+  expect(err.text).toBe(fault);
 }
 
 /** PUTs `total` bytes with chunked encoding (no Content-Length), a chunk at a time, until the server answers. */

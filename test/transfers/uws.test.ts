@@ -165,11 +165,37 @@ describe('sub-resources', () => {
     expect([pp.ns, pp.local]).toEqual([UWS, 'parameters']);
   });
 
-  test('error of a failed job starts with the fault name', async () => {
+  test('error of a failed job is the bare fault name (what the CADC client maps to an exit code), the detail in errorSummary', async () => {
     const bad = await createJob(t, alice, pullSpec('alice/missing-for-error.bin'), '?PHASE=RUN');
     const r = await request('GET', `${jobUrl(bad)}/error`, { token: alice });
     expect(r.status).toBe(200);
-    expect(r.text).toMatch(/^NodeNotFound/);
+    expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(r.text).toBe('NodeNotFound');
+    expect((await waitFinal(t, alice, bad)).errorMessage).toBe(`NodeNotFound: ${t.uri('alice/missing-for-error.bin')}`);
+  });
+
+  test("a DuplicateNode is written as the CADC client's table spells it, 'DuplicateNode.'", async () => {
+    await push(t, alice, 'alice/dup-a.bin', randomBytes(10));
+    await push(t, alice, 'alice/dup-b.bin', randomBytes(10));
+    const id = await createJob(t, alice, { target: t.uri('alice/dup-a.bin'), direction: t.uri('alice/dup-b.bin'), keepBytes: false }, '?PHASE=RUN');
+    const job = await waitFinal(t, alice, id);
+    expect(job.errorMessage).toMatch(/^DuplicateNode: /);
+    expect((await request('GET', `${jobUrl(id)}/error`, { token: alice })).text).toBe('DuplicateNode.');
+  });
+});
+
+describe('jobInfo and transferDetails', () => {
+  const keepBytes = (transfer: ReturnType<typeof readJob>['transfer']) => transfer?.children.filter((c) => c.local === 'keepBytes').map((c) => textOf(c));
+
+  test('a data transfer shows no keepBytes it never had; a move and a copy show theirs', async () => {
+    const { id } = await negotiate(t, alice, 'alice/keep-push.bin', 'pushToVoSpace');
+    expect(keepBytes((await getJob(t, alice, id)).transfer)).toEqual([]);
+    const details = await request('GET', `${jobUrl(id)}/results/transferDetails`, { token: alice });
+    expect(keepBytes(parseXml(details.text))).toEqual([]);
+    for (const keep of [false, true]) {
+      const mc = await createJob(t, alice, { target: t.uri('alice/keep-push.bin'), direction: t.uri(`alice/keep-${keep}.bin`), keepBytes: keep });
+      expect(keepBytes((await getJob(t, alice, mc)).transfer)).toEqual([String(keep)]);
+    }
   });
 });
 
@@ -450,7 +476,18 @@ describe('failures', () => {
     expect(job.errorMessage).toMatch(/^ProtocolNotSupported/);
     const err = await request('GET', `${jobUrl(id)}/error`, { token: alice });
     expect(err.status).toBe(200);
-    expect(err.text).toMatch(/^ProtocolNotSupported/);
+    expect(err.text).toBe('ProtocolNotSupported');
+  });
+
+  test('a protocol asked for twice (once per security method, as the CADC client does) is named once in the error', async () => {
+    const doc =
+      `<vos:transfer xmlns:vos="http://www.ivoa.net/xml/VOSpace/v2.0" version="2.1"><vos:target>${t.uri('alice/twice.bin')}</vos:target>` +
+      `<vos:direction>pushToVoSpace</vos:direction>` +
+      `<vos:protocol uri="ivo://ivoa.net/vospace/core#httpsput"><vos:securityMethod uri="ivo://ivoa.net/sso#tls-with-certificate"/></vos:protocol>` +
+      `<vos:protocol uri="ivo://ivoa.net/vospace/core#httpsput"/></vos:transfer>`;
+    const id = await createJob(t, alice, doc, '?PHASE=RUN');
+    const job = await waitFinal(t, alice, id);
+    expect(job.errorMessage).toBe('ProtocolNotSupported: ivo://ivoa.net/vospace/core#httpsput');
   });
 
   test('a pull of a missing node: ERROR NodeNotFound', async () => {
@@ -458,7 +495,7 @@ describe('failures', () => {
     const job = await waitFinal(t, alice, id);
     expect(job.phase).toBe('ERROR');
     expect(job.errorMessage).toMatch(/^NodeNotFound/);
-    expect((await request('GET', `${jobUrl(id)}/error`, { token: alice })).text).toMatch(/^NodeNotFound/);
+    expect((await request('GET', `${jobUrl(id)}/error`, { token: alice })).text).toBe('NodeNotFound');
   });
 
   test('pushFromVoSpace and pullToVoSpace: ERROR OperationNotSupported', async () => {
