@@ -321,11 +321,33 @@ export async function parentOfNode(svc: Services, node: NodeRecord): Promise<Nod
   return parent;
 }
 
-/** A data node the caller may read, for a direct download (GET /files/{path}). */
-export async function readableDataNode(svc: Services, who: Identity, path: string): Promise<NodeRecord> {
-  const node = await requireNode(svc, svc.db, path);
-  if (isLink(node.type)) throw fault('LinkFound', svc.uris.format(node.path));
-  await allow(svc, who, 'pull', node);
-  if (!isDataType(node.type)) throw fault('InvalidArgument', `${svc.uris.format(node.path)} is a ${node.type}, which holds no bytes`);
-  return node;
+/** Most links followed in a row for a direct download: a longer chain (or a loop) is refused. */
+export const MAX_LINK_HOPS = 8;
+
+/**
+ * What a direct download (GET /files/{path}) serves: a data node the caller
+ * may read, or where to send the caller. A LinkNode is followed, as the CADC
+ * client's `vcp -L` expects: to the data node its vos: target names (each
+ * link on the way readable by the caller), or, for an http(s) target, a
+ * redirect there. Any other target cannot be served (LinkFound).
+ */
+export async function fileToServe(svc: Services, who: Identity, path: string): Promise<{ node: NodeRecord } | { redirect: string }> {
+  for (let hops = 0; ; hops++) {
+    const node = await requireNode(svc, svc.db, path);
+    if (!isLink(node.type)) {
+      await allow(svc, who, 'pull', node);
+      if (!isDataType(node.type)) throw fault('InvalidArgument', `${svc.uris.format(node.path)} is a ${node.type}, which holds no bytes`);
+      return { node };
+    }
+    await allow(svc, who, 'read', node);
+    const uri = svc.uris.format(node.path);
+    if (hops >= MAX_LINK_HOPS) throw fault('LinkFound', `${uri}: more than ${MAX_LINK_HOPS} links in a row`);
+    const target = node.target ?? '';
+    if (/^https?:\/\//i.test(target)) return { redirect: target };
+    try {
+      path = svc.uris.parse(target);
+    } catch {
+      throw fault('LinkFound', `${uri} links to ${target.slice(0, 300)}, which this service cannot serve`);
+    }
+  }
 }

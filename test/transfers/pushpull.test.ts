@@ -5,7 +5,7 @@
  * /vospace/files with ranges, and the headers the storage server sends.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { request, CORE } from '../helpers/http';
+import { request, CORE, nodeXml } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import {
   HTTPGET, HTTPPUT, MiB, UWS, createJob, faultName, getAllAndLeave, getBytes, hashesUnder, mkdata, negotiate, nodeProp, parseXml, pull, push,
@@ -324,6 +324,68 @@ describe('GET /vospace/files/{path}', () => {
     const r = await request('GET', url(), { token: 'vos_not-a-real-token' });
     expect(r.status).toBe(401);
     expect(faultName(r)).toBe('InvalidToken');
+  });
+});
+
+describe('GET /vospace/files/{path} of a LinkNode: the link is followed (the CADC client\'s vcp -L)', () => {
+  const bytes = randomBytes(5000);
+  const xml = { 'content-type': 'text/xml' };
+  const link = async (name: string, target: string, token = alice) => {
+    const r = await request('PUT', `${t.base}/nodes/${name}`, { token, body: nodeXml(t.uri(name), 'vos:LinkNode', [], { target }), headers: xml });
+    expect(r.status).toBe(201);
+  };
+  beforeAll(async () => {
+    await push(t, alice, 'alice/linked.bin', bytes);
+    await link('alice/to-file', t.uri('alice/linked.bin'));
+    await link('alice/to-link', t.uri('alice/to-file'));
+    await link('alice/to-web', 'https://example.org/data/m31.fits?x=1');
+    await link('alice/to-nothing', t.uri('alice/not-there.bin'));
+    await link('alice/loop-a', t.uri('alice/loop-b'));
+    await link('alice/loop-b', t.uri('alice/loop-a'));
+    await link('alice/to-file-scheme', 'file:///etc/passwd');
+    await link('alice/to-dir', t.uri('alice'));
+  });
+
+  test("a vos: target's bytes are served, through a chain of links too, with its headers and ranges", async () => {
+    for (const name of ['to-file', 'to-link']) {
+      const r = await getBytes(`${t.base}/files/alice/${name}`, { token: alice });
+      expect({ name, status: r.status }).toEqual({ name, status: 200 });
+      expect(r.body.equals(bytes)).toBe(true);
+      expect(r.headers.get('etag')).toBe(`"${md5hex(bytes)}"`);
+    }
+    const part = await getBytes(`${t.base}/files/alice/to-link`, { token: alice, headers: { range: 'bytes=10-19' } });
+    expect(part.status).toBe(206);
+    expect(part.body.equals(bytes.subarray(10, 20))).toBe(true);
+    const head = await getBytes(`${t.base}/files/alice/to-file`, { token: alice, method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length'), head.body.length]).toEqual([200, String(bytes.length), 0]);
+  });
+
+  test('an http(s) target is a 303 to it', async () => {
+    const r = await request('GET', `${t.base}/files/alice/to-web`, { token: alice });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('https://example.org/data/m31.fits?x=1');
+  });
+
+  test('what cannot be followed is a fault, never an empty 200', async () => {
+    const cases: [string, number, string][] = [
+      ['to-nothing', 404, 'NodeNotFound'],
+      ['loop-a', 400, 'LinkFound'],
+      ['to-file-scheme', 400, 'LinkFound'],
+      ['to-dir', 400, 'InvalidArgument'],
+    ];
+    for (const [name, status, fault] of cases) {
+      const r = await request('GET', `${t.base}/files/alice/${name}`, { token: alice });
+      expect({ name, status: r.status, fault: faultName(r) }).toEqual({ name, status, fault });
+    }
+  });
+
+  test('the caller needs read on the link and pull on what it names', async () => {
+    // bob may read a public link of his, but not alice's file it points at.
+    await link('bob/to-alice', t.uri('alice/linked.bin'), bob);
+    const r = await request('GET', `${t.base}/files/bob/to-alice`, { token: bob });
+    expect([r.status, faultName(r)]).toEqual([403, 'PermissionDenied']);
+    const other = await request('GET', `${t.base}/files/alice/to-file`, { token: bob });
+    expect([other.status, faultName(other)]).toEqual([403, 'PermissionDenied']);
   });
 });
 
