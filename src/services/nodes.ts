@@ -15,7 +15,7 @@ import { nameOf, newNodePath, parentOf } from '../domain/paths';
 import type { Property, PropertyChange } from '../domain/properties';
 import type { Loaders } from '../db/loaders';
 import type { Services } from './context';
-import { checkPropertyChanges } from './propertyRules';
+import { checkPropertyBounds, checkPropertyChanges } from './propertyRules';
 import { availableSpace } from './quota';
 
 export interface CreateInput {
@@ -122,6 +122,7 @@ export async function createIn(svc: Services, who: Identity, parent: NodeRecord,
     owner: who.name, target, size: 0, md5: null, busy: false, location: null, ctime: now, mtime: now, btime: now, properties: [],
   };
   const props = setBy(checkPropertyChanges(who, input.properties, draft));
+  checkPropertyBounds(svc.space, svc.uris.format(finalPath), [], props);
   let inserted: store.Inserted | undefined;
   try {
     inserted = await store.insertNode(
@@ -172,12 +173,13 @@ export async function setNode(svc: Services, who: Identity, path: string, change
   await allow(svc, who, 'update', node);
   const apply = checkPropertyChanges(who, changes, await withSpace(svc, node));
   if (!apply.length) return node;
+  // The properties as this change leaves them: judged before it is made, and shown after without reading them back.
+  const changed = new Map(apply.map((c) => [c.uri, c]));
+  const properties = byUri([...node.properties.filter((p) => !changed.has(p.uri)), ...setBy(apply)]);
+  checkPropertyBounds(svc.space, svc.uris.format(path), node.properties, properties);
   const ctime = await store.changeProperties(svc.db, node.id, apply);
   if (!ctime) throw fault('NodeNotFound', svc.uris.format(path));
-  // The node as this change left it, without reading it back.
-  const changed = new Map(apply.map((c) => [c.uri, c]));
-  const kept = node.properties.filter((p) => !changed.has(p.uri));
-  const after: NodeRecord = { ...node, ctime, properties: byUri([...kept, ...setBy(apply)]) };
+  const after: NodeRecord = { ...node, ctime, properties };
   rememberAncestors(after, await ancestorsOf(svc, node));
   return withSpace(svc, after);
 }
