@@ -15,8 +15,8 @@ import { nameOf, newNodePath, parentOf } from '../domain/paths';
 import type { Property, PropertyChange } from '../domain/properties';
 import type { Loaders } from '../db/loaders';
 import type { Services } from './context';
-import { checkPropertyBounds, checkPropertyChanges } from './propertyRules';
-import { availableSpace } from './quota';
+import { checkPropertyBounds, checkPropertyChanges, propertyBytes } from './propertyRules';
+import { availableSpace, withinQuotas } from './quota';
 
 export interface CreateInput {
   type: NodeType;
@@ -123,22 +123,26 @@ export async function createIn(svc: Services, who: Identity, parent: NodeRecord,
   };
   const props = setBy(checkPropertyChanges(who, input.properties, draft));
   checkPropertyBounds(svc.space, svc.uris.format(finalPath), [], props);
-  let inserted: store.Inserted | undefined;
+  const above = [...(await ancestorsOf(svc, parent)), parent];
+  let inserted: store.Inserted;
   try {
-    inserted = await store.insertNode(
-      svc.db,
-      { parentId: parent.id, path: finalPath, name: draft.name, type: input.type, ownerId: who.userId, target },
-      props,
-    );
+    inserted = await withinQuotas(svc, above, finalPath, propertyBytes(props), async (db) => {
+      const row = await store.insertNode(
+        db,
+        { parentId: parent.id, path: finalPath, name: draft.name, type: input.type, ownerId: who.userId, target },
+        props,
+      );
+      if (!row) throw fault('ContainerNotFound', `${svc.uris.format(parent.path)} moved or went away`);
+      return row;
+    });
   } catch (e) {
     if (pgCode(e) === PG_UNIQUE_VIOLATION) throw fault('DuplicateNode', svc.uris.format(finalPath));
     if (pgCode(e) === PG_FOREIGN_KEY_VIOLATION) throw fault('ContainerNotFound', svc.uris.format(parent.path));
     throw e;
   }
-  if (!inserted) throw fault('ContainerNotFound', `${svc.uris.format(parent.path)} moved or went away`);
   // What was written is known: no need to read it back.
   const node: NodeRecord = { ...draft, ...inserted, properties: byUri(props) };
-  rememberAncestors(node, [...(await ancestorsOf(svc, parent)), parent]);
+  rememberAncestors(node, above);
   return node;
 }
 
@@ -177,10 +181,14 @@ export async function setNode(svc: Services, who: Identity, path: string, change
   const changed = new Map(apply.map((c) => [c.uri, c]));
   const properties = byUri([...node.properties.filter((p) => !changed.has(p.uri)), ...setBy(apply)]);
   checkPropertyBounds(svc.space, svc.uris.format(path), node.properties, properties);
-  const ctime = await store.changeProperties(svc.db, node.id, apply);
-  if (!ctime) throw fault('NodeNotFound', svc.uris.format(path));
+  const above = await ancestorsOf(svc, node);
+  const ctime = await withinQuotas(svc, above, path, propertyBytes(properties) - propertyBytes(node.properties), async (db) => {
+    const at = await store.changeProperties(db, node.id, apply);
+    if (!at) throw fault('NodeNotFound', svc.uris.format(path));
+    return at;
+  });
   const after: NodeRecord = { ...node, ctime, properties };
-  rememberAncestors(after, await ancestorsOf(svc, node));
+  rememberAncestors(after, above);
   return withSpace(svc, after);
 }
 

@@ -59,9 +59,14 @@ export function checkPropertyChanges(who: Identity, changes: PropertyChange[], c
   return out;
 }
 
-/** The UTF-8 bytes of the values of `props`: what max_property_bytes and quotas count of a node's properties. */
+/**
+ * The UTF-8 bytes of the values of `props`: what max_property_bytes and
+ * quotas count of a node's properties. A quota's own value is left out (as
+ * in quotaStore.bytesUnder): an administrator setting a limit adds nothing
+ * under it, so a nested quota can be set in a full container.
+ */
 export function propertyBytes(props: readonly Property[]): number {
-  return props.reduce((sum, p) => sum + Buffer.byteLength(p.value, 'utf8'), 0);
+  return props.reduce((sum, p) => sum + (p.uri === P.quota ? 0 : Buffer.byteLength(p.value, 'utf8')), 0);
 }
 
 /**
