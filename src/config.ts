@@ -43,6 +43,10 @@ export interface SpaceConfig extends TlsConfig {
   shutdownGraceSeconds: number;
   /** parameters.prepared_statements: named prepared statements on PostgreSQL; false behind a transaction-mode pooler. */
   preparedStatements: boolean;
+  /** parameters.max_property_bytes: most UTF-8 bytes of property values stored on one node (computed properties not counted). */
+  maxPropertyBytes: number;
+  /** parameters.max_properties: most properties stored on one node. */
+  maxProperties: number;
 }
 
 export interface StorageConfig extends TlsConfig {
@@ -152,6 +156,8 @@ export function parseConfig(text: string, file?: string): Config {
     graphqlIntrospection: flag(parameters, 'graphql_introspection', true),
     shutdownGraceSeconds: param(parameters, 'shutdown_grace_seconds', 30, 0),
     preparedStatements: flag(parameters, 'prepared_statements', true),
+    maxPropertyBytes: param(parameters, 'max_property_bytes', 256 * 1024),
+    maxProperties: param(parameters, 'max_properties', 1000),
   };
   if (space.dsn && !/^postgres(ql)?:\/\//.test(space.dsn)) fail(`dsn must be a postgres:// URL or empty`);
   if (!/^[A-Za-z0-9.-]+$/.test(space.uri)) fail(`uri = ${space.uri} is not a host-like authority`);

@@ -92,6 +92,8 @@ describe('parseConfig', () => {
       graphqlIntrospection: true,
       shutdownGraceSeconds: 30,
       preparedStatements: true,
+      maxPropertyBytes: 262_144,
+      maxProperties: 1000,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -141,6 +143,8 @@ describe('parseConfig', () => {
       graphqlIntrospection: true,
       shutdownGraceSeconds: 30,
       preparedStatements: true,
+      maxPropertyBytes: 262_144,
+      maxProperties: 1000,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -163,6 +167,12 @@ describe('parseConfig', () => {
     expect(c.space.maxXmlBytes).toBe(4096);
     expect(c.space.parameters).toEqual({ max_children: 7, max_xml_bytes: 4096, other: [1, 2] });
     expect(c.space.adminSocket).toBe('/srv/v/db.sock');
+  });
+
+  test('the bounds on a node\'s properties: max_property_bytes and max_properties', () => {
+    const c = parseConfig('[Space]\nparameters = {"max_property_bytes": 4096, "max_properties": 20}\n');
+    expect(c.space.maxPropertyBytes).toBe(4096);
+    expect(c.space.maxProperties).toBe(20);
   });
 
   test('booleans: 1/true/yes/on and 0/false/no/off', () => {
@@ -218,6 +228,12 @@ describe('parseConfig', () => {
 
     test.each([0, -3, 2.5, '"50"'])('parameters.max_children = %p', (v) => {
       expect(errorOf(`[Space]\nparameters = {"max_children": ${v}}\n`)).toMatch(/parameters\.max_children must be a whole number of at least 1/);
+    });
+
+    test.each(['max_property_bytes', 'max_properties'])('parameters.%s of 0, -1, 1.5 or "10"', (key) => {
+      for (const v of [0, -1, 1.5, '"10"']) {
+        expect(errorOf(`[Space]\nparameters = {"${key}": ${v}}\n`)).toBe(`configuration: parameters.${key} must be a whole number of at least 1`);
+      }
     });
 
     test('use_ssl = 1 without cert_file, or without key_file, in either section', () => {

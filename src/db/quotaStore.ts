@@ -38,14 +38,40 @@ export async function quotasAt(db: Db, paths: readonly string[], opts: { below?:
   return rows.map((r) => ({ id: Number(r.id), path: r.path, value: r.value }));
 }
 
-/** Bytes held under each of `paths` (the node and its subtree), in one statement. */
-export async function bytesUnder(db: Db, paths: readonly string[]): Promise<number[]> {
-  if (!paths.length) return [];
-  const conds = paths.map((p) => under(p));
-  const sums = conds.map((c, i) => `COALESCE(SUM(size) FILTER (WHERE ${c.sql}), 0) AS u${i}`).join(', ');
-  const where = conds.map((c) => c.sql).join(' OR ');
-  const bindings = [...conds.flatMap((c) => c.bindings), ...conds.flatMap((c) => c.bindings)];
-  const result = await db.raw(`SELECT ${sums} FROM nodes WHERE ${where}`, bindings);
+/** The nodes strictly below a node (everything but the root, for the root), as SQL on `nodes`. */
+function below(path: string): { sql: string; bindings: string[] } {
+  if (path === '') return { sql: "path <> ''", bindings: [] };
+  return { sql: '(path > ? AND path < ?)', bindings: [`${path}/`, `${path}0`] };
+}
+
+/**
+ * Bytes held under each of `paths`, in one statement: the data bytes of the
+ * node there and of its subtree, plus the property bytes (UTF-8 bytes of the
+ * stored values, core#quota's left out as in propertyRules.propertyBytes)
+ * of the nodes below it. A quota'd container's own properties so count
+ * under the quotas above it and not under its own, and a data node's figure
+ * is its data alone. With `tree`, one figure more, last: everything the
+ * subtree at `tree` holds, the properties of its top node included (what a
+ * copy or move brings).
+ */
+export async function bytesUnder(db: Db, paths: readonly string[], tree?: string): Promise<number[]> {
+  const all = tree === undefined ? paths : [...paths, tree];
+  if (!all.length) return [];
+  const sums = all.map((p, i) => {
+    const data = under(p);
+    const props = i === paths.length ? data : below(p);
+    return {
+      sql: `COALESCE(SUM(n.size) FILTER (WHERE ${data.sql}), 0) + COALESCE(SUM(pb.bytes) FILTER (WHERE ${props.sql}), 0) AS u${i}`,
+      bindings: [...data.bindings, ...props.bindings],
+    };
+  });
+  const conds = all.map((p) => under(p));
+  const result = await db.raw(
+    `SELECT ${sums.map((s) => s.sql).join(', ')}
+     FROM nodes n CROSS JOIN LATERAL (SELECT SUM(octet_length(p.value)) AS bytes FROM properties p WHERE p.node_id = n.id AND p.uri <> ?) pb
+     WHERE ${conds.map((c) => c.sql).join(' OR ')}`,
+    [...sums.flatMap((s) => s.bindings), P.quota, ...conds.flatMap((c) => c.bindings)],
+  );
   const row = (result.rows as Record<string, string | number>[])[0];
-  return paths.map((_, i) => Number(row[`u${i}`]));
+  return all.map((_, i) => Number(row[`u${i}`]));
 }

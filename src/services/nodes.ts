@@ -15,8 +15,8 @@ import { nameOf, newNodePath, parentOf } from '../domain/paths';
 import type { Property, PropertyChange } from '../domain/properties';
 import type { Loaders } from '../db/loaders';
 import type { Services } from './context';
-import { checkPropertyChanges } from './propertyRules';
-import { availableSpace } from './quota';
+import { checkPropertyBounds, checkPropertyChanges, propertyBytes } from './propertyRules';
+import { availableSpace, withinQuotas } from './quota';
 
 export interface CreateInput {
   type: NodeType;
@@ -122,22 +122,27 @@ export async function createIn(svc: Services, who: Identity, parent: NodeRecord,
     owner: who.name, target, size: 0, md5: null, busy: false, location: null, ctime: now, mtime: now, btime: now, properties: [],
   };
   const props = setBy(checkPropertyChanges(who, input.properties, draft));
-  let inserted: store.Inserted | undefined;
+  checkPropertyBounds(svc.space, svc.uris.format(finalPath), [], props);
+  const above = [...(await ancestorsOf(svc, parent)), parent];
+  let inserted: store.Inserted;
   try {
-    inserted = await store.insertNode(
-      svc.db,
-      { parentId: parent.id, path: finalPath, name: draft.name, type: input.type, ownerId: who.userId, target },
-      props,
-    );
+    inserted = await withinQuotas(svc, above, finalPath, propertyBytes(props), async (db) => {
+      const row = await store.insertNode(
+        db,
+        { parentId: parent.id, path: finalPath, name: draft.name, type: input.type, ownerId: who.userId, target },
+        props,
+      );
+      if (!row) throw fault('ContainerNotFound', `${svc.uris.format(parent.path)} moved or went away`);
+      return row;
+    });
   } catch (e) {
     if (pgCode(e) === PG_UNIQUE_VIOLATION) throw fault('DuplicateNode', svc.uris.format(finalPath));
     if (pgCode(e) === PG_FOREIGN_KEY_VIOLATION) throw fault('ContainerNotFound', svc.uris.format(parent.path));
     throw e;
   }
-  if (!inserted) throw fault('ContainerNotFound', `${svc.uris.format(parent.path)} moved or went away`);
   // What was written is known: no need to read it back.
   const node: NodeRecord = { ...draft, ...inserted, properties: byUri(props) };
-  rememberAncestors(node, [...(await ancestorsOf(svc, parent)), parent]);
+  rememberAncestors(node, above);
   return node;
 }
 
@@ -172,13 +177,18 @@ export async function setNode(svc: Services, who: Identity, path: string, change
   await allow(svc, who, 'update', node);
   const apply = checkPropertyChanges(who, changes, await withSpace(svc, node));
   if (!apply.length) return node;
-  const ctime = await store.changeProperties(svc.db, node.id, apply);
-  if (!ctime) throw fault('NodeNotFound', svc.uris.format(path));
-  // The node as this change left it, without reading it back.
+  // The properties as this change leaves them: judged before it is made, and shown after without reading them back.
   const changed = new Map(apply.map((c) => [c.uri, c]));
-  const kept = node.properties.filter((p) => !changed.has(p.uri));
-  const after: NodeRecord = { ...node, ctime, properties: byUri([...kept, ...setBy(apply)]) };
-  rememberAncestors(after, await ancestorsOf(svc, node));
+  const properties = byUri([...node.properties.filter((p) => !changed.has(p.uri)), ...setBy(apply)]);
+  checkPropertyBounds(svc.space, svc.uris.format(path), node.properties, properties);
+  const above = await ancestorsOf(svc, node);
+  const ctime = await withinQuotas(svc, above, path, propertyBytes(properties) - propertyBytes(node.properties), async (db) => {
+    const at = await store.changeProperties(db, node.id, apply);
+    if (!at) throw fault('NodeNotFound', svc.uris.format(path));
+    return at;
+  });
+  const after: NodeRecord = { ...node, ctime, properties };
+  rememberAncestors(after, above);
   return withSpace(svc, after);
 }
 

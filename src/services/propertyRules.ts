@@ -1,5 +1,6 @@
 /** What a caller may write into a node's properties, checked once for create and for setNode. */
 import type { Identity } from '../auth/identity';
+import type { SpaceConfig } from '../config';
 import { fault } from '../domain/faults';
 import { byteCount, computedProperties, type NodeRecord } from '../domain/node';
 import { isContainer } from '../domain/nodeTypes';
@@ -9,6 +10,7 @@ import {
   MAX_PROPERTY_URI,
   MAX_PROPERTY_VALUE,
   P,
+  type Property,
   type PropertyChange,
 } from '../domain/properties';
 
@@ -55,4 +57,30 @@ export function checkPropertyChanges(who: Identity, changes: PropertyChange[], c
     out.push(c);
   }
   return out;
+}
+
+/**
+ * The UTF-8 bytes of the values of `props`: what max_property_bytes and
+ * quotas count of a node's properties. A quota's own value is left out (as
+ * in quotaStore.bytesUnder): an administrator setting a limit adds nothing
+ * under it, so a nested quota can be set in a full container.
+ */
+export function propertyBytes(props: readonly Property[]): number {
+  return props.reduce((sum, p) => sum + (p.uri === P.quota ? 0 : Buffer.byteLength(p.value, 'utf8')), 0);
+}
+
+/**
+ * Refuses the stored properties a change would leave on the node at `uri`
+ * (`after`, from `before`) when they break max_properties or
+ * max_property_bytes, unless the change does not grow them: a node over a
+ * bound (written before it, or under a higher one) can still be cleaned up.
+ */
+export function checkPropertyBounds(space: SpaceConfig, uri: string, before: readonly Property[], after: readonly Property[]): void {
+  if (after.length > space.maxProperties && after.length > before.length) {
+    throw fault('InvalidArgument', `${uri} would hold ${after.length} properties, over max_properties (${space.maxProperties}); nothing was changed`);
+  }
+  const bytes = propertyBytes(after);
+  if (bytes > space.maxPropertyBytes && bytes > propertyBytes(before)) {
+    throw fault('InvalidArgument', `${uri} would hold ${bytes} bytes of property values, over max_property_bytes (${space.maxPropertyBytes}); nothing was changed`);
+  }
 }

@@ -1,6 +1,8 @@
 /**
- * Quotas. `core#quota` on a container bounds the bytes of the data nodes
- * below it; every quota above a node binds (nested quotas all apply). A write
+ * Quotas. `core#quota` on a container bounds the bytes below it: the data
+ * bytes of its data nodes and the property bytes (UTF-8 bytes of stored
+ * values) of the nodes below it (see bytesUnder); every quota above a node
+ * binds (nested quotas all apply). A write
  * may not leave the bytes under a quota above its limit, unless it adds none
  * (replacing a file by one no larger is always allowed, so a tree that went
  * over, say because an admin lowered the quota, can still be cleaned up).
@@ -10,7 +12,9 @@
  * running count), and in the commit transaction with the quota rows locked,
  * which alone is authoritative when uploads race. A move or copy is checked
  * once, in its own transaction with the same rows locked (lockArrival, then
- * refuseArrival): its bytes are all known before anything changes.
+ * refuseArrival): its bytes are all known before anything changes. A
+ * createNode or setNode adding property bytes is checked in its own
+ * transaction the same way (withinQuotas).
  *
  * Summing a subtree costs a range scan, so nothing is summed where no quota
  * applies.
@@ -20,6 +24,7 @@ import * as store from '../db/quotaStore';
 import { prefixes, type Db } from '../db/nodeStore';
 import { fault } from '../domain/faults';
 import { byteCount, type NodeRecord } from '../domain/node';
+import { parentOf } from '../domain/paths';
 import { P } from '../domain/properties';
 import type { Services } from './context';
 
@@ -145,6 +150,24 @@ export async function refuseOverrun(svc: Services, db: Db, quotas: Quota[], chan
 }
 
 /**
+ * A createNode or setNode that adds `added` property bytes to the node at
+ * `path`, below `above` (its ancestors, as fetched with their properties):
+ * where a quota above applies, `write` runs in a transaction with those
+ * quotas locked and is undone (QuotaExceeded) if it leaves one over its
+ * limit. Otherwise, or when nothing is added, `write` runs as it is, at no
+ * cost of a statement.
+ */
+export async function withinQuotas<T>(svc: Services, above: readonly NodeRecord[], path: string, added: number, write: (db: Db) => Promise<T>): Promise<T> {
+  if (added <= 0 || !quotasIn(above).length) return write(svc.db);
+  return svc.db.transaction(async (trx) => {
+    const quotas = await lockQuotas(trx, parentOf(path));
+    const out = await write(trx);
+    await refuseOverrun(svc, trx, quotas, [{ path, delta: added }]);
+    return out;
+  });
+}
+
+/**
  * A move or copy, first thing in its transaction: the quotas the subtree at
  * `src` newly comes under in the container `into`, their rows locked. For a
  * copy that is every quota at or above `into`; a move also takes its bytes
@@ -166,12 +189,13 @@ export async function lockArrival(db: Db, src: string, into: string, verb: 'move
  * The same transaction, once the subtree and the destination are locked and
  * before any node changes: refuses (nothing is then changed) if the bytes
  * under `src` would leave one of `quotas` (from lockArrival) over its limit.
- * A subtree with no bytes adds nothing and always goes. The bytes of the
- * subtree and under each quota are summed in one statement.
+ * A subtree with no bytes (neither data nor property values) adds nothing
+ * and always goes. The bytes of the subtree and under each quota are summed
+ * in one statement.
  */
 export async function refuseArrival(svc: Services, db: Db, quotas: Quota[], src: string, verb: 'move' | 'copy'): Promise<void> {
   if (!quotas.length) return;
-  const used = await store.bytesUnder(db, [...pathsOf(quotas), src]);
+  const used = await store.bytesUnder(db, pathsOf(quotas), src);
   const adds = used[quotas.length];
   if (adds <= 0) return;
   const i = quotas.findIndex((q, k) => used[k] + adds > q.limit);
