@@ -3,6 +3,7 @@ import express from 'express';
 import { graphqlRouter } from './graphql/server';
 import { fault } from './domain/faults';
 import { rateLimitPerCaller, resolveCaller } from './http/rateLimit';
+import { originOf } from './http/origin';
 import { requestLog } from './http/requestLog';
 import { securityHeaders } from './http/securityHeaders';
 import { faultHandler } from './rest/faults';
@@ -14,11 +15,17 @@ export async function createApp(svc: Services): Promise<{ app: express.Express; 
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set('trust proxy', svc.space.trustProxy);
   const gql = await graphqlRouter(svc);
   app.use(securityHeaders(), requestLog(), resolveCaller(svc));
   const limit = rateLimitPerCaller(svc.space.rateLimitPerMinute);
   if (limit) app.use(limit);
   app.use(REST_MOUNT, restRouter(svc));
+  // A registry of one: the line the CADC client asks for when pointed at a service by host name,
+  // from the resource id of vos://{uri}!vospace/… URIs to this service's capabilities.
+  app.get('/reg/resource-caps', (req, res) => {
+    res.type('text/plain').send(`ivo://${svc.space.uri}/vospace = ${originOf(req)}${REST_MOUNT}/capabilities\n`);
+  });
   app.use('/graphql', gql.router);
   app.get('/', (_req, res) => {
     res.type('text/plain').send(`VOSpace 2.1 service "${svc.space.name}": REST at /vospace, GraphQL at /graphql\n`);

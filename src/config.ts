@@ -47,6 +47,12 @@ export interface SpaceConfig extends TlsConfig {
   maxPropertyBytes: number;
   /** parameters.max_properties: most properties stored on one node. */
   maxProperties: number;
+  /**
+   * parameters.trust_proxy: behind a reverse proxy (TLS terminated there), which of its
+   * X-Forwarded-Proto/-Host/-For to believe, as Express's 'trust proxy' takes it
+   * (true, a hop count, or addresses); false (the default) believes none.
+   */
+  trustProxy: boolean | number | string;
 }
 
 export interface StorageConfig extends TlsConfig {
@@ -126,6 +132,12 @@ function flag(params: Record<string, unknown>, key: string, dflt: boolean): bool
   return v;
 }
 
+function proxySetting(v: unknown): boolean | number | string {
+  if (v === undefined) return false;
+  if (typeof v === 'boolean' || (typeof v === 'string' && v.trim()) || (typeof v === 'number' && Number.isInteger(v) && v >= 0)) return v;
+  return fail('parameters.trust_proxy must be true, false, a number of proxies, or their addresses ("loopback", "10.0.0.1, 10.0.0.2")');
+}
+
 export function parseConfig(text: string, file?: string): Config {
   let doc: Record<string, Section>;
   try {
@@ -158,6 +170,7 @@ export function parseConfig(text: string, file?: string): Config {
     preparedStatements: flag(parameters, 'prepared_statements', true),
     maxPropertyBytes: param(parameters, 'max_property_bytes', 256 * 1024),
     maxProperties: param(parameters, 'max_properties', 1000),
+    trustProxy: proxySetting(parameters.trust_proxy),
   };
   if (space.dsn && !/^postgres(ql)?:\/\//.test(space.dsn)) fail(`dsn must be a postgres:// URL or empty`);
   if (!/^[A-Za-z0-9.-]+$/.test(space.uri)) fail(`uri = ${space.uri} is not a host-like authority`);

@@ -94,6 +94,7 @@ describe('parseConfig', () => {
       preparedStatements: true,
       maxPropertyBytes: 262_144,
       maxProperties: 1000,
+      trustProxy: false,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -145,6 +146,7 @@ describe('parseConfig', () => {
       preparedStatements: true,
       maxPropertyBytes: 262_144,
       maxProperties: 1000,
+      trustProxy: false,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -233,6 +235,15 @@ describe('parseConfig', () => {
     test.each(['max_property_bytes', 'max_properties'])('parameters.%s of 0, -1, 1.5 or "10"', (key) => {
       for (const v of [0, -1, 1.5, '"10"']) {
         expect(errorOf(`[Space]\nparameters = {"${key}": ${v}}\n`)).toBe(`configuration: parameters.${key} must be a whole number of at least 1`);
+      }
+    });
+
+    test('parameters.trust_proxy: true, false, a hop count or addresses; anything else refused', () => {
+      for (const [v, want] of [['true', true], ['false', false], ['1', 1], ['"loopback"', 'loopback'], ['"10.0.0.1, 10.0.0.2"', '10.0.0.1, 10.0.0.2']] as const) {
+        expect(parseConfig(`[Space]\nparameters = {"trust_proxy": ${v}}\n`).space.trustProxy).toBe(want);
+      }
+      for (const v of ['-1', '1.5', '""', '[]', 'null']) {
+        expect(errorOf(`[Space]\nparameters = {"trust_proxy": ${v}}\n`)).toMatch(/^configuration: parameters\.trust_proxy must be true, false, a number of proxies/);
       }
     });
 

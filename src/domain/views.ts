@@ -22,7 +22,12 @@ export const SERVICE_VIEWS = {
   provides: [...DATA_NODE_VIEWS.provides, ...CONTAINER_VIEWS.provides],
 };
 
-/** Transfer protocols served: uploads (accepts) and downloads (provides); a storage server with TLS speaks only https. */
-export function protocolsFor(tls: boolean): { accepts: string[]; provides: string[] } {
-  return tls ? { accepts: [`${CORE}httpsput`], provides: [`${CORE}httpsget`] } : { accepts: [`${CORE}httpput`], provides: [`${CORE}httpget`] };
+/**
+ * Transfer protocols served, uploads (accepts) and downloads (provides), by
+ * the schemes of the storage servers' URLs: a server reached over TLS (its
+ * own, or a proxy's in front of it) speaks only https.
+ */
+export function protocolsFor(schemes: ReadonlySet<'http' | 'https'>): { accepts: string[]; provides: string[] } {
+  const tls = [...schemes].sort().map((s) => (s === 'https' ? 's' : ''));
+  return { accepts: tls.map((s) => `${CORE}http${s}put`), provides: tls.map((s) => `${CORE}http${s}get`) };
 }

@@ -16,6 +16,7 @@ import { WebSocketServer } from 'ws';
 import type { Identity } from '../auth/identity';
 import { Loaders } from '../db/loaders';
 import { isFault } from '../domain/faults';
+import { originOf } from '../http/origin';
 import { logger } from '../log';
 import { toFault } from '../rest/faults';
 import { REST_MOUNT } from '../rest/router';
@@ -79,7 +80,7 @@ export async function graphqlRouter(svc: Services): Promise<{ router: express.Ro
           if (!isFault(e)) throw e;
           throw new GraphQLError(e.message, { extensions: { code: e.fault, http: { status: e.status } } });
         }
-        return contextOf(svc, who, `${req.protocol}://${req.get('host')}`);
+        return contextOf(svc, who, originOf(req));
       },
     }),
   );

@@ -1,6 +1,7 @@
 /** Service-level documents: /protocols, /views, /properties, /capabilities, /availability. */
 import type { Request, Response } from 'express';
 import { ADMIN_PROPERTIES, COMPUTED_PROPERTIES, STANDARD_PROPERTIES } from '../domain/properties';
+import { originOf } from '../http/origin';
 import type { Services } from '../services/context';
 import { printAvailability, printCapabilities, printProperties, printProtocols, printViews, type Capability } from '../xml/serviceXml';
 
@@ -21,11 +22,24 @@ export const CAPABILITIES: Capability[] = [
 ];
 
 /** The public base of the REST binding as the client reached it. */
-export const baseUrl = (req: Request) => `${req.protocol}://${req.get('host')}${req.baseUrl}`;
+export const baseUrl = (req: Request) => `${originOf(req)}${req.baseUrl}`;
+
+/**
+ * The schemes transfers can use: those of the live storage servers' URLs
+ * (a public_url starting https:// for one behind a TLS proxy), or with none
+ * live, of this process's own storage configuration.
+ */
+async function storageSchemes(svc: Services): Promise<Set<'http' | 'https'>> {
+  const scheme = (url: string) => (url.startsWith('https:') ? 'https' : 'http');
+  const live = await svc.storageServers.live();
+  if (live.length) return new Set(live.map((s) => scheme(s.url)));
+  const { useSsl, publicUrl } = svc.storage;
+  return new Set([useSsl ? 'https' : scheme(publicUrl)]);
+}
 
 export function serviceHandlers(svc: Services) {
   return {
-    protocols: (_req: Request, res: Response) => void res.type(XML).send(printProtocols(svc.storage.useSsl)),
+    protocols: async (_req: Request, res: Response) => void res.type(XML).send(printProtocols(await storageSchemes(svc))),
     views: (_req: Request, res: Response) => void res.type(XML).send(printViews()),
     properties: async (_req: Request, res: Response) => {
       const used: { uri: string }[] = await svc.db('properties').distinct('uri').orderBy('uri').limit(10000);

@@ -11,7 +11,7 @@ function vosDoc(rootName: string, parts: Record<string, string[]>, elem: string)
   return XML_DECLARATION + builder.build({ [`vos:${rootName}`]: root });
 }
 
-export const printProtocols = (tls: boolean) => vosDoc('protocols', protocolsFor(tls), 'protocol');
+export const printProtocols = (schemes: ReadonlySet<'http' | 'https'>) => vosDoc('protocols', protocolsFor(schemes), 'protocol');
 export const printViews = () => vosDoc('views', SERVICE_VIEWS, 'view');
 export const printProperties = (parts: { accepts: string[]; provides: string[]; contains: string[] }) =>
   vosDoc('properties', parts, 'property');
