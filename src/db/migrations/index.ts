@@ -18,8 +18,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_storage_space': m003,
 };
 
+export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
+
 export const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(MIGRATIONS),
+  getMigrations: async () => MIGRATION_NAMES,
   getMigrationName: (name) => name,
   getMigration: async (name) => MIGRATIONS[name],
 };
