@@ -5,6 +5,7 @@
 import { OPERATOR } from '../auth/identity';
 import { migrationSource } from '../db/migrations';
 import type { Services } from '../services/context';
+import * as tokens from '../services/tokens';
 import * as users from '../services/users';
 
 export type AdminCommand =
@@ -36,7 +37,7 @@ export async function runAdminCommand(svc: Services, c: AdminCommand): Promise<u
       await users.deleteGroup(svc, OPERATOR, c.name);
       return { deleted: c.name };
     case 'token.create':
-      return { token: await users.createToken(svc, OPERATOR, c.user, { label: c.label, expiresInSeconds: c.expiresInSeconds }) };
+      return { token: (await tokens.createToken(svc, OPERATOR, c.user, { label: c.label, expiresInSeconds: c.expiresInSeconds })).token };
     case 'migrate': {
       // Opening the database already ran every pending migration; report where it stands.
       const [done, pending] = (await svc.db.migrate.list({ migrationSource })) as [{ name: string }[], unknown[]];
