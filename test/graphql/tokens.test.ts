@@ -14,7 +14,7 @@ import { startService, type RunningService } from '../../src/server';
 import { TEST_ROOT, usePg } from '../helpers/db';
 import { request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { codes, gql, gqlOk } from './gql';
+import { codes, expectCode, gql, gqlOk } from './gql';
 
 const FIELDS = 'id user label created expires lastUsed';
 const TOKENS = `query($user: String) { tokens(user: $user) { ${FIELDS} } }`;
@@ -63,11 +63,9 @@ async function gqlAs(token: string): Promise<string> {
   return r.status === 200 && !r.errors ? String(r.data.me?.name) : `${r.status} ${codes(r).join(',')}`;
 }
 
-async function expectCode(query: string, vars: Record<string, unknown>, token: string | null, code: string): Promise<string> {
-  const r = await gql(t, query, vars, token);
-  expect({ codes: codes(r), data: r.data }).toEqual({ codes: [code], data: null });
-  return r.errors![0].message;
-}
+/** The message of the one error, of this code, an operation must fail with. */
+const refusal = async (query: string, vars: Record<string, unknown>, token: string | null, code: string) =>
+  (await expectCode(t, query, vars, token, code)).errors![0].message;
 
 describe('a user and their own tokens', () => {
   test('createToken makes a token for the caller, shown once; tokens lists it without the token, with its last use', async () => {
@@ -128,7 +126,7 @@ describe('a user and their own tokens', () => {
     }
     expect((await list(alice)).map((x) => x.id)).not.toContain(id);
     // Revoked once: the second time there is nothing to revoke.
-    expect(await expectCode(REVOKE, { id }, alice, 'NodeNotFound')).toBe(`NodeNotFound: no token ${id} among yours`);
+    expect(await refusal(REVOKE, { id }, alice, 'NodeNotFound')).toBe(`NodeNotFound: no token ${id} among yours`);
     expect(await gqlAs(alice)).toBe('alice');
   });
 
@@ -170,7 +168,7 @@ describe("other users' tokens", () => {
   test('a user may not list, make or revoke all of another user’s tokens (PermissionDenied, whether the user exists or not)', async () => {
     for (const user of ['alice', 'nobody']) {
       for (const [query, vars] of [[TOKENS, { user }], [CREATE, { user }], [REVOKE_ALL, { user }]] as const) {
-        expect(await expectCode(query, vars, bob, 'PermissionDenied')).toBe("PermissionDenied: only an administrator may manage another user's tokens");
+        expect(await refusal(query, vars, bob, 'PermissionDenied')).toBe("PermissionDenied: only an administrator may manage another user's tokens");
       }
     }
     // Naming yourself is the same as naming no one.
@@ -180,8 +178,8 @@ describe("other users' tokens", () => {
   test("revoking another user's token answers as for a token that does not exist, and leaves it working", async () => {
     const theirs = await create(alice, { label: 'target' });
     const missing = String(Number(theirs.id) + 1000);
-    expect(await expectCode(REVOKE, { id: theirs.id }, bob, 'NodeNotFound')).toBe(`NodeNotFound: no token ${theirs.id} among yours`);
-    expect(await expectCode(REVOKE, { id: missing }, bob, 'NodeNotFound')).toBe(`NodeNotFound: no token ${missing} among yours`);
+    expect(await refusal(REVOKE, { id: theirs.id }, bob, 'NodeNotFound')).toBe(`NodeNotFound: no token ${theirs.id} among yours`);
+    expect(await refusal(REVOKE, { id: missing }, bob, 'NodeNotFound')).toBe(`NodeNotFound: no token ${missing} among yours`);
     expect(await gqlAs(theirs.token)).toBe('alice');
     expect((await list(alice)).map((x) => x.id)).toContain(theirs.id);
   });
@@ -189,7 +187,7 @@ describe("other users' tokens", () => {
   test('anonymous callers have no tokens: every token operation is PermissionDenied', async () => {
     const { id } = await create(alice, { label: 'anon-target' });
     for (const [query, vars] of [[TOKENS, {}], [TOKENS, { user: 'alice' }], [CREATE, {}], [REVOKE, { id }], [REVOKE_ALL, {}], [REVOKE_ALL, { user: 'alice' }]] as const) {
-      await expectCode(query, vars, null, 'PermissionDenied');
+      await refusal(query, vars, null, 'PermissionDenied');
     }
     expect((await list(alice)).map((x) => x.id)).toContain(id);
   });
@@ -207,9 +205,9 @@ describe("other users' tokens", () => {
     expect(await gqlOk(t, REVOKE_ALL, { user: 'dave' }, root)).toEqual({ revokeAllTokens: 2 });
     expect(await gqlAs(dave)).toBe('401 InvalidToken');
 
-    expect(await expectCode(TOKENS, { user: 'nobody' }, root, 'NodeNotFound')).toBe("NodeNotFound: no user 'nobody'");
-    expect(await expectCode(CREATE, { user: 'nobody' }, root, 'NodeNotFound')).toBe("NodeNotFound: no user 'nobody'");
-    expect(await expectCode(REVOKE, { id: '2000000000' }, root, 'NodeNotFound')).toBe('NodeNotFound: no token 2000000000');
+    expect(await refusal(TOKENS, { user: 'nobody' }, root, 'NodeNotFound')).toBe("NodeNotFound: no user 'nobody'");
+    expect(await refusal(CREATE, { user: 'nobody' }, root, 'NodeNotFound')).toBe("NodeNotFound: no user 'nobody'");
+    expect(await refusal(REVOKE, { id: '2000000000' }, root, 'NodeNotFound')).toBe('NodeNotFound: no token 2000000000');
     // An administrator's own tokens, by default.
     expect((await list(root)).map((x) => x.user)).toEqual(['root']);
   });
@@ -217,14 +215,14 @@ describe("other users' tokens", () => {
 
 describe('bad input', () => {
   test.each([['abc'], ['0'], ['-1'], ['1.5'], ['01'], [' 1'], ['2147483648'], ['99999999999999999999']])('revokeToken(id: %j) is InvalidArgument', async (id) => {
-    expect(await expectCode(REVOKE, { id }, alice, 'InvalidArgument')).toBe(`InvalidArgument: '${id}' is not a token id`);
+    expect(await refusal(REVOKE, { id }, alice, 'InvalidArgument')).toBe(`InvalidArgument: '${id}' is not a token id`);
   });
 
   test('a lifetime must be a positive whole number of seconds, a label at most 256 characters', async () => {
     for (const expiresIn of [0, -5]) {
-      expect(await expectCode(CREATE, { expiresIn }, alice, 'InvalidArgument')).toMatch(/^InvalidArgument: a token's lifetime must be a whole number of seconds/);
+      expect(await refusal(CREATE, { expiresIn }, alice, 'InvalidArgument')).toMatch(/^InvalidArgument: a token's lifetime must be a whole number of seconds/);
     }
-    expect(await expectCode(CREATE, { label: 'x'.repeat(257) }, alice, 'InvalidArgument')).toBe('InvalidArgument: a token label may be at most 256 characters');
+    expect(await refusal(CREATE, { label: 'x'.repeat(257) }, alice, 'InvalidArgument')).toBe('InvalidArgument: a token label may be at most 256 characters');
     expect((await create(alice, { label: 'x'.repeat(256) })).label).toHaveLength(256);
   });
 });
