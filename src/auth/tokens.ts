@@ -20,6 +20,8 @@ const CACHE_MAX = 10000;
 
 export class TokenAuthenticator {
   private cache = new Map<string, { identity: Identity; until: number }>();
+  /** Counts forget() calls: a lookup that was in flight across one does not fill the cache. */
+  private generation = 0;
   constructor(private readonly db: Db) {}
 
   /** Identity for an Authorization header; no header is anonymous, a bad token is InvalidToken. */
@@ -31,10 +33,12 @@ export class TokenAuthenticator {
     if (hit && hit.until > now) return hit.identity;
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) throw fault('InvalidToken', 'expected Authorization: Bearer <token>');
+    const generation = this.generation;
     const found = await useToken(this.db, hashToken(m[1]));
     if (!found) throw fault('InvalidToken', 'unknown, revoked or expired token');
     const { user, msLeft } = found;
     const identity: Identity = Object.freeze({ userId: user.id, name: user.name, admin: user.isAdmin, groups: user.groups });
+    if (generation !== this.generation) return identity; // it may have been revoked meanwhile
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     // msLeft is counted from the lookup's start in the database, after `now`: the entry ends at the expiry or just before.
     this.cache.set(header, { identity, until: now + Math.min(CACHE_MS, msLeft ?? CACHE_MS) });
@@ -43,6 +47,7 @@ export class TokenAuthenticator {
 
   /** Forget cached identities (after a change to users, groups or tokens). */
   forget(): void {
+    this.generation++;
     this.cache.clear();
   }
 }

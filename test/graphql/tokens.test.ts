@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { deleteToken } from '../../src/db/tokenStore';
 import { startService, type RunningService } from '../../src/server';
 import { TEST_ROOT, usePg } from '../helpers/db';
 import { request } from '../helpers/http';
@@ -128,6 +129,19 @@ describe('a user and their own tokens', () => {
     // Revoked once: the second time there is nothing to revoke.
     expect(await refusal(REVOKE, { id }, alice, 'NodeNotFound')).toBe(`NodeNotFound: no token ${id} among yours`);
     expect(await gqlAs(alice)).toBe('alice');
+  });
+
+  test('a lookup in flight while a revoke forgets the cache does not put the token back in it', async () => {
+    const { token, id } = await create(alice, { label: 'race' });
+    const auth = t.running.svc.tokens;
+    // The order a revoke can meet a request in: the request's lookup reads the token while it is live, the
+    // revoke deletes it and forgets the cache, then the lookup's answer arrives. The delete comes last here,
+    // without a forget of its own, so that the order is certain.
+    const pending = auth.authenticate(`Bearer ${token}`);
+    auth.forget();
+    expect((await pending).name).toBe('alice');
+    expect(await deleteToken(t.running.svc.db, Number(id))).toBe(true);
+    expect(await restAs(token, 'alice')).toBe('401 InvalidToken');
   });
 
   test('an operation over an open WebSocket is refused once the token it connected with is revoked', async () => {
