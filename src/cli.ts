@@ -4,7 +4,7 @@
  * none is running, opens the database itself.
  */
 import 'reflect-metadata';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { runAdminCommand, type AdminCommand } from './admin/commands';
 import { sendAdminCommand } from './admin/socket';
 import { loadConfig } from './config';
@@ -29,6 +29,10 @@ async function run(c: AdminCommand): Promise<unknown> {
 }
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const seconds = (v: string) => {
+  if (!/^[0-9]+$/.test(v)) throw new InvalidArgumentError('a whole number of seconds');
+  return Number(v);
+};
 const print = (v: unknown) => void process.stdout.write(`${typeof v === 'string' ? v : JSON.stringify(v, null, 2)}\n`);
 
 const user = program.command('user').description('manage users');
@@ -85,17 +89,39 @@ group
     process.stderr.write(`group ${name} deleted\n`);
   });
 
-program
-  .command('token')
-  .description('manage bearer tokens')
+const token = program.command('token').description('manage bearer tokens');
+token
   .command('create')
   .requiredOption('--user <name>', 'the user the token acts as')
   .option('--label <text>', 'a note stored with the token')
-  .option('--expires <seconds>', 'lifetime in seconds (default: no expiry)', (v) => Number(v))
+  .option('--expires <seconds>', 'lifetime in seconds (default: no expiry)', seconds)
   .description('create a bearer token; prints the token alone on stdout')
   .action(async (o: { user: string; label?: string; expires?: number }) => {
     const r = (await run({ command: 'token.create', user: o.user, label: o.label, expiresInSeconds: o.expires })) as { token: string };
     print(r.token);
+  });
+token
+  .command('list')
+  .requiredOption('--user <name>', 'whose tokens')
+  .description("list a user's tokens: id, label, created, expires, lastUsed (never the token)")
+  .action(async (o: { user: string }) => {
+    print(await run({ command: 'token.list', user: o.user }));
+  });
+token
+  .command('revoke [id]')
+  .option('--user <name>', 'with --all: whose tokens')
+  .option('--all', "revoke every token of the --user")
+  .description('revoke a token by its id (see token list), or every token of a user (--user NAME --all)')
+  .action(async (id: string | undefined, o: { user?: string; all?: boolean }) => {
+    if (id !== undefined && (o.user !== undefined || o.all)) throw new Error('give either a token id or --user NAME --all, not both');
+    if (id === undefined) {
+      if (o.user === undefined || !o.all) throw new Error('give a token id, or --user NAME --all');
+      const r = (await run({ command: 'token.revoke-all', user: o.user })) as { revoked: number };
+      process.stderr.write(`revoked ${r.revoked} token(s) of ${o.user}\n`);
+    } else {
+      await run({ command: 'token.revoke', id });
+      process.stderr.write(`token ${id} revoked\n`);
+    }
   });
 
 program

@@ -10,6 +10,7 @@
  * kind that has a lock.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -124,6 +125,19 @@ interface UserRow {
 
 async function listUsers(file: string | undefined, env: Record<string, string> = {}): Promise<UserRow[]> {
   return JSON.parse((await cliOk(file, ['user', 'list'], env)).stdout) as UserRow[];
+}
+
+interface TokenRow {
+  id: number;
+  user: string;
+  label: string | null;
+  created: string;
+  expires: string | null;
+  lastUsed: string | null;
+}
+
+async function listTokens(file: string, user: string): Promise<TokenRow[]> {
+  return JSON.parse((await cliOk(file, ['token', 'list', '--user', user])).stdout) as TokenRow[];
 }
 
 interface Service {
@@ -308,6 +322,48 @@ describe(`CLI and service on ${usePg ? 'PostgreSQL (dsn)' : 'the embedded databa
     ]);
   }, 120_000); // ten CLI runs, each opening the embedded database
 
+  test('(a) token list, token revoke ID and token revoke --user NAME --all, directly', async () => {
+    const laptop = (await cliOk(file, ['token', 'create', '--user', 'alice', '--label', 'laptop', '--expires', '3600'])).stdout.trim();
+    const spare = await newToken(file, 'alice');
+    const listed = await listTokens(file, 'alice');
+    // The token of the first test, then these two, oldest first: never a token or its hash.
+    expect(listed.map((x) => [x.user, x.label, x.expires === null, x.lastUsed])).toEqual([
+      ['alice', null, true, null],
+      ['alice', 'laptop', false, null],
+      ['alice', null, true, null],
+    ]);
+    expect(Object.keys(listed[0]).sort()).toEqual(['created', 'expires', 'id', 'label', 'lastUsed', 'user']);
+    expect(Date.parse(listed[1].expires!) - Date.parse(listed[1].created)).toBeGreaterThan(3_590_000);
+    const text = JSON.stringify(listed);
+    for (const secret of [tokens.alice, laptop, spare]) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(createHash('sha256').update(secret).digest('hex'));
+    }
+
+    const revoked = await cliOk(file, ['token', 'revoke', String(listed[2].id)]);
+    expect(revoked.stderr).toContain(`token ${listed[2].id} revoked`);
+    expect((await listTokens(file, 'alice')).map((x) => x.id)).toEqual([listed[0].id, listed[1].id]);
+
+    await newToken(file, 'carol');
+    const all = await cliOk(file, ['token', 'revoke', '--user', 'carol', '--all']);
+    expect(all.stderr).toContain('revoked 1 token(s) of carol');
+    expect(await listTokens(file, 'carol')).toEqual([]);
+
+    for (const [args, message] of [
+      [['token', 'revoke', String(listed[2].id)], new RegExp(`^vospace: NodeNotFound: no token ${listed[2].id}$`, 'm')],
+      [['token', 'revoke', 'abc'], /^vospace: InvalidArgument: 'abc' is not a token id$/m],
+      [['token', 'revoke'], /^vospace: give a token id, or --user NAME --all$/m],
+      [['token', 'revoke', '--user', 'carol'], /^vospace: give a token id, or --user NAME --all$/m],
+      [['token', 'revoke', '5', '--user', 'carol', '--all'], /^vospace: give either a token id or --user NAME --all, not both$/m],
+      [['token', 'list', '--user', 'nobody'], /^vospace: NodeNotFound: no user 'nobody'$/m],
+      [['token', 'create', '--user', 'alice', '--expires', 'soon'], /argument 'soon' is invalid\. a whole number of seconds/],
+    ] as const) {
+      const r = await cli(file, [...args]);
+      expect({ args, code: r.code === 0 ? 0 : 'failed', stdout: r.stdout }).toEqual({ args, code: 'failed', stdout: '' });
+      expect(r.stderr).toMatch(message);
+    }
+  }, 180_000); // a dozen CLI runs, most opening the embedded database
+
   test('(b) a running service takes the CLI\'s commands over its admin socket and serves the CLI\'s users', async () => {
     expect(tokens.alice).toBeDefined();
     service = await startMain(file, 'suite');
@@ -378,6 +434,30 @@ describe(`CLI and service on ${usePg ? 'PostgreSQL (dsn)' : 'the embedded databa
     expect(await bobReads()).toBe(200);
     await cliOk(file, ['group', 'delete', 'crew']);
     expect(await bobReads()).toBe(403);
+  });
+
+  test('(b) tokens revoked through the admin socket are refused by the service at once; token list shows their last use', async () => {
+    expect(service && alive(service.proc)).toBe(true);
+    const url = service!.url;
+    const bobReads = async (token: string) => (await request('GET', `${url}/nodes/bob`, { token })).status;
+    const [one, two] = [await newToken(file, 'bob'), await newToken(file, 'bob')];
+    const before = Date.now();
+    // Each in use, so in the service's token cache, right before it is revoked.
+    expect([await bobReads(tokens.bob), await bobReads(one), await bobReads(two)]).toEqual([200, 200, 200]);
+    const listed = await listTokens(file, 'bob');
+    expect(listed).toHaveLength(3);
+    // Each used through the service (bob's first token maybe only from its cache, so earlier).
+    expect(listed.map((x) => x.lastUsed === null)).toEqual([false, false, false]);
+    for (const x of listed.slice(1)) expect(Date.parse(x.lastUsed!)).toBeGreaterThanOrEqual(before - 1000);
+
+    await cliOk(file, ['token', 'revoke', String(listed[1].id)]);
+    expect([await bobReads(tokens.bob), await bobReads(one), await bobReads(two)]).toEqual([200, 401, 200]);
+    const all = await cliOk(file, ['token', 'revoke', '--user', 'bob', '--all']);
+    expect(all.stderr).toContain('revoked 2 token(s) of bob');
+    expect([await bobReads(tokens.bob), await bobReads(one), await bobReads(two)]).toEqual([401, 401, 401]);
+    const refused = await request('GET', `${url}/nodes/bob`, { token: two });
+    expect(refused.text).toMatch(/^InvalidToken: /);
+    expect(await listTokens(file, 'bob')).toEqual([]);
   });
 
   test('(d) SIGTERM: the service exits 0 promptly, removes its admin socket, and the CLI works directly again', async () => {

@@ -5,6 +5,7 @@
 import { OPERATOR } from '../auth/identity';
 import { migrationSource } from '../db/migrations';
 import type { Services } from '../services/context';
+import * as tokens from '../services/tokens';
 import * as users from '../services/users';
 
 export type AdminCommand =
@@ -16,6 +17,9 @@ export type AdminCommand =
   | { command: 'group.remove-member'; group: string; user: string }
   | { command: 'group.delete'; name: string }
   | { command: 'token.create'; user: string; label?: string; expiresInSeconds?: number }
+  | { command: 'token.list'; user: string }
+  | { command: 'token.revoke'; id: string }
+  | { command: 'token.revoke-all'; user: string }
   | { command: 'migrate' };
 
 export async function runAdminCommand(svc: Services, c: AdminCommand): Promise<unknown> {
@@ -36,7 +40,14 @@ export async function runAdminCommand(svc: Services, c: AdminCommand): Promise<u
       await users.deleteGroup(svc, OPERATOR, c.name);
       return { deleted: c.name };
     case 'token.create':
-      return { token: await users.createToken(svc, OPERATOR, c.user, { label: c.label, expiresInSeconds: c.expiresInSeconds }) };
+      return { token: (await tokens.createToken(svc, OPERATOR, c.user, { label: c.label, expiresInSeconds: c.expiresInSeconds })).token };
+    case 'token.list':
+      return tokens.listTokens(svc, OPERATOR, c.user);
+    case 'token.revoke':
+      await tokens.revokeToken(svc, OPERATOR, c.id);
+      return { revoked: c.id };
+    case 'token.revoke-all':
+      return { revoked: await tokens.revokeAllTokens(svc, OPERATOR, c.user) };
     case 'migrate': {
       // Opening the database already ran every pending migration; report where it stands.
       const [done, pending] = (await svc.db.migrate.list({ migrationSource })) as [{ name: string }[], unknown[]];

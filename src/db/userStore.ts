@@ -1,4 +1,4 @@
-/** SQL for users, groups and token hashes. */
+/** SQL for users and groups (tokens: tokenStore.ts). */
 import type { Db } from './nodeStore';
 
 export interface UserRow {
@@ -8,13 +8,14 @@ export interface UserRow {
   groups: string[];
 }
 
-const GROUPS_SQL = `COALESCE((SELECT array_agg(g.name ORDER BY g.name) FROM user_groups ug JOIN groups g ON g.id = ug.group_id
+/** A user's group names, as column `groups` of a query on `users u`. */
+export const GROUPS_SQL = `COALESCE((SELECT array_agg(g.name ORDER BY g.name) FROM user_groups ug JOIN groups g ON g.id = ug.group_id
   WHERE ug.user_id = u.id), '{}') AS groups`;
 
 /** A text[] as a driver may return it: an array, or its literal ('{a,b}'; names never need quoting). */
 const textArray = (v: string[] | string) => (Array.isArray(v) ? v : String(v).replace(/^\{|\}$/g, '').split(',').filter(Boolean));
 
-function toUser(r: { id: number; name: string; is_admin: boolean; groups: string[] | string }): UserRow {
+export function toUser(r: { id: number; name: string; is_admin: boolean; groups: string[] | string }): UserRow {
   return { id: Number(r.id), name: r.name, isAdmin: r.is_admin, groups: textArray(r.groups) };
 }
 
@@ -26,16 +27,6 @@ export async function findUser(db: Db, name: string): Promise<UserRow | undefine
 export async function listUsers(db: Db): Promise<UserRow[]> {
   const rows = await db('users as u').select('u.id', 'u.name', 'u.is_admin', db.raw(GROUPS_SQL)).orderBy('u.name');
   return rows.map(toUser);
-}
-
-export async function userByTokenHash(db: Db, hash: string): Promise<UserRow | undefined> {
-  const row = await db('tokens as t')
-    .join('users as u', 'u.id', 't.user_id')
-    .select('u.id', 'u.name', 'u.is_admin', db.raw(GROUPS_SQL))
-    .where('t.token_hash', hash)
-    .andWhere((w) => w.whereNull('t.expires_at').orWhere('t.expires_at', '>', db.fn.now()))
-    .first();
-  return row ? toUser(row) : undefined;
 }
 
 export async function insertUser(db: Db, name: string, isAdmin: boolean): Promise<number> {
@@ -56,10 +47,6 @@ export async function addMemberships(db: Db, userId: number, groupIds: number[])
     .insert(groupIds.map((group_id) => ({ user_id: userId, group_id })))
     .onConflict(['user_id', 'group_id'])
     .ignore();
-}
-
-export async function insertToken(db: Db, userId: number, hash: string, label: string | null, expiresAt: Date | null) {
-  await db('tokens').insert({ user_id: userId, token_hash: hash, label, expires_at: expiresAt });
 }
 
 export async function removeMemberships(db: Db, userId: number, groupIds: number[]): Promise<void> {

@@ -99,8 +99,8 @@ function formatWsError(e: GraphQLError): GraphQLFormattedError {
   return formatError(known ? formatted : { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } }, e);
 }
 
-/** The graphql-ws connection's own state: who connected. */
-type WsExtra = { who?: Identity };
+/** The graphql-ws connection's own state: the Authorization it connected with, and who that is. */
+type WsExtra = { authorization?: string; who?: Identity };
 
 /**
  * graphql-ws (the graphql-transport-ws protocol) on `path` of the service's
@@ -115,12 +115,22 @@ export function graphqlWebSocket(svc: Services, server: http.Server | https.Serv
   const ws = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
       schema: () => schema(),
-      // Parse, validate and cost the operation as Apollo does over HTTP (src/graphql/limits.ts).
-      onSubscribe: async (_ctx, _id, payload) => prepareOperation(await schema(), payload, svc.space),
+      // The token is checked again for every operation (a cache hit, mostly): a revoked or expired one opens none.
+      onSubscribe: async (ctx, _id, payload) => {
+        try {
+          ctx.extra.who = await svc.tokens.authenticate(ctx.extra.authorization);
+        } catch (e) {
+          if (!isFault(e)) throw e;
+          return [new GraphQLError(e.message, { extensions: { code: e.fault, status: e.status } })];
+        }
+        // Parse, validate and cost the operation as Apollo does over HTTP (src/graphql/limits.ts).
+        return prepareOperation(await schema(), payload, svc.space);
+      },
       onConnect: async (ctx) => {
         const given = ctx.connectionParams?.authorization;
+        ctx.extra.authorization = typeof given === 'string' ? given : ctx.extra.request.headers.authorization;
         try {
-          ctx.extra.who = await svc.tokens.authenticate(typeof given === 'string' ? given : ctx.extra.request.headers.authorization);
+          ctx.extra.who = await svc.tokens.authenticate(ctx.extra.authorization);
           return true;
         } catch (e) {
           if (!isFault(e)) throw e;

@@ -1,6 +1,5 @@
-/** Users, groups and tokens: operator actions (CLI, admin socket, admin GraphQL). */
+/** Users and groups: operator actions (CLI, admin socket, admin GraphQL). Tokens: tokens.ts. */
 import type { Identity } from '../auth/identity';
-import { hashToken, newToken } from '../auth/tokens';
 import { PG_UNIQUE_VIOLATION, pgCode } from '../db/errors';
 import * as nodes from '../db/nodeStore';
 import * as users from '../db/userStore';
@@ -119,20 +118,4 @@ export async function deleteGroup(svc: Services, who: Identity, name: string): P
 export async function listUsers(svc: Services, who: Identity): Promise<users.UserRow[]> {
   requireAdmin(who);
   return users.listUsers(svc.db);
-}
-
-/** Creates a bearer token for a user; the token itself is returned once and never stored. */
-export async function createToken(
-  svc: Services,
-  who: Identity,
-  userName: string,
-  opts: { label?: string; expiresInSeconds?: number } = {},
-): Promise<string> {
-  if (!who.admin && who.name !== userName) throw fault('PermissionDenied', 'a token may be made only for yourself');
-  const user = await users.findUser(svc.db, userName);
-  if (!user) throw fault('NodeNotFound', `no user '${userName}'`);
-  const token = newToken();
-  const expires = opts.expiresInSeconds ? new Date(Date.now() + opts.expiresInSeconds * 1000) : null;
-  await users.insertToken(svc.db, user.id, hashToken(token), opts.label ?? null, expires);
-  return token;
 }

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { CORE, request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import { HTTPGET, createJob, negotiate, postJob, push, waitFinal, type TransferSpec } from '../transfers/lib';
-import { codes, gql, gqlOk } from './gql';
+import { expectCode, gqlOk } from './gql';
 
 const QUOTA = `${CORE}quota`;
 const GROUPREAD = `${CORE}groupread`;
@@ -45,12 +45,6 @@ const ADMIN_OPERATIONS: [string, string, Record<string, unknown>][] = [
   ['removeGroupMember', REMOVE_MEMBER, { group: 'staff', user: 'carol' }],
   ['deleteGroup', DELETE_GROUP, { name: 'staff' }],
 ];
-
-async function expectCode(t: TestService, query: string, vars: Record<string, unknown>, token: string | null, code: string) {
-  const r = await gql(t, query, vars, token);
-  expect({ codes: codes(r), data: r.data }).toEqual({ codes: [code], data: null });
-  return r;
-}
 
 describe('only administrators', () => {
   let t: TestService;

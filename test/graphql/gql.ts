@@ -60,6 +60,13 @@ export async function gqlOk<T = any>(
 /** The error codes of a reply, in order. */
 export const codes = (r: GqlReply<unknown>) => (r.errors ?? []).map((e) => e.extensions?.code);
 
+/** Runs an operation that must fail with exactly one error, of this code, and no data; returns the reply. */
+export async function expectCode(t: TestService, query: string, variables: Record<string, unknown>, token: string | null, code: string): Promise<GqlReply<any>> {
+  const r = await gql(t, query, variables, token);
+  expect({ codes: codes(r), data: r.data }).toEqual({ codes: [code], data: null });
+  return r;
+}
+
 /** Properties as a uri → {value, readOnly} map, for comparisons that ignore order. */
 export function propMap(props: PropertyOut[]): Record<string, { value: string; readOnly: boolean }> {
   return Object.fromEntries(props.map((p) => [p.uri, { value: p.value, readOnly: p.readOnly }]));

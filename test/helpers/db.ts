@@ -7,15 +7,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
 import { openDatabase } from '../../src/db/connection';
+import { MIGRATION_NAMES } from '../../src/db/migrations';
 
 export const usePg = process.env.VOSPACE_TEST_DB === 'pg';
 export const PG_URL = process.env.VOSPACE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export const TEST_ROOT = path.join(os.tmpdir(), 'vospace-test');
-const TEMPLATE = path.join(TEST_ROOT, 'pglite-template');
+// Named after the migrations it holds: checkouts with other migrations (branches side by side) must not share one.
+const TEMPLATE = path.join(TEST_ROOT, `pglite-template-${createHash('sha256').update(MIGRATION_NAMES.join('\n')).digest('hex').slice(0, 12)}`);
 
 export interface TestDb {
   dsn: string;

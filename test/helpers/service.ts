@@ -9,7 +9,8 @@ import { OPERATOR } from '../../src/auth/identity';
 import type { Policy } from '../../src/auth/policy';
 import { parseConfig, type Config } from '../../src/config';
 import { startService, type RunningService } from '../../src/server';
-import { addUser, createToken } from '../../src/services/users';
+import { createToken } from '../../src/services/tokens';
+import { addUser } from '../../src/services/users';
 import { createTestDb, TEST_ROOT, type TestDb } from './db';
 
 export interface TestService {
@@ -77,7 +78,7 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
     uri: (p) => running.svc.uris.format(p.replace(/^\//, '')),
     async user(name, o = {}) {
       await addUser(running.svc, OPERATOR, { name, admin: o.admin, groups: o.groups });
-      return createToken(running.svc, OPERATOR, name);
+      return (await createToken(running.svc, OPERATOR, name)).token;
     },
     async close() {
       await running.close();

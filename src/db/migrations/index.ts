@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_init';
 import * as m002 from './002_transfers';
 import * as m003 from './003_storage_space';
+import * as m004 from './004_token_use';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,10 +17,13 @@ const MIGRATIONS: Record<string, Migration> = {
   '001_init': m001,
   '002_transfers': m002,
   '003_storage_space': m003,
+  '004_token_use': m004,
 };
 
+export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
+
 export const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(MIGRATIONS),
+  getMigrations: async () => MIGRATION_NAMES,
   getMigrationName: (name) => name,
   getMigration: async (name) => MIGRATIONS[name],
 };
