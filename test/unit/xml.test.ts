@@ -305,6 +305,11 @@ describe('round trip through printNode', () => {
       }),
       { seed: 11, numRuns: 200 },
     );
+    // a page longer than the pieces it is printed in
+    const many = Array.from({ length: 250 }, (_, i) => record([{ uri: 'ivo://p', value: `v${i}`, readOnly: false }], `alice/c${i}`));
+    for (const detail of ['max', 'min'] as const) {
+      expect(await collect(printListing(uris, { node: parent, children: paged(many, []) }, detail))).toBe(printNode(uris, { node: parent, children: many }, detail));
+    }
     // a node that lists no children prints as printNode prints it
     const data = record([]);
     expect(await collect(printListing(uris, { node: data }, 'max'))).toBe(printNode(uris, { node: data }));
