@@ -246,19 +246,25 @@ describe('round trip through printNode', () => {
     expect(back.type).toBe('DataNode');
   });
 
+  /** A listed child: any name, type, busy flag, link target and a few properties. */
+  const child = fc.record({
+    name: fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).filter((n) => !n.includes('/')),
+    type: fc.constantFrom(...(['DataNode', 'UnstructuredDataNode', 'StructuredDataNode', 'ContainerNode', 'LinkNode', 'Node'] as const)),
+    busy: fc.boolean(),
+    target: fc.string({ unit: 'binary', maxLength: 12 }),
+    properties: fc.array(fc.record({ uri: fc.webUrl(), value: fc.string({ unit: 'binary', maxLength: 12 }), readOnly: fc.boolean() }), { maxLength: 2 }),
+  });
+  type Child = typeof child extends fc.Arbitrary<infer T> ? T : never;
+  const childRecords = (kids: Child[]): NodeRecord[] =>
+    kids.map((k, i) => ({ ...record(k.properties, `alice/${k.name}${i}`), type: k.type, busy: k.busy, target: k.type === 'LinkNode' ? k.target : null }));
+  /** A container whose property holds the very tag the printer cuts the document at. */
+  const parent = { ...record([{ uri: 'ivo://p', value: '<vos:nodes/>', readOnly: false }], 'alice'), type: 'ContainerNode' as const };
+
   test('a detail=min listing from summaries prints exactly as from whole records', () => {
-    const types = ['DataNode', 'UnstructuredDataNode', 'StructuredDataNode', 'ContainerNode', 'LinkNode', 'Node'] as const;
-    const child = fc.record({
-      name: fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).filter((n) => !n.includes('/')),
-      type: fc.constantFrom(...types),
-      busy: fc.boolean(),
-      target: fc.string({ unit: 'binary', maxLength: 12 }),
-    });
     fc.assert(
       fc.property(fc.array(child, { maxLength: 6 }), (kids) => {
-        const children = kids.map((k, i) => ({ ...record([], `alice/${k.name}${i}`), type: k.type, busy: k.busy, target: k.type === 'LinkNode' ? k.target : null }));
+        const children = childRecords(kids);
         const summaries = children.map(({ path, type, busy, target }) => ({ path, type, busy, target }));
-        const parent = { ...record([{ uri: 'ivo://p', value: '<vos:nodes/>', readOnly: false }], 'alice'), type: 'ContainerNode' as const };
         expect(printNode(uris, { node: parent, summaries }, 'min')).toBe(printNode(uris, { node: parent, children }, 'min'));
       }),
       { seed: 7, numRuns: 300 },
@@ -266,14 +272,6 @@ describe('round trip through printNode', () => {
   });
 
   test('a listing printed a page at a time is byte for byte the document printed whole', async () => {
-    const types = ['DataNode', 'UnstructuredDataNode', 'StructuredDataNode', 'ContainerNode', 'LinkNode', 'Node'] as const;
-    const child = fc.record({
-      name: fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).filter((n) => !n.includes('/')),
-      type: fc.constantFrom(...types),
-      busy: fc.boolean(),
-      target: fc.string({ unit: 'binary', maxLength: 12 }),
-      properties: fc.array(fc.record({ uri: fc.webUrl(), value: fc.string({ unit: 'binary', maxLength: 12 }), readOnly: fc.boolean() }), { maxLength: 2 }),
-    });
     /** `rows` cut into pages at `cuts` (empty pages included), handed out asynchronously as a listing's are. */
     async function* paged<T>(rows: T[], cuts: number[]): AsyncGenerator<T[]> {
       let at = 0;
@@ -288,15 +286,9 @@ describe('round trip through printNode', () => {
       for await (const p of pieces) out += p;
       return out;
     };
-    const parent = { ...record([{ uri: 'ivo://p', value: '<vos:nodes/>', readOnly: false }], 'alice'), type: 'ContainerNode' as const };
     await fc.assert(
       fc.asyncProperty(fc.array(child, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 4 }), async (kids, cuts) => {
-        const children = kids.map((k, i) => ({
-          ...record(k.properties, `alice/${k.name}${i}`),
-          type: k.type,
-          busy: k.busy,
-          target: k.type === 'LinkNode' ? k.target : null,
-        }));
+        const children = childRecords(kids);
         for (const detail of ['max', 'min'] as const) {
           const whole = printNode(uris, { node: parent, children }, detail);
           expect(await collect(printListing(uris, { node: parent, children: paged(children, cuts) }, detail))).toBe(whole);
