@@ -12,7 +12,8 @@
 //             the large listing, smallput, 1 GiB up/download, the GraphQL portal query (this file)
 //   scale     get/create latency (c=1) at 10^3, 10^5, 10^6 nodes, bulk-loaded with SQL (scale.mjs)
 //   paging    cost of each page of a 100 000-child listing vs. its offset, REST and GraphQL,
-//             with the server's peak RSS (scale.mjs; in the scale space when both run)
+//             then the whole listing without limit (streamed), with the server's peak RSS
+//             (scale.mjs; in the scale space when both run)
 //   sqlcount  SQL statements per request: GraphQL portal query, REST get, 1000-child
 //             listing, create (gqlsql.mjs: the service in-process, knex `query` events)
 //   storage   RSS of a standalone storage server during a 1 GiB up/download (PostgreSQL only;

@@ -14,7 +14,8 @@
 // same way and listed page by page, through REST (detail=min&limit=1000&uri=<last
 // child>, the VOSpace 2.1 paging, `uri` inclusive) and through GraphQL
 // (children(first: 1000, after: cursor)), each page timed, while the server's
-// RSS is sampled.
+// RSS is sampled; then listed whole by one GET without limit (detail=min and
+// detail=max, which the service streams), timed, with the RSS sampled.
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -285,6 +286,30 @@ async function pageGraphql(space, agent, n) {
   return { ms, sizes };
 }
 
+/** One GET of the whole container without limit (the service streams it): children counted as the bytes come, none kept. */
+function listWhole(space, agent, detail) {
+  const MARK = '<vos:node uri="';
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const q = http.request({ host: '127.0.0.1', port: space.port, path: `/vospace/nodes/bench/big?detail=${detail}`, agent, headers: { authorization: `Bearer ${space.token}` } }, (s) => {
+      let children = 0;
+      let bytes = 0;
+      let carry = ''; // the start of a marker a chunk may cut (too short to hold a whole one)
+      s.setEncoding('utf8');
+      s.on('data', (d) => {
+        bytes += Buffer.byteLength(d);
+        const text = carry + d;
+        children += text.split(MARK).length - 1;
+        carry = text.slice(-(MARK.length - 1));
+      });
+      s.on('end', () => res({ status: s.statusCode, children, bytes, ms: performance.now() - t0 }));
+      s.on('error', rej);
+    });
+    q.on('error', rej);
+    q.end();
+  });
+}
+
 /** Figures over the full pages (a short last page would flatter "last 5"); page 1 and the total over all. */
 function pageFigures({ ms, sizes }) {
   const full = ms.filter((_, i) => sizes[i] >= SCALE.page);
@@ -328,6 +353,20 @@ async function runPaging(space, have, push, out) {
           out.notes.push(`paging ${api} pass ${pass}: FAILED: ${e.message}`);
           log(`${db}: paging ${api}: ${e.message}`);
         }
+      }
+    }
+    for (const detail of ['min', 'max']) {
+      const stop = rssSampler(svc.pid);
+      try {
+        const r = await listWhole(space, agent, detail);
+        const rss = stop();
+        if (r.status !== 200 || r.children !== n) throw new Error(`${r.status}, ${r.children} children of ${n}`);
+        push({ kind: 'unpaged', detail, children: n, document_MiB: r2(r.bytes / 1048576), total_s: r2(r.ms / 1000), rss });
+        log(`${db}: listing without limit, detail=${detail}: ${n} children, ${r2(r.bytes / 1048576)} MiB in ${r2(r.ms / 1000)} s, RSS +${rss.growthMiB} MiB`);
+      } catch (e) {
+        stop();
+        out.notes.push(`listing without limit, detail=${detail}: FAILED: ${e.message}`);
+        log(`${db}: listing without limit, detail=${detail}: ${e.message}`);
       }
     }
   } finally {
@@ -376,6 +415,14 @@ export function scaleSection(results) {
     for (const l of pg) md.push(`| ${dbName(l.db)} | ${l.api === 'rest' ? 'REST' : 'GraphQL'} | ${l.pass} | ${l.pages} | ${fmt(l.total_s, 2)} | ${fmt(l.page1_ms)} | ${fmt(l.first5_median_ms)} | ${fmt(l.median_ms)} | ${fmt(l.last5_median_ms)} | ${fmt(l.max_ms)} | ${fmt(l.last_first_ratio, 2)}× | ${l.last_first_ratio <= TARGET_RATIO ? 'yes' : '**grows**'} | ${fmt(l.rss?.beforeMiB)} → ${fmt(l.rss?.peakMiB)} (+${fmt(l.rss?.growthMiB)}) | ${fmt(l.loadavg, 1)} |`);
     md.push('', 'Median ms of each tenth of the listing (page offset 0–10 %, 10–20 %, …), the last pass:', '', '| database | API | 1st | 2nd | 3rd | 4th | 5th | 6th | 7th | 8th | 9th | 10th |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const l of pg.filter((x) => x.pass === SCALE.pagingPasses)) md.push(`| ${dbName(l.db)} | ${l.api === 'rest' ? 'REST' : 'GraphQL'} | ${(l.tenths_median_ms ?? []).map((x) => fmt(x, 0)).join(' | ')} |`);
+    md.push('');
+  }
+  const whole = all.filter((l) => l.kind === 'unpaged');
+  if (whole.length) {
+    md.push(`### The same container listed whole (${whole[0].children} children, no limit)`, '');
+    md.push('One `GET /vospace/nodes/bench/big?detail=…` without `limit` each: the service reads 1000 children per statement and writes them out as it reads them (streamed, chunked). The client counts the children as the bytes arrive and keeps none. RSS is the server\'s during the listing.', '');
+    md.push('| database | detail | document MiB | total s | children/s | server RSS before → peak MiB |', '|---|---|---|---|---|---|');
+    for (const l of whole) md.push(`| ${dbName(l.db)} | ${l.detail} | ${fmt(l.document_MiB)} | ${fmt(l.total_s, 2)} | ${fmt(l.children / l.total_s, 0)} | ${fmt(l.rss?.beforeMiB)} → ${fmt(l.rss?.peakMiB)} (+${fmt(l.rss?.growthMiB)}) |`);
     md.push('');
   }
   const loads = all.filter((l) => l.kind === 'paging-load');

@@ -122,15 +122,18 @@ export async function listChildren(db: Db, parentId: number, page: ChildPage): P
   return rows.map(toNode);
 }
 
-/** A page of the children of the node at `parentPath` as a `detail=min` listing shows them: four columns, no join, no properties. */
-export async function listChildSummaries(db: Db, parentPath: string, page: Omit<ChildPage, 'withProps'>): Promise<ChildSummary[]> {
+/**
+ * A page of the children of `parent` as a `detail=min` listing shows them: four columns, no join, no
+ * properties. The parent is found by its path when its id is not known yet.
+ */
+export async function listChildSummaries(db: Db, parent: { path: string; id?: number }, page: Omit<ChildPage, 'withProps'>): Promise<ChildSummary[]> {
   if (page.limit <= 0) return [];
-  const parentId = db('nodes').select('id').where('path', parentPath);
+  const parentId = parent.id ?? db('nodes').select('id').where('path', parent.path);
   const rows: { name: string; type: NodeType; busy_job: string | null; target: string | null }[] = await childPage(
     db('nodes as n').select('n.name', 'n.type', 'n.busy_job', 'n.target').where('n.parent_id', parentId),
     page,
   );
-  const prefix = parentPath === '' ? '' : `${parentPath}/`;
+  const prefix = parent.path === '' ? '' : `${parent.path}/`;
   return rows.map((r) => ({ path: prefix + r.name, type: r.type, busy: r.busy_job !== null, target: r.target }));
 }
 

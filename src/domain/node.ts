@@ -39,6 +39,17 @@ export interface NodeView {
   summaries?: ChildSummary[];
 }
 
+/**
+ * A node ready to print whose children (of a container listing) come a page
+ * at a time, each read only when taken: whole (`children`) or, for
+ * `detail=min`, as summaries.
+ */
+export interface NodeListing {
+  node: NodeRecord;
+  children?: AsyncIterable<NodeRecord[]>;
+  summaries?: AsyncIterable<ChildSummary[]>;
+}
+
 /** A byte count as properties write it (core#length, core#quota): a whole, non-negative number; undefined when it is not one. */
 export function byteCount(value: string): number | undefined {
   const s = value.trim();

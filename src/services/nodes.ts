@@ -9,7 +9,7 @@ import * as store from '../db/nodeStore';
 import { locationsUnder } from '../db/transferStore';
 import { logger } from '../log';
 import { fault } from '../domain/faults';
-import type { Detail, NodeRecord, NodeView } from '../domain/node';
+import type { ChildSummary, Detail, NodeListing, NodeRecord } from '../domain/node';
 import { isContainer, isDataType, isLink, type NodeType } from '../domain/nodeTypes';
 import { nameOf, newNodePath, parentOf } from '../domain/paths';
 import type { Property, PropertyChange } from '../domain/properties';
@@ -26,7 +26,7 @@ export interface CreateInput {
 
 export interface ReadOptions {
   detail: Detail;
-  /** Most children to list; capped by the configured maximum. */
+  /** Most children to list, capped by the configured maximum; without it, every child, a page at a time. */
   limit?: number;
   /** Child name to start the listing from, inclusive. */
   from?: string;
@@ -152,23 +152,29 @@ async function withSpace(svc: Services, node: NodeRecord): Promise<NodeRecord> {
   return node;
 }
 
-export async function getNode(svc: Services, who: Identity, path: string, opts: ReadOptions): Promise<NodeView> {
-  const limit = Math.min(opts.limit ?? svc.space.maxChildren, svc.space.maxChildren);
+export async function getNode(svc: Services, who: Identity, path: string, opts: ReadOptions): Promise<NodeListing> {
+  // With a limit, one page of at most max_children; without, every child, a page at a time.
+  const all = opts.limit === undefined;
+  const limit = opts.limit === undefined ? LISTING_PAGE + 1 : Math.min(opts.limit, svc.space.maxChildren);
   const visible = opts.detail === 'min' ? svc.policy.readableSql?.(who) : undefined;
   if (visible !== undefined) {
     // A lean listing is read alongside its container (a round trip less), and shown only once the container is found readable.
-    const [node, summaries] = await Promise.all([
+    const [node, first] = await Promise.all([
       requireNode(svc, svc.db, path),
-      store.listChildSummaries(svc.db, path, { from: opts.from, limit, visible }),
+      store.listChildSummaries(svc.db, { path }, { from: opts.from, limit, visible }),
     ]);
     await allow(svc, who, 'read', node);
-    return isContainer(node.type) ? { node, summaries } : { node };
+    if (!isContainer(node.type)) return { node };
+    const next = (after: string) => store.listChildSummaries(svc.db, node, { after, limit, visible });
+    return { node, summaries: all ? pagesFrom(first, next) : onePage(first) };
   }
   const node = await requireNode(svc, svc.db, path);
   await allow(svc, who, 'read', node);
   if (opts.detail !== 'min') await withSpace(svc, node);
   if (!isContainer(node.type) || opts.detail === 'properties') return { node };
-  const children = await readableChildren(svc, who, node, { from: opts.from, limit, withProps: true });
+  const children = all
+    ? await everyChild(svc, who, node, opts.from)
+    : onePage(await readableChildren(svc, who, node, { from: opts.from, limit, withProps: true }));
   return opts.detail === 'min' ? { node, summaries: children } : { node, children };
 }
 
@@ -286,14 +292,60 @@ async function readableChildren(
   const out: NodeRecord[] = [];
   for (let { from, after } = q; out.length < q.limit; ) {
     const rows = await store.listChildren(svc.db, parent.id, { from, after, limit: q.limit, withProps: true });
-    for (const node of rows) {
-      if (out.length < q.limit && (await svc.policy.permits(who, 'read', { node, ancestors }))) out.push(node);
-    }
+    out.push(...(await permittedOf(svc, who, ancestors, rows, q.limit - out.length)));
     if (rows.length < q.limit) break;
     from = undefined;
     after = rows[rows.length - 1].name;
   }
   return remember(out);
+}
+
+/** Children read per statement by a listing without limit. */
+export const LISTING_PAGE = 1000;
+
+async function* onePage<T>(rows: T[]): AsyncGenerator<T[]> {
+  yield rows;
+}
+
+/**
+ * The pages of a listing without limit, from its first, already read: each
+ * next one is read (`next`, after the last name of the one before) only when
+ * taken, in a statement of its own. No transaction spans the pages, so the
+ * embedded database's one connection serves other requests between them
+ * (each child is listed at most once, in name order, even if the container
+ * changes meanwhile). A page is read with one row more than LISTING_PAGE,
+ * which tells whether another follows; `keep` filters each page read.
+ */
+async function* pagesFrom<T extends ChildSummary>(
+  first: T[],
+  next: (after: string) => Promise<T[]>,
+  keep: (rows: T[]) => Promise<T[]> | T[] = (rows) => rows,
+): AsyncGenerator<T[]> {
+  for (let rows = first; ; rows = await next(nameOf(rows[LISTING_PAGE - 1].path))) {
+    yield await keep(rows.slice(0, LISTING_PAGE));
+    if (rows.length <= LISTING_PAGE) return;
+  }
+}
+
+/** Every child of `parent` that `who` may read, from `from` (inclusive): the first page read now, the others as they are taken. */
+async function everyChild(svc: Services, who: Identity, parent: NodeRecord, from?: string): Promise<AsyncIterable<NodeRecord[]>> {
+  const visible = svc.policy.readableSql?.(who);
+  const read = (start: { from?: string; after?: string }) =>
+    store.listChildren(svc.db, parent.id, { ...start, limit: LISTING_PAGE + 1, withProps: true, visible });
+  const first = await read({ from });
+  const next = (after: string) => read({ after });
+  if (visible !== undefined) return pagesFrom(first, next);
+  const ancestors = [...(await ancestorsOf(svc, parent)), parent];
+  return pagesFrom(first, next, (rows) => permittedOf(svc, who, ancestors, rows));
+}
+
+/** The nodes of `rows` (children of the last of `ancestors`) that permits() lets `who` read, at most `max`. */
+async function permittedOf(svc: Services, who: Identity, ancestors: NodeRecord[], rows: NodeRecord[], max = rows.length): Promise<NodeRecord[]> {
+  const out: NodeRecord[] = [];
+  for (const node of rows) {
+    if (out.length < max && (await svc.policy.permits(who, 'read', { node, ancestors }))) out.push(node);
+  }
+  return out;
 }
 
 /** Nodes read per statement when walking a subtree. */

@@ -1,7 +1,7 @@
 /** The VOSpace node document: read from clients, written in answers. */
 import { XMLBuilder } from 'fast-xml-parser';
 import { fault } from '../domain/faults';
-import { allProperties, type ChildSummary, type Detail, type NodeRecord, type NodeView } from '../domain/node';
+import { allProperties, type ChildSummary, type Detail, type NodeListing, type NodeRecord, type NodeView } from '../domain/node';
 import { isContainer, isDataType, isLink, isNodeType, type NodeType } from '../domain/nodeTypes';
 import { encodeName, nameOf, type NodeUris } from '../domain/paths';
 import type { PropertyChange } from '../domain/properties';
@@ -111,13 +111,67 @@ function summaryXml(parentUri: string, c: ChildSummary): string {
   return c.target ? `${open}><vos:target>${escapeText(c.target)}</vos:target></vos:node>` : `${open}><vos:target/></vos:node>`;
 }
 
+/** Where a listing's children go: the builder writes an empty list so, a tag no escaped value can contain. */
+const NO_CHILDREN = '<vos:nodes/>';
+
+function wholeDocument(uris: NodeUris, node: NodeRecord, detail: Detail, children?: NodeRecord[]): string {
+  const root = { '@xmlns:vos': VOS_NS, '@xmlns:xsi': XSI_NS, ...nodeElement(uris, node, detail, children) };
+  return XML_DECLARATION + builder.build({ 'vos:node': root });
+}
+
+/** The document of a container listing, cut where its children go: what comes before them and what after. */
+function around(uris: NodeUris, node: NodeRecord, detail: Detail): { head: string; tail: string } {
+  const xml = wholeDocument(uris, node, detail, []);
+  const at = xml.indexOf(NO_CHILDREN);
+  return { head: xml.slice(0, at), tail: xml.slice(at + NO_CHILDREN.length) };
+}
+
+/** Summaries as they go inside <vos:nodes> (`parentUri` ends in '/'). */
+const summariesXml = (parentUri: string, summaries: ChildSummary[]) => summaries.map((c) => summaryXml(parentUri, c)).join('');
+
+/** Whole children as they go inside <vos:nodes>: what the builder writes there for them. */
+const childrenXml = (uris: NodeUris, detail: Detail, children: NodeRecord[]) =>
+  builder.build({ 'vos:node': children.map((c) => nodeElement(uris, c, detail)) });
+
+/** Children printed per piece of a listing: small strings, which V8 frees young, where a whole page's would pile up until a full collection. */
+const PIECE = 100;
+
+function* parts<T>(page: T[]): Generator<T[]> {
+  for (let i = 0; i < page.length; i += PIECE) yield page.slice(i, i + PIECE);
+}
+
+const listsChildren = (node: NodeRecord, detail: Detail) => isContainer(node.type) && detail !== 'properties';
+
 export function printNode(uris: NodeUris, view: NodeView, detail: Detail = 'max'): string {
-  const el = nodeElement(uris, view.node, detail, view.summaries ? [] : view.children);
-  const root = { '@xmlns:vos': VOS_NS, '@xmlns:xsi': XSI_NS, ...el };
-  const xml = XML_DECLARATION + builder.build({ 'vos:node': root });
   const summaries = view.summaries;
-  if (!summaries?.length || !isContainer(view.node.type)) return xml;
-  // The builder wrote an empty <vos:nodes/>, a tag no escaped value can contain: the children go there.
-  const parentUri = `${uris.format(view.node.path)}/`;
-  return xml.replace('<vos:nodes/>', () => `<vos:nodes>${summaries.map((c) => summaryXml(parentUri, c)).join('')}</vos:nodes>`);
+  if (!summaries?.length || !listsChildren(view.node, detail)) return wholeDocument(uris, view.node, detail, summaries ? [] : view.children);
+  const { head, tail } = around(uris, view.node, detail);
+  return `${head}<vos:nodes>${summariesXml(`${uris.format(view.node.path)}/`, summaries)}</vos:nodes>${tail}`;
+}
+
+/**
+ * The document of a listing whose children come a page at a time, in pieces
+ * as they come: byte for byte what printNode writes for all of them at once
+ * (test/unit/xml.test.ts holds them equal), so that a listing of any length
+ * is written without being held whole.
+ */
+export async function* printListing(uris: NodeUris, listing: NodeListing, detail: Detail): AsyncGenerator<string> {
+  const { node, summaries, children } = listing;
+  if (!(summaries ?? children) || !listsChildren(node, detail)) {
+    yield wholeDocument(uris, node, detail);
+    return;
+  }
+  const parentUri = `${uris.format(node.path)}/`;
+  async function* pages(): AsyncGenerator<string> {
+    if (summaries) for await (const page of summaries) for (const part of parts(page)) yield summariesXml(parentUri, part);
+    else if (children) for await (const page of children) for (const part of parts(page)) yield childrenXml(uris, detail, part);
+  }
+  const { head, tail } = around(uris, node, detail);
+  let open = false;
+  for await (const xml of pages()) {
+    if (!xml) continue;
+    yield open ? xml : `${head}<vos:nodes>${xml}`;
+    open = true;
+  }
+  yield open ? `</vos:nodes>${tail}` : `${head}${NO_CHILDREN}${tail}`;
 }

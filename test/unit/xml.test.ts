@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import type { NodeRecord } from '../../src/domain/node';
 import { NodeUris } from '../../src/domain/paths';
-import { parseNodeDocument, printNode } from '../../src/xml/nodeXml';
+import { parseNodeDocument, printListing, printNode } from '../../src/xml/nodeXml';
 import { attr, parseXml, type XmlElement } from '../../src/xml/parse';
 import { expectFault } from '../helpers/faults';
 
@@ -246,23 +246,66 @@ describe('round trip through printNode', () => {
     expect(back.type).toBe('DataNode');
   });
 
+  /** A listed child: any name, type, busy flag, link target and a few properties. */
+  const child = fc.record({
+    name: fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).filter((n) => !n.includes('/')),
+    type: fc.constantFrom(...(['DataNode', 'UnstructuredDataNode', 'StructuredDataNode', 'ContainerNode', 'LinkNode', 'Node'] as const)),
+    busy: fc.boolean(),
+    target: fc.string({ unit: 'binary', maxLength: 12 }),
+    properties: fc.array(fc.record({ uri: fc.webUrl(), value: fc.string({ unit: 'binary', maxLength: 12 }), readOnly: fc.boolean() }), { maxLength: 2 }),
+  });
+  type Child = typeof child extends fc.Arbitrary<infer T> ? T : never;
+  const childRecords = (kids: Child[]): NodeRecord[] =>
+    kids.map((k, i) => ({ ...record(k.properties, `alice/${k.name}${i}`), type: k.type, busy: k.busy, target: k.type === 'LinkNode' ? k.target : null }));
+  /** A container whose property holds the very tag the printer cuts the document at. */
+  const parent = { ...record([{ uri: 'ivo://p', value: '<vos:nodes/>', readOnly: false }], 'alice'), type: 'ContainerNode' as const };
+
   test('a detail=min listing from summaries prints exactly as from whole records', () => {
-    const types = ['DataNode', 'UnstructuredDataNode', 'StructuredDataNode', 'ContainerNode', 'LinkNode', 'Node'] as const;
-    const child = fc.record({
-      name: fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).filter((n) => !n.includes('/')),
-      type: fc.constantFrom(...types),
-      busy: fc.boolean(),
-      target: fc.string({ unit: 'binary', maxLength: 12 }),
-    });
     fc.assert(
       fc.property(fc.array(child, { maxLength: 6 }), (kids) => {
-        const children = kids.map((k, i) => ({ ...record([], `alice/${k.name}${i}`), type: k.type, busy: k.busy, target: k.type === 'LinkNode' ? k.target : null }));
+        const children = childRecords(kids);
         const summaries = children.map(({ path, type, busy, target }) => ({ path, type, busy, target }));
-        const parent = { ...record([{ uri: 'ivo://p', value: '<vos:nodes/>', readOnly: false }], 'alice'), type: 'ContainerNode' as const };
         expect(printNode(uris, { node: parent, summaries }, 'min')).toBe(printNode(uris, { node: parent, children }, 'min'));
       }),
       { seed: 7, numRuns: 300 },
     );
+  });
+
+  test('a listing printed a page at a time is byte for byte the document printed whole', async () => {
+    /** `rows` cut into pages at `cuts` (empty pages included), handed out asynchronously as a listing's are. */
+    async function* paged<T>(rows: T[], cuts: number[]): AsyncGenerator<T[]> {
+      let at = 0;
+      for (const cut of [...cuts.map((c) => c % (rows.length + 1)).sort((a, b) => a - b), rows.length]) {
+        await Promise.resolve();
+        yield rows.slice(at, Math.max(at, cut));
+        at = Math.max(at, cut);
+      }
+    }
+    const collect = async (pieces: AsyncIterable<string>) => {
+      let out = '';
+      for await (const p of pieces) out += p;
+      return out;
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.array(child, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 4 }), async (kids, cuts) => {
+        const children = childRecords(kids);
+        for (const detail of ['max', 'min'] as const) {
+          const whole = printNode(uris, { node: parent, children }, detail);
+          expect(await collect(printListing(uris, { node: parent, children: paged(children, cuts) }, detail))).toBe(whole);
+          if (detail === 'min') expect(await collect(printListing(uris, { node: parent, summaries: paged(children, cuts) }, detail))).toBe(whole);
+        }
+      }),
+      { seed: 11, numRuns: 200 },
+    );
+    // a page longer than the pieces it is printed in
+    const many = Array.from({ length: 250 }, (_, i) => record([{ uri: 'ivo://p', value: `v${i}`, readOnly: false }], `alice/c${i}`));
+    for (const detail of ['max', 'min'] as const) {
+      expect(await collect(printListing(uris, { node: parent, children: paged(many, []) }, detail))).toBe(printNode(uris, { node: parent, children: many }, detail));
+    }
+    // a node that lists no children prints as printNode prints it
+    const data = record([]);
+    expect(await collect(printListing(uris, { node: data }, 'max'))).toBe(printNode(uris, { node: data }));
+    expect(await collect(printListing(uris, { node: parent, children: paged([], []) }, 'properties'))).toBe(printNode(uris, { node: parent, children: [] }, 'properties'));
   });
 
   test('computed properties print as readOnly and read back so', () => {
