@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_init';
 import * as m002 from './002_transfers';
 import * as m003 from './003_storage_space';
+import * as m005 from './005_job_kinds';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001_init': m001,
   '002_transfers': m002,
   '003_storage_space': m003,
+  '005_job_kinds': m005,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
