@@ -4,7 +4,7 @@
  */
 import { Arg, Ctx, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { fault, isFault } from '../domain/faults';
-import { FINAL_PHASES, resultCount, type AnyJob, type Phase } from '../domain/job';
+import { FINAL_PHASES, resultCount, type AnyJob, type JobKind, type Phase } from '../domain/job';
 import { isMoveOrCopy, type Transfer } from '../domain/transfer';
 import type { Identity } from '../auth/identity';
 import type { Services } from '../services/context';
@@ -12,7 +12,7 @@ import * as jobs from '../services/jobs';
 import { readDirection } from '../xml/transferXml';
 import { resultHref } from '../xml/uwsXml';
 import type { GqlContext } from './context';
-import { JobConnection, JobObject, PhaseEnum } from './jobTypes';
+import { JobConnection, JobKindEnum, JobObject, PhaseEnum } from './jobTypes';
 import { DEFAULT_PAGE } from './types';
 
 /** The context as src/graphql/server.ts builds it: GqlContext and where the REST binding is, for absolute result links. */
@@ -142,6 +142,7 @@ export class JobResolver {
   async jobs(
     @Ctx() ctx: GqlContext,
     @Arg('phases', () => [PhaseEnum], { nullable: true, description: 'Only jobs in one of these phases.' }) phases: Phase[] | null,
+    @Arg('kinds', () => [JobKindEnum], { nullable: true, description: 'Only jobs of these kinds (by default every kind).' }) kinds: JobKind[] | null,
     @Arg('after', () => Date, { nullable: true, description: 'Only jobs created after this time.' }) after: Date | null,
     @Arg('first', () => Int, { defaultValue: DEFAULT_PAGE, description: `Page size (at most ${MAX_JOB_PAGE}).` }) first: number,
     @Arg('cursor', () => String, { nullable: true, description: 'Continue after this cursor (a pageInfo.endCursor).' }) cursor: string | null,
@@ -151,6 +152,7 @@ export class JobResolver {
     }
     // One job past the page tells whether another page follows.
     const list = await jobs.listJobs(ctx.svc, ctx.who, {
+      kinds: kinds ?? undefined,
       phases: phases ?? undefined,
       after: after ?? undefined,
       afterJob: cursor ? jobOfCursor(cursor) : undefined,

@@ -3,6 +3,7 @@ import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { ConnectionResolver, NodeResolver } from './resolvers';
 import { JobResolver } from './jobResolvers';
+import { RecursiveResolver } from './recursiveResolvers';
 import { AccountResolver, AdminResolver } from './adminResolvers';
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -23,7 +24,7 @@ const NO_TOPICS: PubSub = {
 
 /** The schema, built once per process from the type-graphql classes. */
 export function schema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [NodeResolver, ConnectionResolver, JobResolver, AccountResolver, AdminResolver], pubSub: NO_TOPICS, validate: false });
+  built ??= buildSchema({ resolvers: [NodeResolver, ConnectionResolver, JobResolver, RecursiveResolver, AccountResolver, AdminResolver], pubSub: NO_TOPICS, validate: false });
   return built;
 }
 

@@ -2,14 +2,18 @@
  * Recursive delete and setprops as UWS jobs (/async-delete, /async-setprops),
  * black-box over HTTP: the CADC client's exact wire sequence (vrm -R,
  * vchmod -R, vtag -R), per-node permission checks counted in errorcount,
- * busy nodes, ABORT, job lists kept apart by kind, and the unhappy paths.
+ * busy nodes, ABORT, job lists kept apart by kind, the GraphQL mutations,
+ * and the unhappy paths.
  */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createClient, type Client } from 'graphql-ws';
 import { pack } from 'tar-stream';
+import WebSocket from 'ws';
 import { CORE, VOS, nodeXml, request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
+import { codes, gql, gqlOk } from '../graphql/gql';
 import {
   HTTPPUT, UWS, XLINK, childOf, childrenOf, createJob, eventually, faultName, filesUnder, jobIdFrom, mkdata, mkdir, nodeProp, parseXml, push,
   readJob, readTransfer, runJob as runTransfer, sleep, slowPut, textOf, type JobDoc,
@@ -29,6 +33,7 @@ let alice: string;
 let bob: string;
 let carol: string;
 let root: string;
+const clients: Client[] = [];
 
 beforeAll(async () => {
   t = await startTestService();
@@ -39,7 +44,10 @@ beforeAll(async () => {
   // bob may look into alice's home (as a lab member), so he can work in what she shares there.
   await setNode(alice, 'alice', [{ uri: P.groupread, value: 'lab' }]);
 });
-afterAll(() => t?.close());
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  await t?.close();
+});
 
 // ---------------------------------------------------------------- helpers
 
@@ -511,5 +519,125 @@ describe('job lists are kept apart by kind', () => {
     expect(gone.status).toBe(303);
     expect(gone.headers.get('location')).toBe(`${t.base}/async-delete`);
     expect((await request('GET', `${t.base}/async-delete/${del}`, { token: carol })).status).toBe(404);
+  });
+});
+
+// ---------------------------------------------------------------- GraphQL
+
+const JOB = 'id kind phase target direction properties { uri value } results { id href } successCount errorCount error { fault message }';
+
+interface GqlJob {
+  id: string;
+  kind: string;
+  phase: string;
+  target: string;
+  direction: string | null;
+  properties: { uri: string; value: string | null }[];
+  results: { id: string; href: string }[];
+  successCount: number | null;
+  errorCount: number | null;
+  error: { fault: string; message: string } | null;
+}
+
+describe('GraphQL', () => {
+  const DELETE = `mutation($path: String!, $run: Boolean) { deleteRecursive(path: $path, run: $run) { ${JOB} } }`;
+  const SET = `mutation($path: String!, $properties: [PropertyInput!]!) { setPropertiesRecursive(path: $path, properties: $properties) { ${JOB} } }`;
+  const GET = `query($id: String!) { job(id: $id) { ${JOB} } }`;
+
+  async function gqlEnd(id: string, token: string): Promise<GqlJob> {
+    for (const until = Date.now() + 30_000; ; await sleep(50)) {
+      const job = (await gqlOk<{ job: GqlJob }>(t, GET, { id }, token)).job;
+      if (['COMPLETED', 'ERROR', 'ABORTED'].includes(job.phase)) return job;
+      if (Date.now() > until) throw new Error(`job ${id} still ${job.phase}`);
+    }
+  }
+
+  test('deleteRecursive: a delete job, its counts in job(id), the same as REST shows', async () => {
+    const paths = await aliceTree('gqldel');
+    const made = (await gqlOk<{ deleteRecursive: GqlJob }>(t, DELETE, { path: '/alice/gqldel' }, alice)).deleteRecursive;
+    expect(made.kind).toBe('delete');
+    expect(made.target).toBe(t.uri('alice/gqldel'));
+    expect(made.direction).toBeNull();
+    expect(['QUEUED', 'EXECUTING', 'COMPLETED']).toContain(made.phase);
+    const done = await gqlEnd(made.id, alice);
+    expect(done).toMatchObject({ phase: 'COMPLETED', successCount: 6, errorCount: 0 });
+    expect(done.results).toEqual([
+      { id: 'successcount', href: 'final:6' },
+      { id: 'errorcount', href: 'final:0' },
+    ]);
+    for (const p of paths) expect(await nodeStatus(alice, p)).toBe(404);
+    const rest = readJob((await request('GET', `${t.base}/async-delete/${made.id}`, { token: alice })).text);
+    expect(counts(rest)).toEqual({ success: 6, error: 0 });
+  });
+
+  test('setPropertiesRecursive: the properties everywhere the caller may set them, counted; jobs(kinds) lists them', async () => {
+    const paths = await aliceTree('gqlset');
+    const made = (await gqlOk<{ setPropertiesRecursive: GqlJob }>(t, SET, { path: t.uri('alice/gqlset'), properties: [{ uri: P.title, value: 'tagged' }] }, alice))
+      .setPropertiesRecursive;
+    expect(made.kind).toBe('setprops');
+    expect(made.properties).toEqual([{ uri: P.title, value: 'tagged' }]);
+    expect(await gqlEnd(made.id, alice)).toMatchObject({ phase: 'COMPLETED', successCount: 6, errorCount: 0 });
+    for (const p of paths) expect(await nodeProp(t, alice, p, P.title)).toBe('tagged');
+    // bob may not change alice's nodes: all counted as errors.
+    const his = (await gqlOk<{ setPropertiesRecursive: GqlJob }>(t, SET, { path: '/alice/gqlset', properties: [{ uri: P.title, value: 'bob was here' }] }, bob))
+      .setPropertiesRecursive;
+    expect(await gqlEnd(his.id, bob)).toMatchObject({ phase: 'COMPLETED', successCount: 0, errorCount: 6 });
+    expect(await nodeProp(t, alice, 'alice/gqlset/sub/x', P.title)).toBe('tagged');
+
+    const LIST = `query($kinds: [JobKind!]) { jobs(kinds: $kinds, first: 1000) { edges { node { id kind } } } }`;
+    const kinds = async (k: string[] | null) =>
+      (await gqlOk<{ jobs: { edges: { node: { id: string; kind: string } }[] } }>(t, LIST, { kinds: k }, alice)).jobs.edges.map((e) => e.node);
+    const setprops = await kinds(['setprops']);
+    expect(setprops.map((j) => j.id)).toContain(made.id);
+    expect(new Set(setprops.map((j) => j.kind))).toEqual(new Set(['setprops']));
+    expect(new Set((await kinds(null)).map((j) => j.kind))).toEqual(new Set(['transfer', 'delete', 'setprops']));
+  });
+
+  test('faults: a bad property is InvalidArgument at once; a missing node ends the job in ERROR', async () => {
+    const bad = await gql(t, SET, { path: '/alice', properties: [{ uri: 'no uri', value: 'x' }] }, alice);
+    expect(codes(bad)).toEqual(['InvalidArgument']);
+    const badPath = await gql(t, DELETE, { path: 'vos://elsewhere.org!vospace/alice' }, alice);
+    expect(codes(badPath)).toEqual(['InvalidURI']);
+    const made = (await gqlOk<{ deleteRecursive: GqlJob }>(t, DELETE, { path: '/alice/not-here' }, alice)).deleteRecursive;
+    const done = await gqlEnd(made.id, alice);
+    expect(done.phase).toBe('ERROR');
+    expect(done.error?.fault).toBe('NodeNotFound');
+    expect(done.successCount).toBeNull();
+  });
+
+  test('jobPhase follows a recursive job from PENDING to COMPLETED', async () => {
+    await aliceTree('watched');
+    const made = (await gqlOk<{ deleteRecursive: GqlJob }>(t, DELETE, { path: '/alice/watched', run: false }, alice)).deleteRecursive;
+    expect(made.phase).toBe('PENDING');
+    const client = createClient({
+      url: `${t.origin.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${alice}` },
+    });
+    clients.push(client);
+    const phases: string[] = [];
+    let first!: () => void;
+    const gotFirst = new Promise<void>((r) => (first = r));
+    const ended = new Promise<void>((resolve, reject) => {
+      client.subscribe<{ jobPhase: { phase: string; successCount: number | null } }>(
+        { query: 'subscription($id: String!) { jobPhase(id: $id) { phase successCount } }', variables: { id: made.id } },
+        {
+          next: (r) => {
+            phases.push(r.data!.jobPhase.phase);
+            first();
+          },
+          error: reject,
+          complete: resolve,
+        },
+      );
+    });
+    await gotFirst;
+    await run(alice, 'async-delete', made.id);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`subscription saw ${phases}`)), 20_000)));
+    await Promise.race([ended, late]).finally(() => clearTimeout(timer));
+    expect(phases[0]).toBe('PENDING');
+    expect(phases[phases.length - 1]).toBe('COMPLETED');
   });
 });
