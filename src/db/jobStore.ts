@@ -1,10 +1,16 @@
 /** SQL for UWS jobs. Phase changes are conditional on the phase found, so two racing changes cannot both win. */
-import type { Job, JobError, JobResult, NegotiatedProtocol, Phase } from '../domain/job';
+import type { AnyJob, Job, JobError, JobKind, JobResult, NegotiatedProtocol, Phase, RecursiveKind } from '../domain/job';
+import type { PropertyChange } from '../domain/properties';
 import type { Transfer } from '../domain/transfer';
 import type { Db } from './nodeStore';
 
+/** What the `transfer` column holds: a transfer and what negotiating it gave, or what a recursive job was asked. */
+type TransferInfo = { transfer: Transfer; protocols?: NegotiatedProtocol[]; createdNode?: number };
+type RecursiveInfo = { target: string; properties: PropertyChange[] };
+
 interface JobRow {
   id: string;
+  kind: JobKind;
   owner_id: number | null;
   owner: string | null;
   run_id: string | null;
@@ -14,7 +20,7 @@ interface JobRow {
   end_time: Date | string | null;
   execution_duration: number;
   destruction: Date | string;
-  transfer: { transfer: Transfer; protocols?: NegotiatedProtocol[]; createdNode?: number } | string;
+  transfer: TransferInfo | RecursiveInfo | string;
   results: JobResult[] | string;
   error: JobError | string | null;
   endpoint_used: boolean;
@@ -23,9 +29,8 @@ interface JobRow {
 const date = (d: Date | string) => (d instanceof Date ? d : new Date(d));
 const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
-function toJob(r: JobRow): Job {
-  const info = json(r.transfer);
-  return {
+function toJob(r: JobRow): AnyJob {
+  const common = {
     id: r.id,
     ownerId: r.owner_id,
     owner: r.owner,
@@ -36,11 +41,20 @@ function toJob(r: JobRow): Job {
     endTime: r.end_time ? date(r.end_time) : null,
     executionDuration: r.execution_duration,
     destruction: date(r.destruction),
+    results: json(r.results),
+    error: r.error ? json(r.error) : null,
+  };
+  if (r.kind !== 'transfer') {
+    const asked = json(r.transfer) as RecursiveInfo;
+    return { ...common, kind: r.kind, target: asked.target, properties: asked.properties };
+  }
+  const info = json(r.transfer) as TransferInfo;
+  return {
+    ...common,
+    kind: 'transfer',
     transfer: info.transfer,
     protocols: info.protocols ?? [],
     createdNode: info.createdNode ?? null,
-    results: json(r.results),
-    error: r.error ? json(r.error) : null,
     endpointUsed: r.endpoint_used,
   };
 }
@@ -50,19 +64,22 @@ const selectJobs = (db: Db) =>
     .leftJoin('users as u', 'u.id', 'j.owner_id')
     .select('j.*', 'u.name as owner');
 
-export interface NewJob {
+/** What a job is asked to do: a transfer, or a recursive job of the node at `target` (a path). */
+export type JobRequest = { transfer: Transfer } | { kind: RecursiveKind; target: string; properties: PropertyChange[] };
+
+export type NewJob = {
   id: string;
   ownerId: number | null;
   runId: string | null;
   executionDuration: number;
   destruction: Date;
-  transfer: Transfer;
-}
+} & JobRequest;
 
-/** Inserts a PENDING job; returns it as getJob would (the owner's name is the caller's to give). */
-export async function insertJob(db: Db, j: NewJob, owner: string | null): Promise<Job> {
+/** Inserts a PENDING job; returns it as getAnyJob would (the owner's name is the caller's to give). */
+export async function insertJob(db: Db, j: NewJob, owner: string | null): Promise<AnyJob> {
   const [row] = await db('jobs').insert({
     id: j.id,
+    kind: 'transfer' in j ? 'transfer' : j.kind,
     owner_id: j.ownerId,
     run_id: j.runId,
     phase: 'PENDING',
@@ -70,21 +87,30 @@ export async function insertJob(db: Db, j: NewJob, owner: string | null): Promis
     created_at: db.raw(`date_trunc('milliseconds', now())`),
     execution_duration: j.executionDuration,
     destruction: j.destruction,
-    transfer: JSON.stringify({ transfer: j.transfer }),
+    transfer: JSON.stringify('transfer' in j ? { transfer: j.transfer } : { target: j.target, properties: j.properties }),
   }).returning('*');
   return toJob({ ...row, owner });
 }
 
-export async function getJob(db: Db, id: string, forUpdate = false): Promise<Job | undefined> {
+/** A job of any kind. */
+export async function getAnyJob(db: Db, id: string, forUpdate = false): Promise<AnyJob | undefined> {
   const q = selectJobs(db).where('j.id', id);
   if (forUpdate) q.forUpdate('j');
   const row = await q.first();
   return row ? toJob(row) : undefined;
 }
 
+/** A transfer job (a job of another kind is none). */
+export async function getJob(db: Db, id: string, forUpdate = false): Promise<Job | undefined> {
+  const job = await getAnyJob(db, id, forUpdate);
+  return job?.kind === 'transfer' ? job : undefined;
+}
+
 export interface JobFilter {
   /** Only this owner's jobs; undefined: everyone's (admins). */
   ownerId?: number | null;
+  /** Only jobs of these kinds; undefined: every kind. */
+  kinds?: JobKind[];
   phases?: Phase[];
   after?: Date;
   last?: number;
@@ -97,9 +123,10 @@ export interface JobFilter {
   first?: number;
 }
 
-export async function listJobs(db: Db, f: JobFilter): Promise<Job[]> {
+export async function listJobs(db: Db, f: JobFilter): Promise<AnyJob[]> {
   const q = selectJobs(db);
   if (f.ownerId !== undefined) q.where((w) => (f.ownerId === null ? w.whereNull('j.owner_id') : w.where('j.owner_id', f.ownerId)));
+  if (f.kinds) q.whereIn('j.kind', f.kinds);
   if (f.phases?.length) q.whereIn('j.phase', f.phases);
   if (f.after) q.where('j.created_at', '>', f.after);
   if (f.afterJob) {

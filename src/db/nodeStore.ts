@@ -284,3 +284,22 @@ export async function countBusyIn(db: Db, path: string): Promise<number> {
 export async function deleteSubtree(db: Db, path: string): Promise<number> {
   return subtree(db('nodes'), path).delete();
 }
+
+/**
+ * Deletes the node `id` alone, if no transfer holds it and it has no
+ * children; returns the location of the bytes it held (null: none), or
+ * undefined when it stays (or is gone already). Run it in a transaction: the
+ * node's row is locked first, so a child made meanwhile is seen instead of
+ * going with it (parent_id cascades).
+ */
+export async function deleteChildless(trx: Knex.Transaction, id: number): Promise<{ location: string | null } | undefined> {
+  const row: { busy_job: string | null; location: string | null } | undefined = await trx('nodes').where('id', id).forUpdate().first('busy_job', 'location');
+  if (!row || row.busy_job !== null) return undefined;
+  // RETURNING: on the embedded database a bare delete answers with a result object, not a count.
+  const gone = await trx('nodes')
+    .where('id', id)
+    .whereNotExists(trx('nodes as c').select(trx.raw('1')).whereRaw('c.parent_id = nodes.id'))
+    .delete()
+    .returning('id');
+  return gone.length ? { location: row.location } : undefined;
+}

@@ -1,10 +1,10 @@
 /**
- * GraphQL over UWS transfer jobs: arguments in, one call into services/jobs,
+ * GraphQL over UWS jobs: arguments in, one call into services/jobs,
  * objects out. Who may see or change a job is decided there, not here.
  */
 import { Arg, Ctx, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { fault, isFault } from '../domain/faults';
-import { FINAL_PHASES, type Job, type Phase } from '../domain/job';
+import { FINAL_PHASES, resultCount, type AnyJob, type JobKind, type Phase } from '../domain/job';
 import { isMoveOrCopy, type Transfer } from '../domain/transfer';
 import type { Identity } from '../auth/identity';
 import type { Services } from '../services/context';
@@ -12,18 +12,19 @@ import * as jobs from '../services/jobs';
 import { readDirection } from '../xml/transferXml';
 import { resultHref } from '../xml/uwsXml';
 import type { GqlContext } from './context';
-import { JobConnection, JobObject, PhaseEnum } from './jobTypes';
+import { JobConnection, JobKindEnum, JobObject, PhaseEnum } from './jobTypes';
 import { DEFAULT_PAGE } from './types';
 
 /** The context as src/graphql/server.ts builds it: GqlContext and where the REST binding is, for absolute result links. */
 /** Most jobs one page returns. */
 export const MAX_JOB_PAGE = 1000;
 
-export function toJobObject(job: Job, ctx: GqlContext): JobObject {
-  const t = job.transfer;
+export function toJobObject(job: AnyJob, ctx: GqlContext): JobObject {
   const uris = ctx.svc.uris;
+  const t = job.kind === 'transfer' ? job.transfer : undefined;
   return Object.assign(new JobObject(), {
     id: job.id,
+    kind: job.kind,
     phase: job.phase,
     owner: job.owner,
     runId: job.runId,
@@ -32,18 +33,21 @@ export function toJobObject(job: Job, ctx: GqlContext): JobObject {
     endTime: job.endTime,
     executionDuration: job.executionDuration,
     destruction: job.destruction,
-    target: uris.format(t.target),
-    direction: isMoveOrCopy(t) ? uris.format(t.direction.destination) : t.direction,
-    view: t.view ?? null,
-    keepBytes: t.keepBytes,
-    protocols: job.protocols.map((p) => ({ uri: p.uri, endpoint: p.endpoint, securityMethod: p.securityMethod ?? null })),
+    target: uris.format(job.kind === 'transfer' ? job.transfer.target : job.target),
+    direction: !t ? null : isMoveOrCopy(t) ? uris.format(t.direction.destination) : t.direction,
+    view: t?.view ?? null,
+    keepBytes: t?.keepBytes ?? false,
+    protocols: job.kind === 'transfer' ? job.protocols.map((p) => ({ uri: p.uri, endpoint: p.endpoint, securityMethod: p.securityMethod ?? null })) : [],
+    properties: job.kind === 'transfer' ? [] : job.properties.map((p) => ({ uri: p.uri, value: p.value })),
     results: job.results.map((r) => ({ id: r.id, href: resultHref(ctx.restBase, r.href) })),
+    successCount: resultCount(job, 'successcount'),
+    errorCount: resultCount(job, 'errorcount'),
     error: job.error ? { fault: job.error.fault, message: job.error.message } : null,
   });
 }
 
 /** A cursor names the job a page ended at, and its creation time in case that job is deleted before the next page. */
-const cursorOf = (j: Job) => Buffer.from(`${j.createdAt.toISOString()} ${j.id}`, 'utf8').toString('base64url');
+const cursorOf = (j: AnyJob) => Buffer.from(`${j.createdAt.toISOString()} ${j.id}`, 'utf8').toString('base64url');
 
 function jobOfCursor(c: string): { id: string; createdAt: Date } {
   const m = /^(\S+) ([A-Za-z0-9_-]{1,64})$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
@@ -53,7 +57,7 @@ function jobOfCursor(c: string): { id: string; createdAt: Date } {
 }
 
 /** A job, or the fault met reading it again: what the subscription's source stream yields. */
-type JobOrFault = Job | Error;
+type JobOrFault = AnyJob | Error;
 
 /**
  * The job as the caller may read it now, then again at each change of its
@@ -72,7 +76,7 @@ async function watchJob(svc: Services, who: Identity, id: string): Promise<Async
     changed = true;
     wake?.();
   });
-  let pending: Job | undefined;
+  let pending: AnyJob | undefined;
   try {
     pending = await jobs.readJob(svc, who, id);
   } catch (e) {
@@ -124,7 +128,7 @@ async function watchJob(svc: Services, who: Identity, id: string): Promise<Async
 
 @Resolver(() => JobObject)
 export class JobResolver {
-  @Query(() => JobObject, { nullable: true, description: 'A transfer job by id; null when there is none.' })
+  @Query(() => JobObject, { nullable: true, description: 'A job of any kind by id; null when there is none.' })
   async job(@Arg('id', () => String) id: string, @Ctx() ctx: GqlContext): Promise<JobObject | null> {
     try {
       return toJobObject(await jobs.readJob(ctx.svc, ctx.who, id), ctx);
@@ -138,6 +142,7 @@ export class JobResolver {
   async jobs(
     @Ctx() ctx: GqlContext,
     @Arg('phases', () => [PhaseEnum], { nullable: true, description: 'Only jobs in one of these phases.' }) phases: Phase[] | null,
+    @Arg('kinds', () => [JobKindEnum], { nullable: true, description: 'Only jobs of these kinds (by default every kind).' }) kinds: JobKind[] | null,
     @Arg('after', () => Date, { nullable: true, description: 'Only jobs created after this time.' }) after: Date | null,
     @Arg('first', () => Int, { defaultValue: DEFAULT_PAGE, description: `Page size (at most ${MAX_JOB_PAGE}).` }) first: number,
     @Arg('cursor', () => String, { nullable: true, description: 'Continue after this cursor (a pageInfo.endCursor).' }) cursor: string | null,
@@ -147,6 +152,7 @@ export class JobResolver {
     }
     // One job past the page tells whether another page follows.
     const list = await jobs.listJobs(ctx.svc, ctx.who, {
+      kinds: kinds ?? undefined,
       phases: phases ?? undefined,
       after: after ?? undefined,
       afterJob: cursor ? jobOfCursor(cursor) : undefined,

@@ -30,7 +30,7 @@ export function toObject(n: NodeRecord, ctx: GqlContext): NodeObject {
 }
 
 /** A path argument: '/a/b', 'a/b' or a vos:// URI. */
-function pathArg(ctx: GqlContext, p: string): string {
+export function pathArg(ctx: GqlContext, p: string): string {
   return p.startsWith('vos:') ? ctx.svc.uris.parse(p) : pathFromPlain(p);
 }
 

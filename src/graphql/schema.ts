@@ -3,6 +3,7 @@ import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { ConnectionResolver, NodeResolver } from './resolvers';
 import { JobResolver } from './jobResolvers';
+import { RecursiveResolver } from './recursiveResolvers';
 import { AccountResolver, AdminResolver } from './adminResolvers';
 import { TokenResolver } from './tokenResolvers';
 
@@ -24,7 +25,11 @@ const NO_TOPICS: PubSub = {
 
 /** The schema, built once per process from the type-graphql classes. */
 export function schema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [NodeResolver, ConnectionResolver, JobResolver, AccountResolver, AdminResolver, TokenResolver], pubSub: NO_TOPICS, validate: false });
+  built ??= buildSchema({
+    resolvers: [NodeResolver, ConnectionResolver, JobResolver, RecursiveResolver, AccountResolver, AdminResolver, TokenResolver],
+    pubSub: NO_TOPICS,
+    validate: false,
+  });
   return built;
 }
 

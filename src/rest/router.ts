@@ -8,6 +8,7 @@ import { authenticate } from './identity';
 import { faultHandler } from './faults';
 import { filesHandler } from './files';
 import { nodeHandler } from './nodes';
+import { recursiveRouter } from './recursive';
 import { serviceHandlers } from './service';
 import { transferRouter } from './transfers';
 
@@ -27,6 +28,7 @@ export function restRouter(svc: Services): express.Router {
   r.all(/^\/nodes(?:\/.*)?$/s, nodeHandler(svc));
   r.get(/^\/files(?:\/.*)?$/s, filesHandler(svc));
   r.use(transferRouter(svc));
+  r.use(recursiveRouter(svc));
   r.use(faultHandler);
   return r;
 }

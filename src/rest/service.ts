@@ -19,6 +19,8 @@ export const CAPABILITIES: Capability[] = [
   { standardID: 'ivo://ivoa.net/std/VOSpace/v2.0#transfers', path: '/transfers', use: 'full', securityMethods: [TOKEN] },
   { standardID: 'ivo://ivoa.net/std/VOSpace#sync-2.1', path: '/synctrans', use: 'full', securityMethods: [TOKEN] },
   { standardID: 'ivo://ivoa.net/std/VOSpace#files-proto', path: '/files', use: 'base', securityMethods: [TOKEN] },
+  { standardID: 'ivo://ivoa.net/std/VOSpace#recursive-delete-proto', path: '/async-delete', use: 'full', securityMethods: [TOKEN] },
+  { standardID: 'ivo://ivoa.net/std/VOSpace#recursive-nodeprops-proto', path: '/async-setprops', use: 'full', securityMethods: [TOKEN] },
 ];
 
 /** The public base of the REST binding as the client reached it. */

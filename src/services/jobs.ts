@@ -1,14 +1,21 @@
-/** The UWS 1.1 life of a transfer job: create, read, list, run, abort, wait, delete, expire. */
+/**
+ * The UWS 1.1 life of a job, whatever its kind (a transfer, a recursive
+ * delete or setprops): create, read, list, run, abort, wait, delete, expire.
+ * Given a kind, a function finds only a job of that kind (each job list
+ * shows its own).
+ */
 import { randomBytes } from 'node:crypto';
 import type { Identity } from '../auth/identity';
 import type { JobAction } from '../auth/policy';
 import * as jobStore from '../db/jobStore';
 import { clearBusy } from '../db/transferStore';
 import { fault } from '../domain/faults';
-import { ACTIVE_PHASES, FINAL_PHASES, type Job, type Phase } from '../domain/job';
+import { ACTIVE_PHASES, FINAL_PHASES, type AnyJob, type Job, type JobKind, type Phase, type RecursiveKind } from '../domain/job';
+import type { PropertyChange } from '../domain/properties';
 import { isMoveOrCopy, type Transfer } from '../domain/transfer';
 import { logger } from '../log';
 import type { Services } from './context';
+import { checkRecursiveRequest, executeRecursive } from './recursive';
 import { execute, forgetCreatedNode } from './transfers';
 
 /** Defaults for new jobs. */
@@ -23,17 +30,28 @@ export const JOB_DEFAULTS = {
 
 const newJobId = () => randomBytes(12).toString('base64url');
 
-/** The job `id`, if the policy lets `who` do `action` with it. */
-async function jobFor(svc: Services, who: Identity, id: string, action: JobAction): Promise<Job> {
-  const job = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await jobStore.getJob(svc.db, id) : undefined;
-  if (!job) throw fault('NotFound', `no job ${id.slice(0, 64)}`);
+/** The job `id` (of `kind`, if given), if the policy lets `who` do `action` with it. */
+async function jobFor(svc: Services, who: Identity, id: string, action: JobAction, kind?: JobKind): Promise<AnyJob> {
+  const job = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await jobStore.getAnyJob(svc.db, id) : undefined;
+  if (!job || (kind && job.kind !== kind)) throw fault('NotFound', `no job ${id.slice(0, 64)}`);
   if (!(await svc.policy.permits(who, action, { job }))) throw fault('PermissionDenied', `${who.name ?? 'anonymous'} may not ${action} ${id}`);
   return job;
 }
 
-export const readJob = (svc: Services, who: Identity, id: string): Promise<Job> => jobFor(svc, who, id, 'readJob');
+export function readJob(svc: Services, who: Identity, id: string, kind: 'transfer'): Promise<Job>;
+export function readJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<AnyJob>;
+export function readJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<AnyJob> {
+  return jobFor(svc, who, id, 'readJob', kind);
+}
 
-export async function createJob(svc: Services, who: Identity, transfer: Transfer, opts: { run?: boolean; runId?: string } = {}): Promise<Job> {
+export interface CreateOptions {
+  /** PHASE=RUN at once. */
+  run?: boolean;
+  runId?: string;
+}
+
+/** Inserts a PENDING job for `who`, and runs it if asked. */
+async function newJob(svc: Services, who: Identity, what: jobStore.JobRequest, opts: CreateOptions): Promise<AnyJob> {
   const job = await jobStore.insertJob(
     svc.db,
     {
@@ -42,14 +60,34 @@ export async function createJob(svc: Services, who: Identity, transfer: Transfer
       runId: opts.runId?.slice(0, 256) ?? null,
       executionDuration: JOB_DEFAULTS.executionDuration,
       destruction: new Date(Date.now() + JOB_DEFAULTS.lifetime * 1000),
-      transfer,
+      ...what,
     },
     who.userId === null ? null : who.name, // the owner's name, as a read of the job joins it
   );
   return opts.run ? runJob(svc, who, job.id) : job;
 }
 
+export async function createJob(svc: Services, who: Identity, transfer: Transfer, opts: CreateOptions = {}): Promise<Job> {
+  // A job's kind never changes: a transfer job reads back as one.
+  return (await newJob(svc, who, { transfer }, opts)) as Job;
+}
+
+/** A recursive delete or setprops job of the node at `target` (a path) and everything below it. */
+export async function createRecursiveJob(
+  svc: Services,
+  who: Identity,
+  kind: RecursiveKind,
+  target: string,
+  properties: PropertyChange[],
+  opts: CreateOptions = {},
+): Promise<AnyJob> {
+  checkRecursiveRequest(kind, properties);
+  return newJob(svc, who, { kind, target, properties: kind === 'setprops' ? properties : [] }, opts);
+}
+
 export interface ListOptions {
+  /** Only jobs of these kinds (a job list shows one); undefined: every kind. */
+  kinds?: JobKind[];
   phases?: Phase[];
   after?: Date;
   last?: number;
@@ -59,7 +97,7 @@ export interface ListOptions {
   first?: number;
 }
 
-export async function listJobs(svc: Services, who: Identity, o: ListOptions): Promise<Job[]> {
+export async function listJobs(svc: Services, who: Identity, o: ListOptions): Promise<AnyJob[]> {
   if (o.first !== undefined && (!Number.isInteger(o.first) || o.first < 0)) throw fault('InvalidArgument', 'first must be a non-negative whole number');
   if (who.userId === null && !who.admin) return [];
   return jobStore.listJobs(svc.db, { ownerId: who.admin ? undefined : who.userId, ...o });
@@ -67,13 +105,17 @@ export async function listJobs(svc: Services, who: Identity, o: ListOptions): Pr
 
 /**
  * PHASE=RUN. A data transfer is negotiated before this returns (it is quick);
- * a move or copy carries on after, and waiters see it finish.
+ * a move or copy, or a recursive job, carries on after, and waiters see it finish.
  */
-export async function runJob(svc: Services, who: Identity, id: string): Promise<Job> {
-  const job = await jobFor(svc, who, id, 'runJob');
+export async function runJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<AnyJob> {
+  const job = await jobFor(svc, who, id, 'runJob', kind);
   if (!(await jobStore.changePhase(svc.db, id, ['PENDING', 'HELD'], { phase: 'QUEUED' }))) return job;
   await svc.events.publish(id, 'QUEUED', job.owner);
   const queued = { ...job, phase: 'QUEUED' as Phase };
+  if (queued.kind !== 'transfer') {
+    executeRecursive(svc, who, queued).catch((err) => logger.error({ err, job: id }, `recursive ${queued.kind} failed`));
+    return readJob(svc, who, id);
+  }
   const running = execute(svc, who, queued);
   if (isMoveOrCopy(queued.transfer)) {
     running.catch((err) => logger.error({ err, job: id }, 'move/copy failed'));
@@ -83,32 +125,32 @@ export async function runJob(svc: Services, who: Identity, id: string): Promise<
   return readJob(svc, who, id);
 }
 
-export async function abortJob(svc: Services, who: Identity, id: string): Promise<Job> {
-  const job = await jobFor(svc, who, id, 'abortJob');
+export async function abortJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<AnyJob> {
+  const job = await jobFor(svc, who, id, 'abortJob', kind);
   const active: Phase[] = ['PENDING', 'QUEUED', 'EXECUTING', 'HELD', 'SUSPENDED'];
   if (await jobStore.changePhase(svc.db, id, active, { phase: 'ABORTED', endTime: true })) {
     await svc.events.publish(id, 'ABORTED', job.owner);
-    await forgetCreatedNode(svc, job);
+    if (job.kind === 'transfer') await forgetCreatedNode(svc, job);
   }
   return readJob(svc, who, id);
 }
 
-export async function deleteJob(svc: Services, who: Identity, id: string): Promise<void> {
-  await jobFor(svc, who, id, 'deleteJob');
+export async function deleteJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<void> {
+  await jobFor(svc, who, id, 'deleteJob', kind);
   await abortJob(svc, who, id);
   await jobStore.deleteJob(svc.db, id);
 }
 
-export async function setDestruction(svc: Services, who: Identity, id: string, raw: string): Promise<Job> {
-  await jobFor(svc, who, id, 'updateJob');
+export async function setDestruction(svc: Services, who: Identity, id: string, raw: string, kind?: JobKind): Promise<AnyJob> {
+  await jobFor(svc, who, id, 'updateJob', kind);
   const when = new Date(raw);
   if (!/^\d{4}-\d\d-\d\dT/.test(raw) || Number.isNaN(when.getTime())) throw fault('InvalidArgument', `DESTRUCTION must be an ISO 8601 time: ${raw.slice(0, 64)}`);
   await jobStore.setDestruction(svc.db, id, when);
   return readJob(svc, who, id);
 }
 
-export async function setExecutionDuration(svc: Services, who: Identity, id: string, raw: string): Promise<Job> {
-  const job = await jobFor(svc, who, id, 'updateJob');
+export async function setExecutionDuration(svc: Services, who: Identity, id: string, raw: string, kind?: JobKind): Promise<AnyJob> {
+  const job = await jobFor(svc, who, id, 'updateJob', kind);
   if (!/^\d{1,9}$/.test(raw)) throw fault('InvalidArgument', `EXECUTIONDURATION must be whole seconds: ${raw.slice(0, 64)}`);
   if (job.phase !== 'PENDING') throw fault('InvalidArgument', 'the execution duration may change only while the job is PENDING');
   await jobStore.setExecutionDuration(svc.db, id, Number(raw));
@@ -119,14 +161,14 @@ export async function setExecutionDuration(svc: Services, who: Identity, id: str
  * WAIT=n: blocks while the job is active (and, with PHASE=p, while it is in
  * p) until it changes or n seconds pass (n < 0: the longest we allow).
  */
-export async function waitJob(svc: Services, who: Identity, id: string, seconds: number, inPhase?: Phase): Promise<Job> {
+export async function waitJob(svc: Services, who: Identity, id: string, seconds: number, inPhase?: Phase, kind?: JobKind): Promise<AnyJob> {
   const ms = Math.min(seconds < 0 ? JOB_DEFAULTS.maxWait : seconds, JOB_DEFAULTS.maxWait) * 1000;
   const deadline = Date.now() + ms;
   let seen: Phase | undefined;
   for (;;) {
     // Listen before looking, so a change between the look and the wait is not missed.
     const next = svc.events.next(id, Math.max(0, deadline - Date.now()));
-    const job = await readJob(svc, who, id);
+    const job = await readJob(svc, who, id, kind);
     seen ??= job.phase;
     // A wake-up that finds the phase unchanged (a listener re-checking after a reconnect) waits on.
     if (job.phase !== seen || Date.now() >= deadline || !ACTIVE_PHASES.has(job.phase) || (inPhase && job.phase !== inPhase)) {
@@ -165,13 +207,13 @@ export async function sweepJobs(svc: Services): Promise<void> {
     await failExecuting(svc, id, 'the storage server serving it stopped answering');
   }
   for (const id of await jobStore.expiredJobIds(svc.db, new Date())) {
-    const job = await jobStore.getJob(svc.db, id);
+    const job = await jobStore.getAnyJob(svc.db, id);
     if (job && !FINAL_PHASES.has(job.phase)) {
       await jobStore.changePhase(svc.db, id, [job.phase], { phase: 'ABORTED', endTime: true });
       await svc.events.publish(id, 'ABORTED', job.owner);
     }
     await clearBusy(svc.db, id);
-    if (job && !FINAL_PHASES.has(job.phase)) await forgetCreatedNode(svc, job);
+    if (job?.kind === 'transfer' && !FINAL_PHASES.has(job.phase)) await forgetCreatedNode(svc, job);
     await jobStore.deleteJob(svc.db, id);
   }
 }

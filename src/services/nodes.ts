@@ -180,6 +180,14 @@ export async function getNode(svc: Services, who: Identity, path: string, opts: 
 
 export async function setNode(svc: Services, who: Identity, path: string, changes: PropertyChange[]): Promise<NodeRecord> {
   const node = await requireNode(svc, svc.db, path);
+  const after = await changeNode(svc, who, node, changes);
+  // Left unchanged, it shows its space already (changeNode filled it in to judge the changes).
+  return after === node ? node : withSpace(svc, after);
+}
+
+/** setNode on `node`, which the caller has found with its ancestors known (requireNode, walkBelow). */
+export async function changeNode(svc: Services, who: Identity, node: NodeRecord, changes: PropertyChange[]): Promise<NodeRecord> {
+  const path = node.path;
   await allow(svc, who, 'update', node);
   const apply = checkPropertyChanges(who, changes, await withSpace(svc, node));
   if (!apply.length) return node;
@@ -195,7 +203,7 @@ export async function setNode(svc: Services, who: Identity, path: string, change
   });
   const after: NodeRecord = { ...node, ctime, properties };
   rememberAncestors(after, above);
-  return withSpace(svc, after);
+  return after;
 }
 
 export async function deleteNode(svc: Services, who: Identity, path: string): Promise<void> {
@@ -208,7 +216,11 @@ export async function deleteNode(svc: Services, who: Identity, path: string): Pr
     if (!(await store.deleteSubtree(trx, path))) throw fault('NodeNotFound', svc.uris.format(path));
     return held;
   });
-  // Bytes go only once the metadata is gone for good; a failure here leaves an orphan file, never a dangling node.
+  await removeBytes(svc, locations);
+}
+
+/** Removes the bytes of deleted nodes. Call once the metadata is gone for good: a failure here leaves an orphan file, never a dangling node. */
+export async function removeBytes(svc: Services, locations: readonly string[]): Promise<void> {
   for (const l of locations) await svc.backend.remove(l).catch((err) => logger.warn({ err, location: l }, 'could not remove bytes'));
 }
 

@@ -18,14 +18,8 @@ const URI_RE = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
 // XML 1.0 cannot carry these, so they could never be read back.
 const BAD_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
 
-/**
- * Returns the changes to apply. A computed property sent back with the value
- * the service already reports (a client echoing a node it read) is dropped;
- * any other attempt to set one is PermissionDenied, as is a non-admin setting
- * an admin property.
- */
-export function checkPropertyChanges(who: Identity, changes: PropertyChange[], current: NodeRecord): PropertyChange[] {
-  const byUri = new Map<string, PropertyChange>();
+/** Refuses changes no node could take: a property URI that is not a URI, a value too long or holding what XML cannot carry. */
+export function checkPropertySyntax(changes: PropertyChange[]): void {
   for (const c of changes) {
     if (c.uri.length > MAX_PROPERTY_URI || !URI_RE.test(c.uri)) {
       throw fault('InvalidArgument', `property uri is not a URI: ${c.uri.slice(0, 200)}`);
@@ -34,8 +28,19 @@ export function checkPropertyChanges(who: Identity, changes: PropertyChange[], c
       if (c.value.length > MAX_PROPERTY_VALUE) throw fault('InvalidArgument', `value of ${c.uri} is too long`);
       if (BAD_CHARS.test(c.value)) throw fault('InvalidArgument', `value of ${c.uri} holds control characters`);
     }
-    byUri.set(c.uri, c);
   }
+}
+
+/**
+ * Returns the changes to apply. A computed property sent back with the value
+ * the service already reports (a client echoing a node it read) is dropped;
+ * any other attempt to set one is PermissionDenied, as is a non-admin setting
+ * an admin property.
+ */
+export function checkPropertyChanges(who: Identity, changes: PropertyChange[], current: NodeRecord): PropertyChange[] {
+  checkPropertySyntax(changes);
+  const byUri = new Map<string, PropertyChange>();
+  for (const c of changes) byUri.set(c.uri, c);
   const reported = new Map(computedProperties(current).map((p) => [p.uri, p.value]));
   const out: PropertyChange[] = [];
   for (const c of byUri.values()) {

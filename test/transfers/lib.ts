@@ -114,11 +114,11 @@ export const faultName = (r: Reply) => /^([A-Za-z]+)/.exec(r.text)?.[1];
 
 // ---------------------------------------------------------------- jobs over HTTP
 
-/** The job id from the 303 answer to POST /transfers. */
-export function jobIdFrom(t: TestService, r: Reply): string {
+/** The job id from the 303 answer to POST /transfers (or another job list). */
+export function jobIdFrom(t: TestService, r: Reply, list = 'transfers'): string {
   expect(r.status).toBe(303);
   const loc = r.headers.get('location') ?? '';
-  const m = new RegExp(`^${t.base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/transfers/([A-Za-z0-9_-]+)$`).exec(loc);
+  const m = new RegExp(`^${t.base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/${list}/([A-Za-z0-9_-]+)$`).exec(loc);
   if (!m) throw new Error(`unexpected Location ${loc}`);
   return m[1];
 }

@@ -7,6 +7,7 @@ import * as m001 from './001_init';
 import * as m002 from './002_transfers';
 import * as m003 from './003_storage_space';
 import * as m004 from './004_token_use';
+import * as m005 from './005_job_kinds';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_transfers': m002,
   '003_storage_space': m003,
   '004_token_use': m004,
+  '005_job_kinds': m005,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
