@@ -44,6 +44,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * knex-pglite, with a bare delete() answering its row count as on PostgreSQL:
+ * it names the command 'DEL', which Knex's pg dialect does not count, so
+ * such a delete answered a result object (and `n > 0` was always false).
+ */
+class EmbeddedClient extends (ClientPgLite as unknown as new (config: Knex.Config) => { processResponse(obj: unknown, runner: unknown): unknown }) {
+  override processResponse(obj: { method?: string; returning?: unknown; output?: unknown; response: { affectedRows?: number } }, runner: unknown): unknown {
+    if (obj.method === 'del' && !obj.returning && !obj.output) return obj.response.affectedRows ?? 0;
+    return super.processResponse(obj, runner);
+  }
+}
+
 export interface DatabaseOptions {
   dsn: string;
   dataDir: string;
@@ -62,7 +74,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     fs.mkdirSync(opts.dataDir, { recursive: true });
     unlock = lockDataDir(opts.dataDir);
     knex = knexFactory({
-      client: ClientPgLite as unknown as typeof knexFactory.Client,
+      client: EmbeddedClient as unknown as typeof knexFactory.Client,
       dialect: 'postgres',
       connection: { filename: opts.dataDir } as Knex.StaticConnectionConfig,
     });

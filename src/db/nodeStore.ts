@@ -270,9 +270,8 @@ export async function deleteIfEmpty(db: Db, id: number, jobId: string): Promise<
         .whereIn('j.phase', ['QUEUED', 'EXECUTING'])
         .whereRaw(`j.transfer->'transfer'->>'target' = nodes.path`),
     )
-    .delete()
-    .returning('id');
-  return n.length > 0;
+    .delete();
+  return n > 0;
 }
 
 export async function countBusyIn(db: Db, path: string): Promise<number> {
@@ -295,11 +294,9 @@ export async function deleteSubtree(db: Db, path: string): Promise<number> {
 export async function deleteChildless(trx: Knex.Transaction, id: number): Promise<{ location: string | null } | undefined> {
   const row: { busy_job: string | null; location: string | null } | undefined = await trx('nodes').where('id', id).forUpdate().first('busy_job', 'location');
   if (!row || row.busy_job !== null) return undefined;
-  // RETURNING: on the embedded database a bare delete answers with a result object, not a count.
   const gone = await trx('nodes')
     .where('id', id)
     .whereNotExists(trx('nodes as c').select(trx.raw('1')).whereRaw('c.parent_id = nodes.id'))
-    .delete()
-    .returning('id');
-  return gone.length ? { location: row.location } : undefined;
+    .delete();
+  return gone ? { location: row.location } : undefined;
 }

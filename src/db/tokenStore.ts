@@ -57,11 +57,10 @@ export async function listTokens(db: Db, userId: number): Promise<TokenRow[]> {
 export async function deleteToken(db: Db, id: number, userId?: number): Promise<boolean> {
   const q = db('tokens').where('id', id);
   if (userId !== undefined) q.andWhere('user_id', userId);
-  // Counted through RETURNING: with PGlite a bare delete() does not resolve to the row count.
-  return (await q.delete().returning('id')).length > 0;
+  return (await q.delete()) > 0;
 }
 
 /** Deletes every token of a user; how many went. */
 export async function deleteUserTokens(db: Db, userId: number): Promise<number> {
-  return (await db('tokens').where('user_id', userId).delete().returning('id')).length;
+  return db('tokens').where('user_id', userId).delete();
 }
