@@ -20,9 +20,9 @@ import { verifyEndpointToken, type EndpointDirection } from '../src/auth/endpoin
 import * as jobStore from '../src/db/jobStore';
 import * as nodeStore from '../src/db/nodeStore';
 import { heartbeat, registerServer } from '../src/db/storageStore';
-import { clearBusy, commitBytes, markBusy } from '../src/db/transferStore';
+import { commitBytes, markBusy } from '../src/db/transferStore';
 import { fault, isFault, type VOSpaceFault } from '../src/domain/faults';
-import type { Job, JobError } from '../src/domain/job';
+import type { Job } from '../src/domain/job';
 import { isContainer } from '../src/domain/nodeTypes';
 import { VIEW } from '../src/domain/transfer';
 import { closeServer } from '../src/httpClose';
@@ -33,7 +33,7 @@ import { faultHandler } from '../src/rest/faults';
 import type { Services } from '../src/services/context';
 import { guarded, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
 import { publicFault } from '../src/services/publicFault';
-import { forgetCreatedNode } from '../src/services/transfers';
+import { failExecuting } from '../src/services/transfers';
 import { sendNodeBytes } from './download';
 import { startFileWorker } from './fileWorker';
 import { receiveTar, sendTar, type TarContext } from './tarView';
@@ -76,13 +76,8 @@ export class StorageServer {
   }
 
   /** Ends a job this server was serving: ERROR with the fault (unless it was aborted meanwhile). */
-  private async fail(job: Job, f: VOSpaceFault): Promise<void> {
-    const error: JobError = { fault: f.fault, message: f.detail };
-    await clearBusy(this.svc.db, job.id);
-    if (await jobStore.changePhase(this.svc.db, job.id, ['EXECUTING'], { phase: 'ERROR', endTime: true, error })) {
-      await this.svc.events.publish(job.id, 'ERROR', job.owner);
-      await forgetCreatedNode(this.svc, job);
-    }
+  private fail(job: Job, f: VOSpaceFault): Promise<void> {
+    return failExecuting(this.svc, job, f);
   }
 
   /** The room quotas leave an upload (undefined: none applies); one declared larger is refused before a byte is read. */

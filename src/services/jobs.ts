@@ -16,7 +16,7 @@ import { isMoveOrCopy, type Transfer } from '../domain/transfer';
 import { logger } from '../log';
 import type { Services } from './context';
 import { checkRecursiveRequest, executeRecursive } from './recursive';
-import { execute, forgetCreatedNode } from './transfers';
+import { execute, failExecuting, forgetCreatedNode } from './transfers';
 
 /** Defaults for new jobs. */
 export const JOB_DEFAULTS = {
@@ -182,18 +182,11 @@ export async function waitJob(svc: Services, who: Identity, id: string, seconds:
 /** A storage server silent this long is taken for dead, with the uploads it was serving. */
 const SILENT_SERVER_SECONDS = 300;
 
-/** Fails an executing job and frees the node it was writing (if any). */
-async function failExecuting(svc: Services, id: string, message: string): Promise<void> {
-  const done = await jobStore.changePhase(svc.db, id, ['EXECUTING'], {
-    phase: 'ERROR',
-    endTime: true,
-    error: { fault: 'TransferFailed', message },
-  });
-  await clearBusy(svc.db, id);
-  if (!done) return;
-  await svc.events.publish(id, 'ERROR');
-  const job = await jobStore.getJob(svc.db, id);
-  if (job) await forgetCreatedNode(svc, job);
+/** Fails an executing job the sweep found, and frees the node it was writing (if any). */
+async function failLeftBehind(svc: Services, id: string, message: string): Promise<void> {
+  const job = await jobStore.getAnyJob(svc.db, id);
+  if (job) await failExecuting(svc, job, fault('TransferFailed', message));
+  else await clearBusy(svc.db, id);
 }
 
 /**
@@ -202,9 +195,9 @@ async function failExecuting(svc: Services, id: string, message: string): Promis
  * (one restarted at another URL never reclaims them), freeing their nodes.
  */
 export async function sweepJobs(svc: Services): Promise<void> {
-  for (const id of await jobStore.overdueJobIds(svc.db)) await failExecuting(svc, id, 'the job ran past its execution duration');
+  for (const id of await jobStore.overdueJobIds(svc.db)) await failLeftBehind(svc, id, 'the job ran past its execution duration');
   for (const id of await jobStore.jobsOfSilentServers(svc.db, SILENT_SERVER_SECONDS)) {
-    await failExecuting(svc, id, 'the storage server serving it stopped answering');
+    await failLeftBehind(svc, id, 'the storage server serving it stopped answering');
   }
   for (const id of await jobStore.expiredJobIds(svc.db, new Date())) {
     const job = await jobStore.getAnyJob(svc.db, id);

@@ -7,8 +7,9 @@ import { endpointToken } from '../auth/endpoints';
 import type { Identity } from '../auth/identity';
 import * as jobStore from '../db/jobStore';
 import * as store from '../db/nodeStore';
-import { fault, isFault } from '../domain/faults';
-import type { Job, JobError, NegotiatedProtocol, Phase } from '../domain/job';
+import { clearBusy } from '../db/transferStore';
+import { fault, isFault, type VOSpaceFault } from '../domain/faults';
+import type { AnyJob, Job, JobError, NegotiatedProtocol, Phase } from '../domain/job';
 import type { NodeRecord } from '../domain/node';
 import { logger } from '../log';
 import { isContainer, isDataType, isLink } from '../domain/nodeTypes';
@@ -160,6 +161,20 @@ async function negotiate(svc: Services, who: Identity, job: Job): Promise<Phase 
 export async function forgetCreatedNode(svc: Services, job: Pick<Job, 'id' | 'createdNode'>): Promise<void> {
   if (job.createdNode === null) return;
   await store.deleteIfEmpty(svc.db, job.createdNode, job.id).catch((err) => logger.warn({ err, job: job.id }, 'could not remove the node a failed push made'));
+}
+
+/**
+ * Ends an EXECUTING job in ERROR with the fault (unless it ended otherwise
+ * meanwhile), frees the nodes it held busy, and takes away the node a push
+ * made: how a storage server fails the transfer it serves, and the sweep one
+ * left behind.
+ */
+export async function failExecuting(svc: Services, job: AnyJob, f: VOSpaceFault): Promise<void> {
+  await clearBusy(svc.db, job.id);
+  const error: JobError = { fault: f.fault, message: f.detail };
+  if (!(await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], { phase: 'ERROR', endTime: true, error }))) return;
+  await svc.events.publish(job.id, 'ERROR', job.owner);
+  if (job.kind === 'transfer') await forgetCreatedNode(svc, job);
 }
 
 /** Carries out a move or copy; returns the final phase it set, if it did. */
