@@ -26,7 +26,9 @@ interface GrantsOf {
 const grants = async (token: string, path: string) =>
   (await portal.gql<GrantsOf>(token, 'query($p: String!) { node(path: $p) { grants { groupRead groupWrite public } } }', { p: path })).node?.grants ?? null;
 
-test('alice shares /alice/data with g1 and opens /alice for it: bob (in g1) sees the files, carol (not in g1) gets an alert and no rows', async () => {
+const ALL = ['/alice/data', '/alice/data/sky.fits', '/alice/data/deep', '/alice/data/deep/dark.fits'];
+
+test('alice shares /alice/data and its contents with g1 and opens /alice for it: bob (in g1) sees the files, carol (not in g1) gets an alert and no rows', async () => {
   const { context, page } = await portal.open('alice', { path: '/browse/alice/data' });
   await page.getByRole('row', { name: /sky\.fits/ }).waitFor();
   await page.getByRole('button', { name: 'Share' }).click();
@@ -35,22 +37,23 @@ test('alice shares /alice/data with g1 and opens /alice for it: bob (in g1) sees
   await read.getByRole('checkbox', { name: 'g1' }).check();
   await dialog.getByText('Group g1 cannot open /alice').waitFor();
   await dialog.getByRole('checkbox', { name: 'Also open the folders above' }).check();
+  await dialog.getByRole('checkbox', { name: 'Apply to contents' }).check();
   await screenshot(page, 'share');
   await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.getByText('Applied to 4 nodes; 0 could not be changed.').waitFor();
+  await dialog.getByRole('button', { name: 'Close' }).click();
   await dialog.waitFor({ state: 'detached' });
   await context.close();
 
-  // The API says the same: read for g1 on the folder and on /alice, nothing else.
-  expect(await grants(alice, '/alice/data')).toEqual({ groupRead: ['g1'], groupWrite: [], public: false });
-  expect(await grants(alice, '/alice')).toEqual({ groupRead: ['g1'], groupWrite: [], public: false });
-  // Grants are per node: the files inside were not shared.
-  expect(await grants(alice, '/alice/data/sky.fits')).toEqual({ groupRead: [], groupWrite: [], public: false });
+  // The API says the same: read for g1 on the folder, everything in it, and /alice.
+  for (const p of [...ALL, '/alice']) expect(await grants(alice, p)).toEqual({ groupRead: ['g1'], groupWrite: [], public: false });
 
   const asBob = await portal.open('bob', { path: '/browse/alice/data' });
+  await asBob.page.getByRole('row', { name: /sky\.fits/ }).waitFor();
   await asBob.page.getByRole('row', { name: /deep/ }).waitFor();
   expect(await asBob.page.getByRole('alert').count()).toBe(0);
   await asBob.context.close();
-  expect(await grants(bob, '/alice/data')).not.toBeNull();
+  expect(await grants(bob, '/alice/data/sky.fits')).not.toBeNull();
 
   const asCarol = await portal.open('carol', { path: '/browse/alice/data' });
   await asCarol.page.getByRole('alert').waitFor();
@@ -59,7 +62,7 @@ test('alice shares /alice/data with g1 and opens /alice for it: bob (in g1) sees
   expect(await grants(carol, '/alice/data')).toBeNull();
 });
 
-test('the dialog shows the grants as they are; Apply to contents sets them on everything below and reports the counts', async () => {
+test('the dialog shows the grants as they are; without Apply to contents only the node changes, keeping a group URI as given', async () => {
   const { context, page } = await portal.open('alice', { path: '/browse/alice/data' });
   await page.getByRole('row', { name: /sky\.fits/ }).waitFor();
   await page.getByRole('button', { name: 'Share' }).click();
@@ -68,25 +71,20 @@ test('the dialog shows the grants as they are; Apply to contents sets them on ev
   const write = dialog.getByRole('group', { name: 'Group write' });
   expect(await read.getByRole('checkbox', { name: 'g1' }).isChecked()).toBe(true);
   expect(await write.getByRole('checkbox', { name: 'g1' }).isChecked()).toBe(false);
+  expect(await dialog.getByRole('checkbox', { name: 'Public read' }).isChecked()).toBe(false);
   // /alice is open to g1 now: no warning about it.
   expect(await dialog.getByText(/cannot open/).count()).toBe(0);
 
   await write.getByLabel('Other group').fill('ivo://example.org/gms?g2');
-  await dialog.getByRole('checkbox', { name: 'Apply to contents' }).check();
   // g2 is named in groupwrite, so it reads too, and cannot open /alice.
   await dialog.getByText('Group g2 cannot open /alice').waitFor();
   await dialog.getByRole('button', { name: 'Save' }).click();
-  await dialog.getByText('Applied to 4 nodes; 0 could not be changed.').waitFor();
-  await dialog.getByRole('button', { name: 'Close' }).click();
   await dialog.waitFor({ state: 'detached' });
   await context.close();
 
-  const expected = { groupRead: ['g1'], groupWrite: ['ivo://example.org/gms?g2'], public: false };
-  for (const p of ['/alice/data', '/alice/data/sky.fits', '/alice/data/deep', '/alice/data/deep/dark.fits']) {
-    expect(await grants(alice, p)).toEqual(expected);
-  }
-  // Not asked to open the folders above: /alice is as it was.
-  expect(await grants(alice, '/alice')).toEqual({ groupRead: ['g1'], groupWrite: [], public: false });
+  expect(await grants(alice, '/alice/data')).toEqual({ groupRead: ['g1'], groupWrite: ['ivo://example.org/gms?g2'], public: false });
+  // Not applied to the contents, nor asked to open the folders above.
+  for (const p of ['/alice', '/alice/data/sky.fits']) expect(await grants(alice, p)).toEqual({ groupRead: ['g1'], groupWrite: [], public: false });
 });
 
 test('a folder above that is not yours is named and left alone; only the node itself changes', async () => {
