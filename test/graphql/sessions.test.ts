@@ -417,6 +417,32 @@ describe('graphql-ws by cookie', () => {
   });
 });
 
+describe('other settings', () => {
+  let other: TestService;
+  afterAll(() => other?.close());
+
+  test('session_hours sets the session length, signin_failures the failures allowed per name (and four times as many per address)', async () => {
+    other = await startTestService({ parameters: { session_hours: 1, signin_failures: 2, trust_proxy: 'loopback' } });
+    await other.user('alice');
+    await setPassword(other.running.svc, OPERATOR, 'alice', 'alice-password');
+    const signInThere = async (name: string, password: string, address: string) => {
+      const r = await request('POST', `${other.origin}/graphql`, {
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+        body: JSON.stringify({ query: SIGN_IN, variables: { name, password } }),
+      });
+      const body = JSON.parse(r.text);
+      return body.data?.signIn ?? body.errors[0].extensions.code;
+    };
+    const s = await signInThere('alice', 'alice-password', '10.9.0.1');
+    expect(Date.parse(s.expires) - Date.now()).toBeGreaterThan(3600_000 - 5000);
+    expect(Date.parse(s.expires) - Date.now()).toBeLessThanOrEqual(3600_000 + 1000);
+    expect([await signInThere('alice', 'wrong-pass', '10.9.0.2'), await signInThere('alice', 'wrong-pass', '10.9.0.3')]).toEqual(['PermissionDenied', 'PermissionDenied']);
+    expect(await signInThere('alice', 'alice-password', '10.9.0.4')).toBe('TooManyRequests');
+    for (let i = 0; i < 8; i++) expect(await signInThere(`n${i}`, 'wrong-pass', '10.9.0.5')).toBe('PermissionDenied');
+    expect(await signInThere('n9', 'wrong-pass', '10.9.0.5')).toBe('TooManyRequests');
+  });
+});
+
 describe('over TLS', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vospace-tls-'));
   let tls: TestService;
