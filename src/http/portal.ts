@@ -3,8 +3,8 @@
  * parameters.web_root), served at `/`: its files as they are (hashed assets
  * under /assets/ cached for a year, never revalidated; anything else, such as
  * index.html, revalidated each time), and index.html for any other page a
- * browser asks for (GET or HEAD accepting text/html outside /vospace,
- * /graphql, /reg and /assets), so that client-side routes such as
+ * browser asks for (GET or HEAD naming text/html in Accept, outside
+ * /vospace, /graphql, /reg and /assets), so that client-side routes such as
  * /browse/alice/data can be reloaded and linked to. Under the portal's CSP
  * (src/http/securityHeaders.ts), which lets the page reach the storage
  * servers.
@@ -22,8 +22,13 @@ const NOT_PAGES = ['/vospace', '/graphql', '/reg', '/assets'];
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 
-/** A page of the portal's own (a GET or HEAD, which express.static alone answers here) that a browser asks for. */
-const isPage = (req: Request) => !NOT_PAGES.some((p) => req.path === p || req.path.startsWith(`${p}/`)) && Boolean(req.accepts('html'));
+/**
+ * A page a browser asks for (a GET or HEAD: nothing else comes here): it
+ * names text/html in Accept, as browsers do for a page. Any type alone (curl,
+ * scripts) is not taken for it, so they keep 404s and the plain-text `/`.
+ */
+const isPage = (req: Request) =>
+  !NOT_PAGES.some((p) => req.path === p || req.path.startsWith(`${p}/`)) && /\btext\/html\b/i.test(req.headers.accept ?? '') && req.accepts('html') === 'html';
 
 /** The origins of the live storage servers' URLs: where the page sends and fetches bytes. */
 async function storageOrigins(svc: Services): Promise<string[]> {

@@ -137,11 +137,13 @@ describe('with the portal built', () => {
     const post = await request('POST', `${t.origin}/browse/x`, { headers: HTML, body: 'x' });
     expect(post.status).toBe(404);
     expect(csp(post)).toEqual(STRICT);
-    // `/` for a client that takes only plain text: what this service is.
-    const text = await request('GET', `${t.origin}/`, { headers: { accept: 'text/plain' } });
-    expect(text.status).toBe(200);
-    expect(text.text).toMatch(/^VOSpace 2\.1 service/);
-    expect(csp(text)).toEqual(STRICT);
+    // `/` for a client that does not name text/html (curl sends */*): what this service is; other paths 404.
+    for (const accept of ['text/plain', '*/*', 'text/html;q=0, */*']) {
+      const text = await request('GET', `${t.origin}/`, { headers: { accept } });
+      expect({ accept, status: text.status, body: text.text.slice(0, 20) }).toEqual({ accept, status: 200, body: 'VOSpace 2.1 service ' });
+      expect(csp(text)).toEqual(STRICT);
+      expect((await request('GET', `${t.origin}/browse/x`, { headers: { accept } })).status).toBe(404);
+    }
   });
 });
 
