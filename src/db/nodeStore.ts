@@ -99,7 +99,7 @@ export async function deepestExisting(db: Db, paths: string[]): Promise<NodeReco
   return row ? toNode(row) : undefined;
 }
 
-/** The sort columns other than the name, the type their key is cast to, and how a key is read from a row. */
+/** The sort columns other than the name, and the type a cursor's key is cast to. */
 const SORT_COLUMNS: Record<Exclude<ChildSortBy, 'name'>, { sql: string; type: string }> = {
   size: { sql: 'n.size', type: 'bigint' },
   mtime: { sql: 'n.mtime', type: 'timestamptz' },

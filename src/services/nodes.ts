@@ -310,7 +310,7 @@ interface ChildrenQuery {
 }
 
 /**
- * Up to `limit` children of `parent` that `who` may read, in name order.
+ * Up to `limit` children of `parent` that `who` may read, in `q.sort` (by name unless given).
  * With the policy's SQL condition this is one statement (batched across
  * parents by the loaders when given); otherwise children are read a page at
  * a time and kept if permits() allows, until `limit` are found or none are
