@@ -47,7 +47,7 @@ export function StorageView() {
     <section aria-labelledby="admin-storage">
       <h1 id="admin-storage">Storage servers</h1>
       <div className="toolbar">
-        <button type="button" onClick={reload}>
+        <button type="button" onClick={() => void reload()}>
           Refresh
         </button>
       </div>

@@ -75,28 +75,31 @@ export function UsersView() {
   const [open, setOpen] = useState<Open>(null);
   const [failure, setFailure] = useState<unknown>(null);
   const [done, setDone] = useState('');
-  const [sending, setSending] = useState<string | null>(null);
   const adminHeader = useId();
 
-  /** Runs a change made on the page itself (not in a dialog), then loads the lists again. */
-  async function change(key: string, run: () => Promise<unknown>) {
-    setSending(key);
+  /**
+   * Runs a change made by a checkbox (not in a dialog): the box shows what was
+   * asked while it is sent, then the lists as the service has them.
+   */
+  const [pending, setPending] = useState<{ key: string; checked: boolean } | null>(null);
+  async function change(key: string, checked: boolean, run: () => Promise<unknown>) {
+    setPending({ key, checked });
     setFailure(null);
     setDone('');
     try {
       await run();
     } catch (e) {
       setFailure(e);
-    } finally {
-      setSending(null);
-      reload();
     }
+    await reload();
+    setPending(null);
   }
+  const shown = (key: string, actual: boolean) => (pending?.key === key ? pending.checked : actual);
   const finished = (message: string) => {
     setOpen(null);
     setFailure(null);
     setDone(message);
-    reload();
+    void reload();
   };
 
   const user = open && 'user' in open ? data?.users.find((u) => u.name === open.user) : undefined;
@@ -135,11 +138,11 @@ export function UsersView() {
                     <input
                       type="checkbox"
                       aria-labelledby={adminHeader}
-                      checked={u.admin}
-                      disabled={sending === `admin:${u.name}`}
+                      checked={shown(`admin:${u.name}`, u.admin)}
+                      disabled={pending !== null}
                       onChange={(e) => {
                         const admin = e.currentTarget.checked;
-                        void change(`admin:${u.name}`, () => request(SetAdmin, { user: u.name, admin }));
+                        void change(`admin:${u.name}`, admin, () => request(SetAdmin, { user: u.name, admin }));
                       }}
                     />
                   </td>
@@ -192,7 +195,7 @@ export function UsersView() {
                 // The user exists now: say so rather than offer an Add that would be refused.
                 setOpen(null);
                 setFailure(new Error(`${name} was added, but without a password: ${e instanceof Error ? e.message : String(e)}`));
-                reload();
+                void reload();
                 return;
               }
             }
@@ -262,18 +265,18 @@ export function UsersView() {
 
       {open?.kind === 'groups' && user && data && (
         <Dialog title={`Groups of ${user.name}`} onClose={() => setOpen(null)}>
-          <fieldset disabled={sending !== null}>
+          <fieldset disabled={pending !== null}>
             <legend>Member of</legend>
             {data.groups.length === 0 && <p>No groups yet: Add group makes one.</p>}
             {data.groups.map((g) => (
               <label key={g.name} className="check">
                 <input
                   type="checkbox"
-                  checked={user.groups.includes(g.name)}
+                  checked={shown(`group:${g.name}`, user.groups.includes(g.name))}
                   onChange={(e) => {
                     const vars = { user: user.name, group: g.name };
                     const join = e.currentTarget.checked;
-                    void change(`group:${g.name}`, () => (join ? request(AddGroupMember, vars) : request(RemoveGroupMember, vars)));
+                    void change(`group:${g.name}`, join, () => (join ? request(AddGroupMember, vars) : request(RemoveGroupMember, vars)));
                   }}
                 />
                 {g.name}
