@@ -53,6 +53,10 @@ export interface SpaceConfig extends TlsConfig {
    * (true, a hop count, or addresses); false (the default) believes none.
    */
   trustProxy: boolean | number | string;
+  /** parameters.session_hours: how long a portal session lasts from its sign-in (absolute, not extended by use). */
+  sessionHours: number;
+  /** parameters.signin_failures: failed sign-ins allowed per user name per 15 minutes (four times as many per client address). */
+  signinFailures: number;
 }
 
 export interface StorageConfig extends TlsConfig {
@@ -171,6 +175,8 @@ export function parseConfig(text: string, file?: string): Config {
     maxPropertyBytes: param(parameters, 'max_property_bytes', 256 * 1024),
     maxProperties: param(parameters, 'max_properties', 1000),
     trustProxy: proxySetting(parameters.trust_proxy),
+    sessionHours: param(parameters, 'session_hours', 12),
+    signinFailures: param(parameters, 'signin_failures', 5),
   };
   if (space.dsn && !/^postgres(ql)?:\/\//.test(space.dsn)) fail(`dsn must be a postgres:// URL or empty`);
   if (!/^[A-Za-z0-9.-]+$/.test(space.uri)) fail(`uri = ${space.uri} is not a host-like authority`);

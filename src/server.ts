@@ -90,6 +90,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         fs.rmSync(space.adminSocket, { force: true });
         await stop();
         await svc.events.stop();
+        svc.signIns.stop();
         await db.close();
       },
     };

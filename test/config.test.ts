@@ -95,6 +95,8 @@ describe('parseConfig', () => {
       maxPropertyBytes: 262_144,
       maxProperties: 1000,
       trustProxy: false,
+      sessionHours: 12,
+      signinFailures: 5,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -147,6 +149,8 @@ describe('parseConfig', () => {
       maxPropertyBytes: 262_144,
       maxProperties: 1000,
       trustProxy: false,
+      sessionHours: 12,
+      signinFailures: 5,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -175,6 +179,11 @@ describe('parseConfig', () => {
     const c = parseConfig('[Space]\nparameters = {"max_property_bytes": 4096, "max_properties": 20}\n');
     expect(c.space.maxPropertyBytes).toBe(4096);
     expect(c.space.maxProperties).toBe(20);
+  });
+
+  test('the portal\'s session length and failed sign-in limit: session_hours and signin_failures', () => {
+    const c = parseConfig('[Space]\nparameters = {"session_hours": 2, "signin_failures": 3}\n');
+    expect([c.space.sessionHours, c.space.signinFailures]).toEqual([2, 3]);
   });
 
   test('booleans: 1/true/yes/on and 0/false/no/off', () => {
@@ -232,7 +241,7 @@ describe('parseConfig', () => {
       expect(errorOf(`[Space]\nparameters = {"max_children": ${v}}\n`)).toMatch(/parameters\.max_children must be a whole number of at least 1/);
     });
 
-    test.each(['max_property_bytes', 'max_properties'])('parameters.%s of 0, -1, 1.5 or "10"', (key) => {
+    test.each(['max_property_bytes', 'max_properties', 'session_hours', 'signin_failures'])('parameters.%s of 0, -1, 1.5 or "10"', (key) => {
       for (const v of [0, -1, 1.5, '"10"']) {
         expect(errorOf(`[Space]\nparameters = {"${key}": ${v}}\n`)).toBe(`configuration: parameters.${key} must be a whole number of at least 1`);
       }

@@ -8,6 +8,7 @@ import * as m002 from './002_transfers';
 import * as m003 from './003_storage_space';
 import * as m004 from './004_token_use';
 import * as m005 from './005_job_kinds';
+import * as m006 from './006_sessions';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_storage_space': m003,
   '004_token_use': m004,
   '005_job_kinds': m005,
+  '006_sessions': m006,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
