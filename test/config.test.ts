@@ -2,10 +2,14 @@
  * Configuration: the pyvospace-style INI file ([Space], [Storage]) read by
  * parseConfig/loadConfig, with every key defaulted.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, parseConfig } from '../src/config';
+
+/** The built portal of this checkout: web/dist beside package.json. */
+const WEB_DIST = path.resolve(__dirname, '..', 'web', 'dist');
 
 let dir: string;
 const savedEnv = process.env.VOSPACE_CONFIG;
@@ -97,6 +101,7 @@ describe('parseConfig', () => {
       trustProxy: false,
       sessionHours: 12,
       signinFailures: 5,
+      webRoot: WEB_DIST,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -110,6 +115,7 @@ describe('parseConfig', () => {
       stagingDir: path.resolve('./var/staging'),
       publicUrl: '',
       endpointTtl: 3600,
+      corsOrigins: null,
     });
   });
 
@@ -151,6 +157,7 @@ describe('parseConfig', () => {
       trustProxy: false,
       sessionHours: 12,
       signinFailures: 5,
+      webRoot: WEB_DIST,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -164,6 +171,7 @@ describe('parseConfig', () => {
       stagingDir: '/tmp/y',
       publicUrl: '',
       endpointTtl: 3600,
+      corsOrigins: null,
     });
   });
 
@@ -256,6 +264,21 @@ describe('parseConfig', () => {
       }
     });
 
+    test('[Storage] parameters.cors_origins: a JSON list or a comma-separated string of origins; anything else refused', () => {
+      const origins = (v: string) => parseConfig(`[Storage]\nparameters = {"cors_origins": ${v}}\n`).storage.corsOrigins;
+      expect(origins('["https://portal.example.org", "http://localhost:5173"]')).toEqual(['https://portal.example.org', 'http://localhost:5173']);
+      expect(origins('"https://portal.example.org, http://[::1]:8080 ,http://a.example:80/"')).toEqual(['https://portal.example.org', 'http://[::1]:8080', 'http://a.example']);
+      expect(origins('[]')).toEqual([]);
+      for (const v of ['"https://portal.example.org/app"', '["ftp://x.example"]', '["*"]', '"not a url"', '[1]', '{"a": 1}', 'true']) {
+        expect(errorOf(`[Storage]\nparameters = {"cors_origins": ${v}}\n`)).toMatch(/^configuration: \[Storage\] parameters\.cors_origins/);
+      }
+    });
+
+    test('parameters.web_root: a path, resolved; anything else refused', () => {
+      expect(parseConfig('[Space]\nparameters = {"web_root": "/srv/portal"}\n').space.webRoot).toBe('/srv/portal');
+      for (const v of ['""', '1', '["/x"]']) expect(errorOf(`[Space]\nparameters = {"web_root": ${v}}\n`)).toBe('configuration: [Space] parameters.web_root must be a path');
+    });
+
     test('use_ssl = 1 without cert_file, or without key_file, in either section', () => {
       expect(errorOf('[Space]\nuse_ssl = 1\n')).toMatch(/\[Space\] use_ssl = 1 needs cert_file and key_file/);
       expect(errorOf('[Space]\nuse_ssl = 1\ncert_file = /c.pem\n')).toMatch(/\[Space\] use_ssl = 1 needs cert_file and key_file/);
@@ -271,6 +294,14 @@ describe('parseConfig', () => {
       expect(errorOf('[Space]\nuri = vos://example.org!vospace\n')).toMatch(/uri = vos:\/\/example.org!vospace is not a host-like authority/);
     });
   });
+});
+
+test('the default web_root is web/dist of the package, wherever the service is started from', () => {
+  const out = execFileSync(process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'src', 'config.js'))}).parseConfig('').space.webRoot)`], {
+    cwd: os.tmpdir(),
+    encoding: 'utf8',
+  });
+  expect(out).toBe(WEB_DIST);
 });
 
 describe('loadConfig', () => {

@@ -9,6 +9,7 @@ import * as m003 from './003_storage_space';
 import * as m004 from './004_token_use';
 import * as m005 from './005_job_kinds';
 import * as m006 from './006_sessions';
+import * as m007 from './007_child_order_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004_token_use': m004,
   '005_job_kinds': m005,
   '006_sessions': m006,
+  '007_child_order_indexes': m007,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
