@@ -22,7 +22,7 @@ const StorageQuery = graphql(`
 `);
 
 /** "12 s ago", "3 min ago", "5 h ago", "2 d ago" (a clock a little ahead of the browser's reads as now). */
-export function age(iso: string, now: number): string {
+function age(iso: string, now: number): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   if (s < 120) return `${s} s ago`;
   if (s < 7200) return `${Math.floor(s / 60)} min ago`;
