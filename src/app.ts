@@ -1,9 +1,10 @@
-/** The metadata service's HTTP app: REST at /vospace, GraphQL at /graphql. */
+/** The metadata service's HTTP app: REST at /vospace, GraphQL at /graphql, the web portal at /. */
 import express from 'express';
 import { graphqlRouter } from './graphql/server';
 import { fault } from './domain/faults';
 import { rateLimitPerCaller, resolveCaller } from './http/rateLimit';
 import { originOf } from './http/origin';
+import { portal } from './http/portal';
 import { requestLog } from './http/requestLog';
 import { securityHeaders } from './http/securityHeaders';
 import { faultHandler } from './rest/faults';
@@ -27,6 +28,9 @@ export async function createApp(svc: Services): Promise<{ app: express.Express; 
     res.type('text/plain').send(`ivo://${svc.space.uri}/vospace = ${originOf(req)}${REST_MOUNT}/capabilities\n`);
   });
   app.use('/graphql', gql.router);
+  const web = portal(svc);
+  if (web) app.use(web);
+  // Without the portal built (or for a client that does not take HTML): what this service is.
   app.get('/', (_req, res) => {
     res.type('text/plain').send(`VOSpace 2.1 service "${svc.space.name}": REST at /vospace, GraphQL at /graphql\n`);
   });

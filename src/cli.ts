@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import { runAdminCommand, type AdminCommand } from './admin/commands';
+import { passwordFromStdin, promptPassword } from './admin/passwordInput';
 import { sendAdminCommand } from './admin/socket';
 import { loadConfig } from './config';
 import { openDatabase } from './db/connection';
@@ -58,6 +59,15 @@ user
   .option('--remove <g1,g2>', 'groups to take the user out of', list)
   .action(async (name: string, o: { add?: string[]; remove?: string[] }) => {
     print(await run({ command: 'user.groups', name, add: o.add, remove: o.remove }));
+  });
+user
+  .command('passwd <name>')
+  .description("set a user's password (8 to 1024 characters), asked twice on a terminal; ends the user's portal sessions")
+  .option('--password-stdin', 'read the password from the first line of stdin instead')
+  .action(async (name: string, o: { passwordStdin?: boolean }) => {
+    const password = o.passwordStdin ? await passwordFromStdin() : await promptPassword();
+    await run({ command: 'user.passwd', name, password });
+    process.stderr.write(`password of ${name} set\n`);
   });
 
 const group = program.command('group').description('manage groups');

@@ -53,6 +53,12 @@ export interface SpaceConfig extends TlsConfig {
    * (true, a hop count, or addresses); false (the default) believes none.
    */
   trustProxy: boolean | number | string;
+  /** parameters.session_hours: how long a portal session lasts from its sign-in (absolute, not extended by use). */
+  sessionHours: number;
+  /** parameters.signin_failures: failed sign-ins allowed per user name per 15 minutes (four times as many per client address). */
+  signinFailures: number;
+  /** parameters.web_root: the built portal served at `/` (default web/dist of the package, wherever the service is started from). */
+  webRoot: string;
 }
 
 export interface StorageConfig extends TlsConfig {
@@ -68,6 +74,12 @@ export interface StorageConfig extends TlsConfig {
   publicUrl: string;
   /** parameters.endpoint_ttl: seconds a transfer endpoint stays valid. */
   endpointTtl: number;
+  /**
+   * parameters.cors_origins: the web origins (scheme://host[:port]) whose pages may
+   * PUT and GET bytes at the endpoints; null (the default) for the metadata
+   * service's own (storage-server/cors.ts).
+   */
+  corsOrigins: string[] | null;
 }
 
 export interface Config {
@@ -132,6 +144,40 @@ function flag(params: Record<string, unknown>, key: string, dflt: boolean): bool
   return v;
 }
 
+/** parameters.cors_origins: a JSON list or a comma-separated string of origins, each kept as a browser sends it. */
+function originList(v: unknown): string[] | null {
+  if (v === undefined) return null;
+  const list = typeof v === 'string' ? v.split(',').map((o) => o.trim()).filter(Boolean) : v;
+  if (!Array.isArray(list) || !list.every((o) => typeof o === 'string')) return fail('[Storage] parameters.cors_origins must be a list of origins or a comma-separated string');
+  return list.map((o) => {
+    let u: URL | undefined;
+    try {
+      u = new URL(o);
+    } catch {
+      u = undefined;
+    }
+    if (!u || !/^https?:$/.test(u.protocol) || u.pathname !== '/' || u.search || u.hash || u.username || u.password || o.endsWith('?') || o.endsWith('#')) {
+      return fail(`[Storage] parameters.cors_origins: ${o} is not an origin (http(s)://host[:port], no path), e.g. https://vospace.example.org`);
+    }
+    // As a browser sends it: lower-case host, no default port, no trailing slash.
+    return u.origin;
+  });
+}
+
+function pathParameter(params: Record<string, unknown>, key: string, dflt: string, section = '[Space]'): string {
+  const v = params[key] ?? dflt;
+  if (typeof v !== 'string' || !v) fail(`${section} parameters.${key} must be a path`);
+  return path.resolve(v);
+}
+
+/** The folder of package.json: two up from dist/src/config.js, one up from src/config.ts (tests). */
+function packageRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
 function proxySetting(v: unknown): boolean | number | string {
   if (v === undefined) return false;
   if (typeof v === 'boolean' || (typeof v === 'string' && v.trim()) || (typeof v === 'number' && Number.isInteger(v) && v >= 0)) return v;
@@ -171,15 +217,14 @@ export function parseConfig(text: string, file?: string): Config {
     maxPropertyBytes: param(parameters, 'max_property_bytes', 256 * 1024),
     maxProperties: param(parameters, 'max_properties', 1000),
     trustProxy: proxySetting(parameters.trust_proxy),
+    sessionHours: param(parameters, 'session_hours', 12),
+    signinFailures: param(parameters, 'signin_failures', 5),
+    webRoot: pathParameter(parameters, 'web_root', path.join(packageRoot(), 'web', 'dist')),
   };
   if (space.dsn && !/^postgres(ql)?:\/\//.test(space.dsn)) fail(`dsn must be a postgres:// URL or empty`);
   if (!/^[A-Za-z0-9.-]+$/.test(space.uri)) fail(`uri = ${space.uri} is not a host-like authority`);
   const storageParams = json(st, 'parameters');
-  const pathParam = (key: string, dflt: string) => {
-    const v = storageParams[key] ?? dflt;
-    if (typeof v !== 'string' || !v) fail(`[Storage] parameters.${key} must be a path`);
-    return path.resolve(v);
-  };
+  const pathParam = (key: string, dflt: string) => pathParameter(storageParams, key, dflt, '[Storage]');
   const varDir = path.dirname(dataDir);
   const storage: StorageConfig = {
     name: str(st, 'name', 'posix'),
@@ -191,6 +236,7 @@ export function parseConfig(text: string, file?: string): Config {
     stagingDir: pathParam('staging_dir', path.join(varDir, 'staging')),
     publicUrl: typeof storageParams.public_url === 'string' ? storageParams.public_url.replace(/\/+$/, '') : '',
     endpointTtl: param(storageParams, 'endpoint_ttl', 3600),
+    corsOrigins: originList(storageParams.cors_origins),
   };
   return { space, storage, file };
 }

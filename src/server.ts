@@ -75,6 +75,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     // GraphQL subscriptions: graphql-ws on /graphql of the same server.
     const subscriptions = graphqlWebSocket(svc, server);
     const port = (server.address() as AddressInfo).port;
+    storage?.servePortalOn(port);
     const host = space.host.includes(':') ? `[${space.host}]` : space.host;
     return {
       url: `${space.useSsl ? 'https' : 'http'}://${host}:${port}/vospace`,
@@ -90,6 +91,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         fs.rmSync(space.adminSocket, { force: true });
         await stop();
         await svc.events.stop();
+        svc.signIns.stop();
         await db.close();
       },
     };

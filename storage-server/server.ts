@@ -34,6 +34,7 @@ import type { Services } from '../src/services/context';
 import { guarded, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
 import { publicFault } from '../src/services/publicFault';
 import { failExecuting } from '../src/services/transfers';
+import { storageCors, serviceOrigins } from './cors';
 import { sendNodeBytes } from './download';
 import { startFileWorker } from './fileWorker';
 import { receiveTar, sendTar, type TarContext } from './tarView';
@@ -46,6 +47,8 @@ export interface RunningStorage {
   port: number;
   /** Stops accepting; transfers still running after `graceMs` are cut (and rolled back); resolves once their handlers are done. */
   close(graceMs?: number): Promise<void>;
+  /** The port the metadata service listens on, once it does: with no cors_origins, its origins are the ones allowed. */
+  servePortalOn(port: number): void;
 }
 
 /** The MD5 a client declared (Digest: md5=<base64>, or Content-MD5), as base64. */
@@ -64,7 +67,12 @@ export class StorageServer {
   /** Transfers being served: shutdown waits for them to finish or roll back before the database closes. */
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly svc: Services) {}
+  /** Origins whose pages may use the endpoints (storage-server/cors.ts). */
+  private corsOrigins: ReadonlySet<string>;
+
+  constructor(private readonly svc: Services) {
+    this.corsOrigins = new Set(svc.storage.corsOrigins ?? serviceOrigins(svc.space));
+  }
 
   private async claim(req: Request, want: EndpointDirection): Promise<Job> {
     const claim = verifyEndpointToken(await this.svc.storageServers.secret(), String(req.params.token));
@@ -184,7 +192,7 @@ export class StorageServer {
     app.disable('x-powered-by');
     app.set('etag', false);
     // Not rate limited: each endpoint serves one transfer only.
-    app.use(securityHeaders(), requestLog(), (_req, _res, next) => void ready.then(() => next(), next));
+    app.use(securityHeaders(), storageCors(() => this.corsOrigins), requestLog(), (_req, _res, next) => void ready.then(() => next(), next));
     app.put('/transfer/:token', (req, res) => this.track(this.put(req, res)));
     app.get('/transfer/:token', (req, res) => this.track(this.get(req, res)));
     app.use((req, _res, next) => next(fault('NotFound', `no resource at ${req.method} ${req.path}`)));
@@ -267,6 +275,9 @@ export class StorageServer {
         clearInterval(timer);
         await closeServer(server, graceMs);
         await Promise.allSettled([...this.inFlight]);
+      },
+      servePortalOn: (port: number) => {
+        if (!this.svc.storage.corsOrigins) this.corsOrigins = new Set(serviceOrigins(this.svc.space, port));
       },
     };
   }

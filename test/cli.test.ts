@@ -49,8 +49,10 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-function launch(args: string[], scope: Proc['scope'], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** `input`, when given, is the child's whole stdin (a pipe, not a terminal); else it has none. */
+function launch(args: string[], scope: Proc['scope'], env: Record<string, string> = {}, input?: string): Proc {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(env), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (input !== undefined) child.stdin!.end(input);
   const p: Proc = {
     child,
     scope,
@@ -98,15 +100,15 @@ interface CliResult {
 }
 
 /** node dist/src/cli.js --config FILE ARGS… (no --config when FILE is undefined). */
-async function cli(file: string | undefined, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const p = launch([CLI, ...(file ? ['--config', file] : []), ...args], 'test', env);
+async function cli(file: string | undefined, args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
+  const p = launch([CLI, ...(file ? ['--config', file] : []), ...args], 'test', env, input);
   const { code } = await exitWithin(p, 20_000);
   return { code, stdout: p.stdout, stderr: p.stderr };
 }
 
 /** cli(), expecting success. */
-async function cliOk(file: string | undefined, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const r = await cli(file, args, env);
+async function cliOk(file: string | undefined, args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
+  const r = await cli(file, args, env, input);
   if (r.code !== 0) throw new Error(`vospace ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r;
 }
@@ -202,6 +204,24 @@ function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: stri
       })
       .on('error', reject);
   });
+}
+
+/** Signs in over GraphQL at the service whose REST base is `url`: the user's name, or the refusal, and the session cookie. */
+async function signIn(url: string, name: string, password: string): Promise<{ answer: string; cookie?: string }> {
+  const query = `mutation($name: String!, $password: String!) { signIn(name: $name, password: $password) { user { name } } }`;
+  const r = await request('POST', url.replace(/\/vospace$/, '/graphql'), { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { name, password } }) });
+  const body = JSON.parse(r.text);
+  const cookie = /^vospace_session=([^;]+)/.exec(r.headers.get('set-cookie') ?? '')?.[1];
+  return { answer: body.data?.signIn.user.name ?? body.errors[0].message, cookie };
+}
+
+/** Who the session cookie signs in at the service whose REST base is `url`, or null. */
+async function cookieUser(url: string, cookie: string): Promise<string | null> {
+  const r = await request('POST', url.replace(/\/vospace$/, '/graphql'), {
+    headers: { 'content-type': 'application/json', cookie: `vospace_session=${cookie}` },
+    body: JSON.stringify({ query: '{ me { name } }' }),
+  });
+  return JSON.parse(r.text).data.me?.name ?? null;
 }
 
 /** An unusable database setting: a CLI with it can only succeed through the admin socket. */
@@ -322,6 +342,23 @@ describe(`CLI and service on ${usePg ? 'PostgreSQL (dsn)' : 'the embedded databa
     ]);
   }, 120_000); // ten CLI runs, each opening the embedded database
 
+  test('(a) user passwd reads the password from stdin with --password-stdin, and refuses a stdin that is not a terminal without it', async () => {
+    const set = await cliOk(file, ['user', 'passwd', 'alice', '--password-stdin'], {}, 'alice-password\n');
+    expect(set.stderr).toContain('password of alice set');
+    expect(set.stdout).toBe('');
+    for (const [args, input, message] of [
+      [['user', 'passwd', 'alice'], undefined, /^vospace: stdin is not a terminal: give --password-stdin to read the password from it$/m],
+      [['user', 'passwd', 'alice'], 'alice-other\n', /^vospace: stdin is not a terminal/m],
+      [['user', 'passwd', 'alice', '--password-stdin'], 'short\n', /^vospace: InvalidArgument: a password must have 8 to 1024 characters, not 5$/m],
+      [['user', 'passwd', 'alice', '--password-stdin'], '', /^vospace: no password on stdin$/m],
+      [['user', 'passwd', 'nobody', '--password-stdin'], 'long-enough\n', /^vospace: NodeNotFound: no user 'nobody'$/m],
+    ] as const) {
+      const r = await cli(file, [...args], {}, input);
+      expect({ args, code: r.code === 0 ? 0 : 'failed', stdout: r.stdout }).toEqual({ args, code: 'failed', stdout: '' });
+      expect(r.stderr).toMatch(message);
+    }
+  }, 120_000);
+
   test('(a) token list, token revoke ID and token revoke --user NAME --all, directly', async () => {
     const laptop = (await cliOk(file, ['token', 'create', '--user', 'alice', '--label', 'laptop', '--expires', '3600'])).stdout.trim();
     const spare = await newToken(file, 'alice');
@@ -410,6 +447,23 @@ describe(`CLI and service on ${usePg ? 'PostgreSQL (dsn)' : 'the embedded databa
     // A home belongs to its user.
     const intrude = await request('PUT', `${service.url}/nodes/alice/y`, { token: tokens.bob, body: nodeXml(nodeUri('alice/y')) });
     expect(intrude.status).toBe(403);
+  });
+
+  test('(b) the password set directly signs in at the service; user passwd through the admin socket holds at once and ends the sessions', async () => {
+    expect(service && alive(service.proc)).toBe(true);
+    const url = service!.url;
+    const alice = await signIn(url, 'alice', 'alice-password');
+    expect(alice.answer).toBe('alice');
+    expect(await cookieUser(url, alice.cookie!)).toBe('alice');
+
+    await cliOk(file, ['user', 'passwd', 'alice', '--password-stdin'], {}, 'alice-second\r\nignored line\n');
+    expect(await cookieUser(url, alice.cookie!)).toBeNull();
+    expect((await signIn(url, 'alice', 'alice-password')).answer).toBe('PermissionDenied: wrong user name or password');
+    expect((await signIn(url, 'alice', 'alice-second')).answer).toBe('alice');
+
+    expect((await signIn(url, 'bob', 'bob-password')).answer).toBe('PermissionDenied: wrong user name or password');
+    await cliOk(file, ['user', 'passwd', 'bob', '--password-stdin'], {}, 'bob-password');
+    expect((await signIn(url, 'bob', 'bob-password')).answer).toBe('bob');
   });
 
   test('(b) group changes through the admin socket hold for the very next request', async () => {

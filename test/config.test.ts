@@ -2,10 +2,14 @@
  * Configuration: the pyvospace-style INI file ([Space], [Storage]) read by
  * parseConfig/loadConfig, with every key defaulted.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, parseConfig } from '../src/config';
+
+/** The built portal of this checkout: web/dist beside package.json. */
+const WEB_DIST = path.resolve(__dirname, '..', 'web', 'dist');
 
 let dir: string;
 const savedEnv = process.env.VOSPACE_CONFIG;
@@ -95,6 +99,9 @@ describe('parseConfig', () => {
       maxPropertyBytes: 262_144,
       maxProperties: 1000,
       trustProxy: false,
+      sessionHours: 12,
+      signinFailures: 5,
+      webRoot: WEB_DIST,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -108,6 +115,7 @@ describe('parseConfig', () => {
       stagingDir: path.resolve('./var/staging'),
       publicUrl: '',
       endpointTtl: 3600,
+      corsOrigins: null,
     });
   });
 
@@ -147,6 +155,9 @@ describe('parseConfig', () => {
       maxPropertyBytes: 262_144,
       maxProperties: 1000,
       trustProxy: false,
+      sessionHours: 12,
+      signinFailures: 5,
+      webRoot: WEB_DIST,
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -160,6 +171,7 @@ describe('parseConfig', () => {
       stagingDir: '/tmp/y',
       publicUrl: '',
       endpointTtl: 3600,
+      corsOrigins: null,
     });
   });
 
@@ -175,6 +187,11 @@ describe('parseConfig', () => {
     const c = parseConfig('[Space]\nparameters = {"max_property_bytes": 4096, "max_properties": 20}\n');
     expect(c.space.maxPropertyBytes).toBe(4096);
     expect(c.space.maxProperties).toBe(20);
+  });
+
+  test('the portal\'s session length and failed sign-in limit: session_hours and signin_failures', () => {
+    const c = parseConfig('[Space]\nparameters = {"session_hours": 2, "signin_failures": 3}\n');
+    expect([c.space.sessionHours, c.space.signinFailures]).toEqual([2, 3]);
   });
 
   test('booleans: 1/true/yes/on and 0/false/no/off', () => {
@@ -232,7 +249,7 @@ describe('parseConfig', () => {
       expect(errorOf(`[Space]\nparameters = {"max_children": ${v}}\n`)).toMatch(/parameters\.max_children must be a whole number of at least 1/);
     });
 
-    test.each(['max_property_bytes', 'max_properties'])('parameters.%s of 0, -1, 1.5 or "10"', (key) => {
+    test.each(['max_property_bytes', 'max_properties', 'session_hours', 'signin_failures'])('parameters.%s of 0, -1, 1.5 or "10"', (key) => {
       for (const v of [0, -1, 1.5, '"10"']) {
         expect(errorOf(`[Space]\nparameters = {"${key}": ${v}}\n`)).toBe(`configuration: parameters.${key} must be a whole number of at least 1`);
       }
@@ -245,6 +262,21 @@ describe('parseConfig', () => {
       for (const v of ['-1', '1.5', '""', '[]', 'null']) {
         expect(errorOf(`[Space]\nparameters = {"trust_proxy": ${v}}\n`)).toMatch(/^configuration: parameters\.trust_proxy must be true, false, a number of proxies/);
       }
+    });
+
+    test('[Storage] parameters.cors_origins: a JSON list or a comma-separated string of origins; anything else refused', () => {
+      const origins = (v: string) => parseConfig(`[Storage]\nparameters = {"cors_origins": ${v}}\n`).storage.corsOrigins;
+      expect(origins('["https://portal.example.org", "http://localhost:5173"]')).toEqual(['https://portal.example.org', 'http://localhost:5173']);
+      expect(origins('"https://portal.example.org, http://[::1]:8080 ,http://a.example:80/"')).toEqual(['https://portal.example.org', 'http://[::1]:8080', 'http://a.example']);
+      expect(origins('[]')).toEqual([]);
+      for (const v of ['"https://portal.example.org/app"', '["ftp://x.example"]', '["*"]', '"not a url"', '[1]', '{"a": 1}', 'true']) {
+        expect(errorOf(`[Storage]\nparameters = {"cors_origins": ${v}}\n`)).toMatch(/^configuration: \[Storage\] parameters\.cors_origins/);
+      }
+    });
+
+    test('parameters.web_root: a path, resolved; anything else refused', () => {
+      expect(parseConfig('[Space]\nparameters = {"web_root": "/srv/portal"}\n').space.webRoot).toBe('/srv/portal');
+      for (const v of ['""', '1', '["/x"]']) expect(errorOf(`[Space]\nparameters = {"web_root": ${v}}\n`)).toBe('configuration: [Space] parameters.web_root must be a path');
     });
 
     test('use_ssl = 1 without cert_file, or without key_file, in either section', () => {
@@ -262,6 +294,14 @@ describe('parseConfig', () => {
       expect(errorOf('[Space]\nuri = vos://example.org!vospace\n')).toMatch(/uri = vos:\/\/example.org!vospace is not a host-like authority/);
     });
   });
+});
+
+test('the default web_root is web/dist of the package, wherever the service is started from', () => {
+  const out = execFileSync(process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'src', 'config.js'))}).parseConfig('').space.webRoot)`], {
+    cwd: os.tmpdir(),
+    encoding: 'utf8',
+  });
+  expect(out).toBe(WEB_DIST);
 });
 
 describe('loadConfig', () => {

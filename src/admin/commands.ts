@@ -5,6 +5,7 @@
 import { OPERATOR } from '../auth/identity';
 import { migrationSource } from '../db/migrations';
 import type { Services } from '../services/context';
+import * as passwords from '../services/passwords';
 import * as tokens from '../services/tokens';
 import * as users from '../services/users';
 
@@ -12,6 +13,7 @@ export type AdminCommand =
   | { command: 'user.add'; name: string; admin?: boolean; groups?: string[] }
   | { command: 'user.list' }
   | { command: 'user.groups'; name: string; add?: string[]; remove?: string[] }
+  | { command: 'user.passwd'; name: string; password: string }
   | { command: 'group.add'; name: string; members?: string[] }
   | { command: 'group.list' }
   | { command: 'group.remove-member'; group: string; user: string }
@@ -30,6 +32,9 @@ export async function runAdminCommand(svc: Services, c: AdminCommand): Promise<u
       return users.listUsers(svc, OPERATOR);
     case 'user.groups':
       return users.changeMemberships(svc, OPERATOR, c.name, { add: c.add, remove: c.remove });
+    case 'user.passwd':
+      await passwords.setPassword(svc, OPERATOR, c.name, c.password);
+      return { name: c.name };
     case 'group.add':
       return users.addGroup(svc, OPERATOR, c.name, c.members);
     case 'group.list':

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { SqlCondition } from '../auth/policy';
-import type { ChildSummary, NodeRecord } from '../domain/node';
+import { NAME_ORDER, type ChildPosition, type ChildSort, type ChildSortBy, type ChildSummary, type NodeRecord } from '../domain/node';
 import type { NodeType } from '../domain/nodeTypes';
 import { parentOf } from '../domain/paths';
 import type { Property, PropertyChange } from '../domain/properties';
@@ -42,6 +42,7 @@ interface NodeRow {
   mtime: Date | string;
   btime: Date | string;
   props?: [string, string, boolean][] | string;
+  mtime_exact?: string;
 }
 
 const toDate = (d: Date | string) => (d instanceof Date ? d : new Date(d));
@@ -65,6 +66,7 @@ function toNode(r: NodeRow): NodeRecord {
     mtime: toDate(r.mtime),
     btime: toDate(r.btime),
     properties: (raw as [string, string, boolean][]).map(([uri, value, readOnly]) => ({ uri, value, readOnly })),
+    ...(r.mtime_exact === undefined ? {} : { mtimeExact: r.mtime_exact }),
   };
 }
 
@@ -97,28 +99,63 @@ export async function deepestExisting(db: Db, paths: string[]): Promise<NodeReco
   return row ? toNode(row) : undefined;
 }
 
+/** The sort columns other than the name, and the type a cursor's key is cast to. */
+const SORT_COLUMNS: Record<Exclude<ChildSortBy, 'name'>, { sql: string; type: string }> = {
+  size: { sql: 'n.size', type: 'bigint' },
+  mtime: { sql: 'n.mtime', type: 'timestamptz' },
+};
+
+const MTIME_EXACT_SQL = `to_char(n.mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS mtime_exact`;
+
+/** Orders rows of `nodes n` in `sort`. */
+function inOrder(q: Knex.QueryBuilder, sort: ChildSort): Knex.QueryBuilder {
+  const dir = sort.descending ? 'desc' : 'asc';
+  return sort.by === 'name' ? q.orderBy('n.name', dir) : q.orderByRaw(`${SORT_COLUMNS[sort.by].sql} ${dir}, n.name ${dir}`);
+}
+
+/** Keeps the children of one parent after `after` in `sort` (keyset: an index range read where an index has the sort's columns) and orders them so. */
+function keyset(q: Knex.QueryBuilder, sort: ChildSort, after: ChildPosition | undefined): Knex.QueryBuilder {
+  const op = sort.descending ? '<' : '>';
+  if (after !== undefined && sort.by === 'name') q.where('n.name', op, after.name);
+  if (after !== undefined && sort.by !== 'name') {
+    const col = SORT_COLUMNS[sort.by];
+    q.whereRaw(`(${col.sql}, n.name) ${op} (?::${col.type}, ?)`, [after.key ?? null, after.name]);
+  }
+  return inOrder(q, sort);
+}
+
 export interface ChildPage {
-  /** Start at this name, inclusive. */
+  /** Start at this name, inclusive (name order only). */
   from?: string;
   limit: number;
-  /** Start after this name, exclusive. */
+  /** Start after this name, exclusive… */
   after?: string;
+  /** …and this key, in a sort by size or mtime (see ChildPosition). */
+  afterKey?: string;
+  /** By name ascending unless given. */
+  sort?: ChildSort;
   withProps: boolean;
   /** Only the children this condition selects. */
   visible?: SqlCondition | null;
 }
 
-/** Narrows a query on `nodes n` (the children of one parent) to the page: readable, from/after a name, in name order. */
+/** Narrows a query on `nodes n` (the children of one parent) to the page: readable, from/after a position, in order. */
 function childPage(q: Knex.QueryBuilder, page: Omit<ChildPage, 'withProps'>): Knex.QueryBuilder {
   visibleTo(q, page.visible);
-  if (page.from !== undefined) q.where('n.name', '>=', page.from);
-  if (page.after !== undefined) q.where('n.name', '>', page.after);
-  return q.orderBy('n.name').limit(page.limit);
+  const sort = page.sort ?? NAME_ORDER;
+  if (page.from !== undefined) {
+    if (sort.by !== 'name' || sort.descending) throw new Error('from is for ascending name order only');
+    q.where('n.name', '>=', page.from);
+  }
+  const after = page.after === undefined ? undefined : { name: page.after, key: page.afterKey };
+  return keyset(q, sort, after).limit(page.limit);
 }
 
 export async function listChildren(db: Db, parentId: number, page: ChildPage): Promise<NodeRecord[]> {
   if (page.limit <= 0) return [];
-  const rows = await childPage(selectNodes(db, page.withProps).where('n.parent_id', parentId), page);
+  const q = selectNodes(db, page.withProps).where('n.parent_id', parentId);
+  if (page.sort?.by === 'mtime') q.select(db.raw(MTIME_EXACT_SQL));
+  const rows = await childPage(q, page);
   return rows.map(toNode);
 }
 
@@ -139,27 +176,27 @@ export async function listChildSummaries(db: Db, parent: { path: string; id?: nu
 
 /**
  * Children of many containers at once, for DataLoader batches: each list
- * starts after the name `after` (exclusive) and holds at most `limit`.
+ * holds at most `limit`, in `sort`, after `after` (exclusive) if given.
  */
 export async function listChildrenOf(
   db: Db,
   parentIds: readonly number[],
   limit: number,
-  after?: string,
+  sort: ChildSort = NAME_ORDER,
+  after?: ChildPosition,
   visible?: SqlCondition | null,
 ): Promise<NodeRecord[]> {
   if (!parentIds.length || limit <= 0) return [];
   // Per parent, an index range read that stops after `limit` rows (LATERAL … LIMIT): a page costs the
   // same wherever it starts, where ranking every child after the cursor grew with the container.
-  const page = visibleTo(db('nodes as n').select('n.id').whereRaw('n.parent_id = pid.id'), visible);
-  if (after !== undefined) page.where('n.name', '>', after);
-  const sub = page.orderBy('n.name').limit(limit).toSQL();
-  const rows = await selectNodes(db, true)
-    .joinRaw(`JOIN ((VALUES ${parentIds.map(() => '(?::bigint)').join(', ')}) AS pid(id) CROSS JOIN LATERAL (${sub.sql}) AS r) ON r.id = n.id`, [
-      ...parentIds,
-      ...sub.bindings,
-    ])
-    .orderBy([{ column: 'n.parent_id' }, { column: 'n.name' }]);
+  const page = keyset(visibleTo(db('nodes as n').select('n.id').whereRaw('n.parent_id = pid.id'), visible), sort, after).limit(limit).toSQL();
+  const q = selectNodes(db, true).joinRaw(
+    `JOIN ((VALUES ${parentIds.map(() => '(?::bigint)').join(', ')}) AS pid(id) CROSS JOIN LATERAL (${page.sql}) AS r) ON r.id = n.id`,
+    [...parentIds, ...page.bindings],
+  );
+  inOrder(q.orderBy('n.parent_id'), sort);
+  if (sort.by === 'mtime') q.select(db.raw(MTIME_EXACT_SQL));
+  const rows = await q;
   return rows.map(toNode);
 }
 

@@ -83,3 +83,28 @@ export async function listGroups(db: Db, name?: string): Promise<GroupRow[]> {
 export async function deleteGroup(db: Db, name: string): Promise<boolean> {
   return (await db('groups').where('name', name).delete()) > 0;
 }
+
+/** A user and their password hash (null: no password), by name. */
+export async function findUserWithPassword(db: Db, name: string): Promise<(UserRow & { passwordHash: string | null }) | undefined> {
+  const row = await db('users as u').select('u.id', 'u.name', 'u.is_admin', 'u.password_hash', db.raw(GROUPS_SQL)).where('u.name', name).first();
+  return row ? { ...toUser(row), passwordHash: row.password_hash } : undefined;
+}
+
+export async function setPasswordHash(db: Db, userId: number, hash: string | null): Promise<void> {
+  await db('users').where('id', userId).update({ password_hash: hash });
+}
+
+export async function setAdminFlag(db: Db, userId: number, isAdmin: boolean): Promise<void> {
+  await db('users').where('id', userId).update({ is_admin: isAdmin });
+}
+
+/** Ids of the administrators, their rows locked until the transaction ends (so two cannot each remove the other). */
+export async function lockAdmins(db: Db): Promise<number[]> {
+  const rows: { id: number }[] = await db('users').select('id').where('is_admin', true).orderBy('id').forUpdate();
+  return rows.map((r) => Number(r.id));
+}
+
+export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  const row = await db('users as u').select('u.id', 'u.name', 'u.is_admin', db.raw(GROUPS_SQL)).where('u.id', id).first();
+  return row ? toUser(row) : undefined;
+}

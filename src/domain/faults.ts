@@ -25,6 +25,8 @@ export const FAULT_STATUS = {
   NotFound: 404,
   /** Not a VOSpace fault: the bytes do not match the checksum the client declared (Digest / Content-MD5). */
   PreconditionFailed: 412,
+  /** Not a VOSpace fault: too many requests (or failed sign-ins) from one caller; retry later. */
+  TooManyRequests: 429,
 } as const;
 
 export type FaultName = keyof typeof FAULT_STATUS;

@@ -20,8 +20,39 @@ export interface NodeRecord {
   mtime: Date;
   btime: Date;
   properties: Property[];
+  /** mtime to the microsecond (ISO 8601 text), read only for a page of children in mtime order, whose cursors need it. */
+  mtimeExact?: string;
   /** core#availableSpace: set (services/quota.ts) only on a container shown whole that a quota applies to. */
   availableSpace?: number;
+}
+
+/** What children can be ordered by; the name breaks ties (and is unique among siblings). */
+export type ChildSortBy = 'name' | 'size' | 'mtime';
+
+export interface ChildSort {
+  by: ChildSortBy;
+  descending: boolean;
+}
+
+export const NAME_ORDER: ChildSort = { by: 'name', descending: false };
+
+/**
+ * Where a child sits in a sort, to page on after it: its name, and for size
+ * and mtime that column's value as text (`key`), compared in SQL as the
+ * column's type. An mtime is text to the microsecond (mtimeExact), which a
+ * Date would round to the millisecond, repeating or skipping children.
+ */
+export interface ChildPosition {
+  name: string;
+  key?: string;
+}
+
+/** The position of `n` in `sort`; `n` must have been read for a page in that sort (mtimeExact). */
+export function positionOf(n: NodeRecord, sort: ChildSort): ChildPosition {
+  if (sort.by === 'name') return { name: n.name };
+  if (sort.by === 'size') return { name: n.name, key: String(n.size) };
+  if (n.mtimeExact === undefined) throw new Error(`${n.path} was not read for a page in mtime order`);
+  return { name: n.name, key: n.mtimeExact };
 }
 
 export type Detail = 'min' | 'max' | 'properties';

@@ -2,9 +2,10 @@
  * GraphQL over UWS jobs: arguments in, one call into services/jobs,
  * objects out. Who may see or change a job is decided there, not here.
  */
-import { Arg, Ctx, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Arg, Ctx, Float, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { fault, isFault } from '../domain/faults';
 import { FINAL_PHASES, resultCount, type AnyJob, type JobKind, type Phase } from '../domain/job';
+import { P } from '../domain/properties';
 import { isMoveOrCopy, type Transfer } from '../domain/transfer';
 import type { Identity } from '../auth/identity';
 import type { Services } from '../services/context';
@@ -179,6 +180,11 @@ export class JobResolver {
     @Arg('view', () => String, { nullable: true }) view: string | null,
     @Arg('keepBytes', () => Boolean, { defaultValue: false, description: 'For a move or copy: true copies.' }) keepBytes: boolean,
     @Arg('run', () => Boolean, { defaultValue: true, description: 'Run at once (PHASE=RUN); false leaves the job PENDING.' }) run: boolean,
+    @Arg('length', () => Float, {
+      nullable: true,
+      description: 'For a push: the bytes it will send (as the core#length param of a REST transfer), checked against the quotas above at negotiation.',
+    })
+    length: number | null,
   ): Promise<JobObject> {
     const transfer: Transfer = {
       target: ctx.svc.uris.parse(target),
@@ -186,7 +192,7 @@ export class JobResolver {
       view: view ?? undefined,
       protocols: (protocols ?? []).map((uri) => ({ uri })),
       keepBytes,
-      params: [],
+      params: length === null || length === undefined ? [] : [{ uri: P.length, value: String(length) }],
     };
     return toJobObject(await jobs.createJob(ctx.svc, ctx.who, transfer, { run }), ctx);
   }

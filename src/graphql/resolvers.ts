@@ -1,13 +1,14 @@
 /** GraphQL resolvers: arguments in, one call into services/, objects out. No rules here. */
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { isFault } from '../domain/faults';
-import { allProperties, type NodeRecord } from '../domain/node';
+import { allProperties, positionOf, type ChildSort, type NodeRecord } from '../domain/node';
 import { pathFromPlain } from '../domain/paths';
 import * as nodes from '../services/nodes';
 import type { GqlContext } from './context';
 import { groupNames, isPublic } from '../auth/policy';
 import { P } from '../domain/properties';
-import { DEFAULT_PAGE, GrantsObject, NodeConnection, NodeKind, NodeObject, PropertyInput, PropertyType, UserObject } from './types';
+import { ChildOrder, DEFAULT_PAGE, GrantsObject, NodeConnection, NodeKind, NodeObject, PropertyInput, PropertyType, QuotaUsageObject, UserObject } from './types';
+import { decodeChildCursor, encodeChildCursor } from './childCursor';
 import type { NodeType } from '../domain/nodeTypes';
 
 export function toObject(n: NodeRecord, ctx: GqlContext): NodeObject {
@@ -37,8 +38,7 @@ export function pathArg(ctx: GqlContext, p: string): string {
 /** Faults a node query answers with null: the node is not there, or not the caller's to see. */
 const HIDDEN_AS_MISSING: ReadonlySet<string> = new Set(['NodeNotFound', 'ContainerNotFound', 'LinkFound', 'PermissionDenied']);
 
-const cursorOf = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
-const nameOfCursor = (c: string) => Buffer.from(c, 'base64url').toString('utf8');
+const SORTS: Record<ChildOrder, ChildSort['by']> = { NAME: 'name', SIZE: 'size', MTIME: 'mtime' };
 
 @Resolver(() => NodeObject)
 export class NodeResolver {
@@ -82,21 +82,42 @@ export class NodeResolver {
     return nodes.permitted(ctx.svc, ctx.who, 'update', n.record);
   }
 
-  @FieldResolver(() => NodeConnection, { description: 'Children of a container, in name order (empty for other nodes).' })
+  @FieldResolver(() => NodeConnection, { description: 'Children of a container, a page at a time, in the order asked for (empty for other nodes).' })
   async children(
     @Root() n: NodeObject,
     @Ctx() ctx: GqlContext,
+    // type-graphql lists arguments last first: these come out as (after, first, orderBy, descending).
+    @Arg('descending', () => Boolean, { defaultValue: false }) descending: boolean,
+    @Arg('orderBy', () => ChildOrder, { defaultValue: 'NAME' }) orderBy: ChildOrder,
     @Arg('first', () => Int, { defaultValue: DEFAULT_PAGE }) first: number,
-    @Arg('after', () => String, { nullable: true }) afterCursor?: string | null,
+    @Arg('after', () => String, { nullable: true, description: 'Continue after this cursor, made in the same order.' }) afterCursor: string | null,
   ): Promise<NodeConnection> {
-    const after = afterCursor ? nameOfCursor(afterCursor) : undefined;
-    const page = await nodes.pageChildren(ctx.svc, ctx.who, n.record, { first, after }, ctx.loaders);
+    const sort: ChildSort = { by: SORTS[orderBy], descending };
+    const after = afterCursor ? decodeChildCursor(sort, afterCursor) : undefined;
+    const page = await nodes.pageChildren(ctx.svc, ctx.who, n.record, { first, sort, after }, ctx.loaders);
+    const cursorOf = (r: NodeRecord) => encodeChildCursor(sort, positionOf(r, sort));
     const last = page.children[page.children.length - 1];
     return Object.assign(new NodeConnection(), {
       parent: n.record,
-      edges: page.children.map((r) => ({ cursor: cursorOf(r.name), node: toObject(r, ctx) })),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursorOf(last.name) : null },
+      edges: page.children.map((r) => ({ cursor: cursorOf(r), node: toObject(r, ctx) })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursorOf(last) : null },
     });
+  }
+
+  @FieldResolver(() => [NodeObject], {
+    description: "The containers above this node, from the root's child down to its parent (the root left out; [] for the root and its children).",
+  })
+  async ancestors(@Root() n: NodeObject, @Ctx() ctx: GqlContext): Promise<NodeObject[]> {
+    return (await nodes.ancestorsShown(ctx.svc, ctx.who, n.record)).map((a) => toObject(a, ctx));
+  }
+
+  @FieldResolver(() => QuotaUsageObject, {
+    nullable: true,
+    description: 'The nearest core#quota that binds this node (its own, or its closest ancestor’s) and the bytes it counts; null when none does.',
+  })
+  async quota(@Root() n: NodeObject, @Ctx() ctx: GqlContext): Promise<QuotaUsageObject | null> {
+    const q = await nodes.quotaUsage(ctx.svc, ctx.who, n.record, ctx.loaders);
+    return q ? Object.assign(new QuotaUsageObject(), { path: `/${q.path}`, limit: q.limit, used: q.used }) : null;
   }
 
   @Query(() => UserObject, { nullable: true, description: 'The caller; null when anonymous.' })

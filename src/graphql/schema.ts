@@ -5,6 +5,7 @@ import { ConnectionResolver, NodeResolver } from './resolvers';
 import { JobResolver } from './jobResolvers';
 import { RecursiveResolver } from './recursiveResolvers';
 import { AccountResolver, AdminResolver } from './adminResolvers';
+import { SessionResolver } from './sessionResolvers';
 import { TokenResolver } from './tokenResolvers';
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -26,7 +27,7 @@ const NO_TOPICS: PubSub = {
 /** The schema, built once per process from the type-graphql classes. */
 export function schema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [NodeResolver, ConnectionResolver, JobResolver, RecursiveResolver, AccountResolver, AdminResolver, TokenResolver],
+    resolvers: [NodeResolver, ConnectionResolver, JobResolver, RecursiveResolver, AccountResolver, AdminResolver, TokenResolver, SessionResolver],
     pubSub: NO_TOPICS,
     validate: false,
   });

@@ -13,23 +13,29 @@ import express from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Identity } from '../auth/identity';
+import { ANONYMOUS, type Identity } from '../auth/identity';
+import type { SessionCaller } from '../auth/tokens';
 import { Loaders } from '../db/loaders';
-import { isFault } from '../domain/faults';
+import { fault, isFault } from '../domain/faults';
 import { originOf } from '../http/origin';
+import { csrfMatches, readSessionCookie } from '../http/sessionCookie';
 import { logger } from '../log';
 import { toFault } from '../rest/faults';
 import { REST_MOUNT } from '../rest/router';
 import type { Services } from '../services/context';
 import type { GqlContext } from './context';
+import { csrfPlugin } from './csrf';
 import { schema } from './schema';
 import { costPlugin, limitRules, nestingError, parseOptions, prepareOperation } from './limits';
 
 /** Where src/app.ts mounts the REST binding: absolute links in GraphQL answers (job results) point there. */
 
+/** How the caller got in, besides who they are: the session cookie (if that), the HTTP exchange (not over the WebSocket), the address. */
+type Caller = Pick<GqlContext, 'address' | 'session' | 'http'>;
+
 /** The context every resolver gets, over HTTP and over the WebSocket alike. */
-function contextOf(svc: Services, who: Identity, origin: string): GqlContext {
-  return { svc, who, loaders: new Loaders(svc.db, svc.policy.readableSql?.(who)), restBase: `${origin}${REST_MOUNT}` };
+function contextOf(svc: Services, who: Identity, origin: string, caller: Caller): GqlContext {
+  return { svc, who, loaders: new Loaders(svc.db, svc.policy.readableSql?.(who)), restBase: `${origin}${REST_MOUNT}`, ...caller };
 }
 
 /** Faults keep their name as the error code and message prefix, as on the REST side. */
@@ -51,7 +57,8 @@ export async function graphqlRouter(svc: Services): Promise<{ router: express.Ro
     validationRules: limitRules(svc.space),
     parseOptions,
     // Cache control is on by default and wraps every field resolver; nothing here sets cache hints.
-    plugins: [costPlugin(svc.space), ApolloServerPluginCacheControlDisabled()],
+    plugins: [costPlugin(svc.space), csrfPlugin, ApolloServerPluginCacheControlDisabled()],
+    // csrfPrevention is on (Apollo's default) and stays on: the session cookie relies on it.
     // No automatic persisted queries: no client here needs them, and their cache is memory any caller could fill.
     persistedQueries: false,
     // One operation per request (Apollo's default, kept on purpose): a batch would multiply every limit.
@@ -72,15 +79,23 @@ export async function graphqlRouter(svc: Services): Promise<{ router: express.Ro
       res.status(400).json({ errors: [{ message: error.message, extensions: error.extensions }] });
     }) as express.RequestHandler,
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      // A bearer token wins; without one the session cookie signs the caller in, and a bad or ended one is anonymous.
+      context: async ({ req, res }) => {
+        const caller: Caller = { address: req.ip ?? '', http: { req, res } };
         let who;
-        try {
-          who = await svc.tokens.authenticate(req.headers.authorization);
-        } catch (e) {
-          if (!isFault(e)) throw e;
-          throw new GraphQLError(e.message, { extensions: { code: e.fault, http: { status: e.status } } });
+        if (req.headers.authorization) {
+          try {
+            who = await svc.tokens.authenticate(req.headers.authorization);
+          } catch (e) {
+            if (!isFault(e)) throw e;
+            throw new GraphQLError(e.message, { extensions: { code: e.fault, http: { status: e.status } } });
+          }
+        } else {
+          caller.session = await svc.tokens.session(readSessionCookie(req));
+          who = caller.session?.identity ?? ANONYMOUS;
+          res.locals.identity = who; // for the request log
         }
-        return contextOf(svc, who, originOf(req));
+        return contextOf(svc, who, originOf(req), caller);
       },
     }),
   );
@@ -99,8 +114,22 @@ function formatWsError(e: GraphQLError): GraphQLFormattedError {
   return formatError(known ? formatted : { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } }, e);
 }
 
-/** The graphql-ws connection's own state: the Authorization it connected with, and who that is. */
-type WsExtra = { authorization?: string; who?: Identity };
+/**
+ * The graphql-ws connection's own state: the Authorization it connected with,
+ * or the session cookie it was let in by, and who that is.
+ */
+type WsExtra = { authorization?: string; sessionToken?: string; session?: SessionCaller; who?: Identity };
+
+/** Who the connection acts as, looked up again (a cache hit, mostly): a fault for a bad token or an ended session. */
+async function wsCaller(svc: Services, extra: WsExtra): Promise<void> {
+  if (extra.sessionToken === undefined) {
+    extra.who = await svc.tokens.authenticate(extra.authorization);
+    return;
+  }
+  extra.session = await svc.tokens.session(extra.sessionToken);
+  if (!extra.session) throw fault('InvalidToken', 'the session has ended (signed out, expired, or its password changed)');
+  extra.who = extra.session.identity;
+}
 
 /**
  * graphql-ws (the graphql-transport-ws protocol) on `path` of the service's
@@ -108,7 +137,10 @@ type WsExtra = { authorization?: string; who?: Identity };
  * schema, context and authentication as over HTTP. The token comes from the
  * connection_init payload (`{ authorization: 'Bearer …' }`) or else the
  * upgrade request's Authorization header; a bad one closes the socket with
- * 4403 and the InvalidToken message as the reason.
+ * 4403 and the InvalidToken message as the reason. Without a token, the
+ * upgrade request's session cookie signs the connection in, but only when the
+ * payload also carries the session's CSRF token (`{ csrfToken }`), which a
+ * page of another site cannot read: else the connection is anonymous.
  */
 export function graphqlWebSocket(svc: Services, server: http.Server | https.Server, path = '/graphql'): { close: () => Promise<void> } {
   const wss = new WebSocketServer({ server, path, maxPayload: svc.space.maxXmlBytes });
@@ -118,7 +150,7 @@ export function graphqlWebSocket(svc: Services, server: http.Server | https.Serv
       // The token is checked again for every operation (a cache hit, mostly): a revoked or expired one opens none.
       onSubscribe: async (ctx, _id, payload) => {
         try {
-          ctx.extra.who = await svc.tokens.authenticate(ctx.extra.authorization);
+          await wsCaller(svc, ctx.extra);
         } catch (e) {
           if (!isFault(e)) throw e;
           return [new GraphQLError(e.message, { extensions: { code: e.fault, status: e.status } })];
@@ -129,8 +161,13 @@ export function graphqlWebSocket(svc: Services, server: http.Server | https.Serv
       onConnect: async (ctx) => {
         const given = ctx.connectionParams?.authorization;
         ctx.extra.authorization = typeof given === 'string' ? given : ctx.extra.request.headers.authorization;
+        if (!ctx.extra.authorization) {
+          const token = readSessionCookie(ctx.extra.request);
+          const session = await svc.tokens.session(token);
+          if (session && csrfMatches(ctx.connectionParams?.csrfToken, session)) Object.assign(ctx.extra, { sessionToken: token, session });
+        }
         try {
-          ctx.extra.who = await svc.tokens.authenticate(ctx.extra.authorization);
+          await wsCaller(svc, ctx.extra);
           return true;
         } catch (e) {
           if (!isFault(e)) throw e;
@@ -142,7 +179,8 @@ export function graphqlWebSocket(svc: Services, server: http.Server | https.Serv
       context: (ctx) => {
         const req = ctx.extra.request;
         const tls = (req.socket as TLSSocket).encrypted === true;
-        return contextOf(svc, ctx.extra.who!, `${tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`);
+        const caller: Caller = { address: req.socket.remoteAddress ?? '', session: ctx.extra.session };
+        return contextOf(svc, ctx.extra.who!, `${tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`, caller);
       },
       onNext: (_ctx, _id, _payload, _args, result): FormattedExecutionResult | void => {
         if (result.errors?.length) return { ...result, errors: result.errors.map(formatWsError) } as FormattedExecutionResult;

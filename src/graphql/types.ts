@@ -41,6 +41,25 @@ export class GrantsObject {
   @Field(() => Boolean, { description: 'Anyone may read it (core#publicread or core#ispublic).' }) public!: boolean;
 }
 
+export const ChildOrder = { NAME: 'NAME', SIZE: 'SIZE', MTIME: 'MTIME' } as const;
+export type ChildOrder = keyof typeof ChildOrder;
+registerEnumType(ChildOrder, {
+  name: 'ChildOrder',
+  description: 'What children are ordered by; the name breaks ties, in the same direction.',
+  valuesConfig: {
+    NAME: { description: 'Byte order of the names.' },
+    SIZE: { description: 'Bytes stored (containers and links hold 0).' },
+    MTIME: { description: 'Last change of the content.' },
+  },
+});
+
+@ObjectType('QuotaUsage', { description: 'A core#quota and the bytes it counts.' })
+export class QuotaUsageObject {
+  @Field(() => String, { description: "Path of the container the core#quota is set on, with a leading '/'." }) path!: string;
+  @Field(() => Float, { description: 'The quota, in bytes.' }) limit!: number;
+  @Field(() => Float, { description: 'Bytes counted under it, as quotas count them (data bytes and property bytes below the container).' }) used!: number;
+}
+
 @ObjectType('NodeEdge')
 export class NodeEdge {
   @Field(() => String, { description: 'Opaque cursor: pass it as `after` to continue after this child.' }) cursor!: string;
@@ -53,7 +72,7 @@ export class PageInfo {
   @Field(() => String, { nullable: true }) endCursor!: string | null;
 }
 
-@ObjectType('NodeConnection', { description: 'A page of a container’s children, in name order.' })
+@ObjectType('NodeConnection', { description: 'A page of a container’s children, in the order asked for.' })
 export class NodeConnection {
   @Field(() => [NodeEdge]) edges!: NodeEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;

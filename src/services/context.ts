@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Identity } from '../auth/identity';
 import type { Policy } from '../auth/policy';
+import type { SignInLimiter } from '../auth/signInLimiter';
 import type { TokenAuthenticator } from '../auth/tokens';
 import type { SpaceConfig } from '../config';
 import type { NodeUris } from '../domain/paths';
@@ -15,7 +16,10 @@ export interface Services {
   embedded: boolean;
   uris: NodeUris;
   policy: Policy;
+  /** Bearer tokens and session cookies, looked up with a short cache. */
   tokens: TokenAuthenticator;
+  /** Failed sign-ins per user name and address, in this process's memory. */
+  signIns: SignInLimiter;
   space: SpaceConfig;
   storage: StorageConfig;
   /** The bytes of data nodes (for copy and delete; the storage server streams through it too). */

@@ -1,5 +1,6 @@
 /** Builds the Services bundle from configuration and an open database. */
 import { defaultPolicy, type Policy } from '../auth/policy';
+import { SignInLimiter } from '../auth/signInLimiter';
 import { TokenAuthenticator } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
@@ -17,6 +18,7 @@ export function createServices(config: Config, db: Database, policy: Policy = de
     uris: new NodeUris(config.space.uri),
     policy,
     tokens: new TokenAuthenticator(db.knex),
+    signIns: new SignInLimiter(config.space.signinFailures),
     space: config.space,
     storage: config.storage,
     events: new JobEvents(db.knex, config.space.dsn),

@@ -9,14 +9,14 @@ import * as store from '../db/nodeStore';
 import { locationsUnder } from '../db/transferStore';
 import { logger } from '../log';
 import { fault } from '../domain/faults';
-import type { ChildSummary, Detail, NodeListing, NodeRecord } from '../domain/node';
+import { NAME_ORDER, positionOf, type ChildPosition, type ChildSort, type ChildSummary, type Detail, type NodeListing, type NodeRecord } from '../domain/node';
 import { isContainer, isDataType, isLink, type NodeType } from '../domain/nodeTypes';
 import { nameOf, newNodePath, parentOf } from '../domain/paths';
 import type { Property, PropertyChange } from '../domain/properties';
 import type { Loaders } from '../db/loaders';
 import type { Services } from './context';
 import { checkPropertyBounds, checkPropertyChanges, propertyBytes } from './propertyRules';
-import { availableSpace, withinQuotas } from './quota';
+import { availableSpace, nearestQuota, withinQuotas } from './quota';
 
 export interface CreateInput {
   type: NodeType;
@@ -58,6 +58,34 @@ export async function allow(svc: Services, who: Identity, action: NodeAction, no
   if (!(await permitted(svc, who, action, node, target))) {
     throw fault('PermissionDenied', `${who.name ?? 'anonymous'} may not ${action} ${svc.uris.format((target ?? node).path)}`);
   }
+}
+
+/**
+ * The containers above `node`, from the root's child down to its parent
+ * (the root left out), each with its own ancestors remembered. Whoever may
+ * read `node` may read every one of them (the policy asks read on every
+ * ancestor), so none is hidden.
+ */
+export async function ancestorsShown(svc: Services, who: Identity, node: NodeRecord): Promise<NodeRecord[]> {
+  await allow(svc, who, 'read', node);
+  const chain = await ancestorsOf(svc, node);
+  chain.forEach((a, i) => rememberAncestors(a, chain.slice(0, i)));
+  return chain.filter((a) => a.path !== '');
+}
+
+export interface QuotaUsage {
+  /** Where the core#quota is set. */
+  path: string;
+  limit: number;
+  /** Bytes under it, as quotas count them. */
+  used: number;
+}
+
+/** The nearest quota that binds `node` (its own, or its closest ancestor's) and the bytes under it, for a caller who may read `node`; undefined when none does. */
+export async function quotaUsage(svc: Services, who: Identity, node: NodeRecord, loaders: Loaders): Promise<QuotaUsage | undefined> {
+  await allow(svc, who, 'read', node);
+  const q = nearestQuota([...(await ancestorsOf(svc, node)), node]);
+  return q && { path: q.path, limit: q.limit, used: await loaders.bytesUnder.load(q.path) };
 }
 
 /** Explains why `path` is not there: a link or a data node in the way, or simply absent. */
@@ -227,8 +255,10 @@ export async function removeBytes(svc: Services, locations: readonly string[]): 
 export interface ChildCursor {
   /** Page size; capped at the configured maximum. */
   first: number;
-  /** Continue after this child name (exclusive). */
-  after?: string;
+  /** By name ascending unless given. */
+  sort?: ChildSort;
+  /** Continue after this child (exclusive), a position in `sort`. */
+  after?: ChildPosition;
 }
 
 export interface ChildrenPage {
@@ -249,7 +279,7 @@ export async function pageChildren(
   const first = Math.min(cursor.first, svc.space.maxChildren);
   if (!isContainer(parent.type) || first === 0) return { children: [], hasNextPage: false };
   // One row past the page tells whether another page follows.
-  const rows = await readableChildren(svc, who, parent, { after: cursor.after, limit: first + 1, withProps: true }, loaders);
+  const rows = await readableChildren(svc, who, parent, { sort: cursor.sort, after: cursor.after, limit: first + 1, withProps: true }, loaders);
   return { children: rows.slice(0, first), hasNextPage: rows.length > first };
 }
 
@@ -259,7 +289,7 @@ export async function countChildren(svc: Services, who: Identity, parent: NodeRe
   if (!isContainer(parent.type)) return 0;
   if (loaders.visible !== undefined) return loaders.childCount.load(parent.id);
   let count = 0;
-  for (let after: string | undefined, rows: NodeRecord[]; ; after = rows[rows.length - 1].name) {
+  for (let after: ChildPosition | undefined, rows: NodeRecord[]; ; after = { name: rows[rows.length - 1].name }) {
     rows = await readableChildren(svc, who, parent, { after, limit: COUNT_PAGE, withProps: true });
     count += rows.length;
     if (rows.length < COUNT_PAGE) return count;
@@ -269,16 +299,18 @@ export async function countChildren(svc: Services, who: Identity, parent: NodeRe
 const COUNT_PAGE = 1000;
 
 interface ChildrenQuery {
-  /** Start at this name (inclusive)… */
+  /** By name ascending unless given. */
+  sort?: ChildSort;
+  /** Start at this name (inclusive; name order only)… */
   from?: string;
-  /** …or after this one (exclusive). */
-  after?: string;
+  /** …or after this position (exclusive). */
+  after?: ChildPosition;
   limit: number;
   withProps: boolean;
 }
 
 /**
- * Up to `limit` children of `parent` that `who` may read, in name order.
+ * Up to `limit` children of `parent` that `who` may read, in `q.sort` (by name unless given).
  * With the policy's SQL condition this is one statement (batched across
  * parents by the loaders when given); otherwise children are read a page at
  * a time and kept if permits() allows, until `limit` are found or none are
@@ -296,18 +328,21 @@ async function readableChildren(
     for (const r of rows) rememberAncestors(r, ancestors);
     return rows;
   };
+  const sort = q.sort ?? NAME_ORDER;
+  const page = (from: string | undefined, after: ChildPosition | undefined) =>
+    ({ sort, from, after: after?.name, afterKey: after?.key, limit: q.limit, withProps: q.withProps }) satisfies store.ChildPage;
   const visible = svc.policy.readableSql?.(who);
   if (visible !== undefined) {
-    if (loaders && q.from === undefined && q.withProps) return remember(await loaders.children({ parentId: parent.id, limit: q.limit, after: q.after }));
-    return remember(await store.listChildren(svc.db, parent.id, { ...q, visible }));
+    if (loaders && q.from === undefined && q.withProps) return remember(await loaders.children({ parentId: parent.id, limit: q.limit, sort, after: q.after }));
+    return remember(await store.listChildren(svc.db, parent.id, { ...page(q.from, q.after), visible }));
   }
   const out: NodeRecord[] = [];
   for (let { from, after } = q; out.length < q.limit; ) {
-    const rows = await store.listChildren(svc.db, parent.id, { from, after, limit: q.limit, withProps: true });
+    const rows = await store.listChildren(svc.db, parent.id, { ...page(from, after), withProps: true });
     out.push(...(await permittedOf(svc, who, ancestors, rows, q.limit - out.length)));
     if (rows.length < q.limit) break;
     from = undefined;
-    after = rows[rows.length - 1].name;
+    after = positionOf(rows[rows.length - 1], sort);
   }
   return remember(out);
 }

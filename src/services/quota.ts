@@ -48,6 +48,11 @@ export function quotasIn(chain: readonly NodeRecord[]): Quota[] {
   return toQuotas(chain.flatMap((n) => n.properties.filter((p) => p.uri === P.quota).map((p) => ({ id: n.id, path: n.path, value: p.value }))));
 }
 
+/** The quota that binds the last node of `chain` (a node after its ancestors) nearest to it: its own, or its closest ancestor's. */
+export function nearestQuota(chain: readonly NodeRecord[]): Quota | undefined {
+  return quotasIn(chain).at(-1);
+}
+
 const isUnder = (path: string, q: Quota) => q.path === '' || path === q.path || path.startsWith(`${q.path}/`);
 
 const pathsOf = (quotas: Quota[]) => quotas.map((q) => q.path);

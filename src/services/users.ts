@@ -8,6 +8,9 @@ import type { Services } from './context';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
+/** Whether a string could name a user (or group). */
+export const isUserName = (name: string) => NAME_RE.test(name);
+
 function checkName(kind: string, name: string): string {
   if (!NAME_RE.test(name)) {
     throw fault('InvalidArgument', `${kind} name '${name}' must be 1-64 letters, digits, '.', '_', '@' or '-'`);
@@ -118,4 +121,25 @@ export async function deleteGroup(svc: Services, who: Identity, name: string): P
 export async function listUsers(svc: Services, who: Identity): Promise<users.UserRow[]> {
   requireAdmin(who);
   return users.listUsers(svc.db);
+}
+
+/**
+ * Gives or takes a user's administrator flag. The last administrator keeps
+ * theirs, so the portal always has one (the operator's CLI needs none).
+ */
+export async function setAdmin(svc: Services, who: Identity, userName: string, admin: boolean): Promise<users.UserRow> {
+  requireAdmin(who, 'make or unmake administrators');
+  await svc.db.transaction(async (trx) => {
+    const user = await users.findUser(trx, userName);
+    if (!user) throw fault('NodeNotFound', `no user '${userName}'`);
+    if (!admin && user.isAdmin) {
+      const admins = await users.lockAdmins(trx);
+      if (admins.length === 1 && admins[0] === user.id) {
+        throw fault('PermissionDenied', `'${userName}' is the last administrator; make another one first`);
+      }
+    }
+    await users.setAdminFlag(trx, user.id, admin);
+  });
+  svc.tokens.forget();
+  return (await users.findUser(svc.db, userName))!;
 }

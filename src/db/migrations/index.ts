@@ -8,6 +8,8 @@ import * as m002 from './002_transfers';
 import * as m003 from './003_storage_space';
 import * as m004 from './004_token_use';
 import * as m005 from './005_job_kinds';
+import * as m006 from './006_sessions';
+import * as m007 from './007_child_order_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +22,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_storage_space': m003,
   '004_token_use': m004,
   '005_job_kinds': m005,
+  '006_sessions': m006,
+  '007_child_order_indexes': m007,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
