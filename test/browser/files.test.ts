@@ -86,7 +86,6 @@ test('three files upload at once, each with its progress bar; the listing shows 
   const big = page.getByRole('progressbar', { name: 'big.bin' });
   await page.getByRole('listitem').filter({ has: big }).getByText(/^Done/).waitFor({ timeout: 60_000 });
   expect(await big.getAttribute('aria-valuenow')).toBe('100');
-  await screenshot(page, 'upload');
 
   await row('big.bin').waitFor();
   await row('b.bin').waitFor();
@@ -97,6 +96,7 @@ test('three files upload at once, each with its progress bar; the listing shows 
   expect(await row('b.bin').getByRole('cell').nth(3).textContent()).toBe('68 KiB');
   expect(await row('a.txt').getByRole('cell').nth(3).textContent()).toBe('5 B');
   await expect(page.getByText('3 items').count()).resolves.toBe(1);
+  await screenshot(page, 'browse');
 
   for (const f of files) {
     const n = await nodeAt(`alice/data/${f.split('/').pop()}`);
@@ -200,6 +200,7 @@ test('Cancel stops an upload midway: its job is aborted and no node is left', as
     expect(pct).toBeGreaterThan(0);
     expect(pct).toBeLessThan(100);
     expect(await page.getByRole('listitem').filter({ has: bar }).textContent()).toMatch(/[\d.]+ (B|KiB|MiB)\/s/);
+    await screenshot(page, 'upload');
     await page.getByRole('listitem').filter({ has: bar }).getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('listitem').filter({ has: bar }).getByText('Cancelled').waitFor();
   } finally {
@@ -228,8 +229,9 @@ test('over a quota an upload says QuotaExceeded in an alert and leaves no node; 
 
   // Two that each fit but not together: one is refused (at negotiation, or by the storage server, whose failed push the service takes away).
   await upload([tempFile('one.bin', 10_000), tempFile('two.bin', 10_000)]);
-  await page.getByRole('alert').filter({ hasText: /(one|two)\.bin: .*QuotaExceeded/ }).waitFor();
-  await page.getByRole('listitem').filter({ hasText: 'Done' }).filter({ hasText: /(one|two)\.bin/ }).waitFor();
+  const refused = page.getByRole('alert').filter({ hasText: /(one|two)\.bin: .*QuotaExceeded/ });
+  await refused.waitFor();
+  await page.getByRole('listitem').filter({ has: page.getByText(/^Done/) }).filter({ hasText: /(one|two)\.bin/ }).waitFor();
   const left = await Promise.all([nodeAt('alice/small/one.bin'), nodeAt('alice/small/two.bin')]);
   expect(left.filter(Boolean)).toHaveLength(1);
   await page.getByText(/9\.\d KiB of 15 KiB used/).waitFor();
@@ -287,7 +289,6 @@ test('sorting is done by the service and kept in the URL; paging goes through th
   await page.waitForURL('**/browse/alice/many?sort=size&desc=1');
   await page.getByRole('link', { name: 'n010' }).waitFor();
   expect((await names())[0]).toBe('n010');
-  await screenshot(page, 'browse');
 });
 
 test('breadcrumbs lead up the tree; a node that is missing, or not yours to read, is an alert and no table', async () => {

@@ -29,35 +29,75 @@ beforeAll(async () => {
   );
   ({ page } = await portal.open('alice'));
   await page.waitForURL('**/browse/alice');
+  // In the page: the time of the last click, and of the frame that first paints a link named `watchFor(name)` (ms since the navigation began).
+  await page.addInitScript(() => {
+    const w = window as unknown as Timing;
+    document.addEventListener('click', () => (w.clickAt = performance.now()), true);
+    w.watchFor = (name) => {
+      w.seenAt = undefined;
+      const observer = new MutationObserver(() => {
+        if ([...document.links].some((a) => a.textContent === name)) {
+          observer.disconnect();
+          requestAnimationFrame(() => (w.seenAt = performance.now()));
+        }
+      });
+      observer.observe(document, { childList: true, subtree: true });
+    };
+    w.watchFor('file-00001');
+  });
 });
 afterAll(() => portal?.close());
 
-/** Opens the view with a full page load; the time to the first row visible, and the GraphQL requests made. */
-async function timedLoad(path: string): Promise<{ ms: number; operations: string[] }> {
+interface Timing {
+  clickAt?: number;
+  seenAt?: number;
+  watchFor(name: string): void;
+}
+
+/**
+ * Opens the view with a full page load: the time to the first row, measured
+ * in the page (navigation start to the frame that paints the row) and around
+ * Playwright's goto and wait (which adds its own polling), the round trip of
+ * the view's query, and the GraphQL requests made.
+ */
+async function timedLoad(path: string): Promise<{ inPage: number; ms: number; operations: string[]; query: number }> {
   const operations: string[] = [];
   const listen = (r: import('playwright-core').Request) => {
-    if (new URL(r.url()).pathname === '/graphql') operations.push(/^\s*(query|mutation)\s+(\w+)/.exec(r.postData() ?? '')?.[2] ?? '?');
+    if (new URL(r.url()).pathname !== '/graphql') return;
+    const { query } = JSON.parse(r.postData() ?? '{}') as { query?: string };
+    operations.push(/^\s*(?:query|mutation)\s+(\w+)/.exec(query ?? '')?.[1] ?? '?');
   };
   page.on('request', listen);
   const start = Date.now();
   await page.goto(path);
   await page.getByRole('link', { name: 'file-00001', exact: true }).waitFor();
   const ms = Date.now() - start;
+  await page.waitForFunction(() => (window as unknown as Timing).seenAt !== undefined);
   page.off('request', listen);
-  return { ms, operations };
+  const { inPage, query } = await page.evaluate(() => {
+    const gql = performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '/graphql');
+    return { inPage: Math.round((window as unknown as Timing).seenAt ?? -1), query: Math.round(gql[gql.length - 1]?.duration ?? -1) };
+  });
+  return { inPage, ms, operations, query };
 }
 
 test(`the first page of a ${CHILDREN}-child folder is visible in under ${LIMIT_MS} ms, with one GraphQL request for the view`, async () => {
   await timedLoad('/browse/alice/big'); // warm-up: the browser's cache, the service's prepared plans
   const runs = [];
   for (let i = 0; i < 5; i++) runs.push(await timedLoad('/browse/alice/big'));
-  const times = runs.map((r) => r.ms).sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)];
-  console.log(`browse view, ${CHILDREN} children, full page load to first row: median ${median} ms (runs ${times.join(', ')} ms); GraphQL requests: ${runs[0].operations.join(' + ')}`);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const inPage = median(runs.map((r) => r.inPage));
+  const outside = median(runs.map((r) => r.ms));
+  console.log(
+    `browse view, ${CHILDREN} children, full page load to first row: median ${inPage} ms in the page (runs ${runs.map((r) => r.inPage).join(', ')}), ` +
+      `${outside} ms around goto (runs ${runs.map((r) => r.ms).join(', ')}); the Browse query's round trip ${runs.map((r) => r.query).join(', ')} ms; ` +
+      `GraphQL requests: ${runs[0].operations.join(' + ')}`,
+  );
   for (const r of runs) expect(r.operations).toEqual(['Session', 'Browse']);
   expect(await page.getByText(`${CHILDREN} items`).count()).toBe(1);
   expect(await page.getByRole('row').count()).toBe(101);
-  expect(median).toBeLessThan(LIMIT_MS);
+  // The limit holds for the page's own figure; Playwright's polling adds tens of ms to the other, which is logged only.
+  expect(inPage).toBeLessThan(LIMIT_MS);
   await screenshot(page, 'browse-10000');
 });
 
@@ -68,19 +108,26 @@ test('going into the folder from its parent, and to the next page, is one reques
   page.on('request', (r) => {
     if (new URL(r.url()).pathname === '/graphql') operations.push(r.postData() ?? '');
   });
-  const start = Date.now();
-  await page.getByRole('link', { name: 'big', exact: true }).click();
-  await page.getByRole('link', { name: 'file-00001', exact: true }).waitFor();
-  const inApp = Date.now() - start;
+  /** Clicks, and answers the ms from the click to the link `name` in the document, measured in the page. */
+  const clickUntil = async (click: () => Promise<void>, name: string) => {
+    await page.evaluate((n) => (window as unknown as Timing).watchFor(n), name);
+    await click();
+    await page.getByRole('link', { name, exact: true }).waitFor();
+    await page.waitForFunction(() => (window as unknown as Timing).seenAt !== undefined);
+    return page.evaluate(() => {
+      const w = window as unknown as Timing;
+      const gql = performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '/graphql');
+      return `${Math.round(w.seenAt! - w.clickAt!)} ms (its query ${Math.round(gql[gql.length - 1].duration)} ms)`;
+    });
+  };
+  const inApp = await clickUntil(() => page.getByRole('link', { name: 'big', exact: true }).click(), 'file-00001');
   expect(operations).toHaveLength(1);
-  const next = Date.now();
-  await page.getByRole('button', { name: 'Next page' }).click();
-  await page.getByRole('link', { name: 'file-00101', exact: true }).waitFor();
-  const nextMs = Date.now() - next;
+  const nextMs = await clickUntil(() => page.getByRole('button', { name: 'Next page' }).click(), 'file-00101');
   expect(operations).toHaveLength(2);
   await page.getByRole('button', { name: 'Size' }).click();
   await page.getByRole('link', { name: /^file-/ }).first().waitFor();
   expect(operations).toHaveLength(3);
-  console.log(`browse view, ${CHILDREN} children: in-app navigation to first row ${inApp} ms, next page ${nextMs} ms, one GraphQL request each`);
-  expect(inApp).toBeLessThan(LIMIT_MS);
+  console.log(`browse view, ${CHILDREN} children, measured in the page: click into the folder to first row ${inApp}, Next page to its first row ${nextMs}; one GraphQL request each`);
+  expect(parseInt(inApp, 10)).toBeLessThan(LIMIT_MS);
+  expect(parseInt(nextMs, 10)).toBeLessThan(LIMIT_MS);
 });

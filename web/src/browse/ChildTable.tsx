@@ -31,8 +31,8 @@ interface Props {
 }
 
 export function ChildTable({ rows, order, descending, onSort, selected, onSelect, onDownload, busy }: Props) {
-  const header = (label: string, o: Order) => (
-    <th scope="col" aria-sort={order === o ? (descending ? 'descending' : 'ascending') : 'none'}>
+  const header = (label: string, o: Order, className?: string) => (
+    <th scope="col" className={className} aria-sort={order === o ? (descending ? 'descending' : 'ascending') : 'none'}>
       <button type="button" className="sort" onClick={() => onSort(o)}>
         {label}
         <span aria-hidden="true">{order === o ? (descending ? ' ▼' : ' ▲') : ''}</span>
@@ -48,7 +48,7 @@ export function ChildTable({ rows, order, descending, onSort, selected, onSelect
           </th>
           {header('Name', 'NAME')}
           <th scope="col">Type</th>
-          {header('Size', 'SIZE')}
+          {header('Size', 'SIZE', 'num')}
           {header('Modified', 'MTIME')}
           <th scope="col">Owner</th>
           <th scope="col">Sharing</th>

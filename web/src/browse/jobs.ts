@@ -15,7 +15,12 @@ const JobPhaseSubscription = graphql(`
   }
 `);
 
-const FINAL = ['COMPLETED', 'ERROR', 'ABORTED'];
+export const FINAL_PHASES = ['COMPLETED', 'ERROR', 'ABORTED'];
+
+/** A job's error as the fault it is, worded as the service words faults (`QuotaExceeded: …`). */
+export function jobFault(error: { fault: string; message: string }): ApiError {
+  return new ApiError(error.message.startsWith(`${error.fault}:`) ? error.message : `${error.fault}: ${error.message}`, error.fault);
+}
 
 /** Resolves when the job has COMPLETED; rejects with its fault when it ends in ERROR or ABORTED. */
 export function finishJob(id: string): Promise<void> {
@@ -25,11 +30,11 @@ export function finishJob(id: string): Promise<void> {
       JobPhaseSubscription,
       { id },
       ({ jobPhase: job }) => {
-        if (done || !FINAL.includes(job.phase)) return;
+        if (done || !FINAL_PHASES.includes(job.phase)) return;
         done = true;
         queueMicrotask(stop);
         if (job.phase === 'COMPLETED') resolve();
-        else if (job.error) reject(new ApiError(job.error.message, job.error.fault));
+        else if (job.error) reject(jobFault(job.error));
         else reject(new ApiError(`the job ended ${job.phase}`, job.phase));
       },
       (e) => {

@@ -8,6 +8,7 @@
  */
 import { ApiError, request } from '../api/client';
 import { graphql } from '../gql';
+import { FINAL_PHASES, jobFault } from './jobs';
 
 const IN_FLIGHT = 3;
 const HTTP_PUT = 'ivo://ivoa.net/vospace/core#httpput';
@@ -163,13 +164,14 @@ export class UploadQueue {
         await request(AbortUploadMutation, { id: job.id });
         return;
       }
-      if (job.error) throw new ApiError(job.error.message, job.error.fault);
+      if (job.error) throw jobFault(job.error);
       const endpoint = job.protocols.find((p) => p.uri === HTTP_PUT)?.endpoint;
       if (!endpoint) throw new ApiError('ProtocolNotSupported: no upload endpoint was offered', 'ProtocolNotSupported');
       await this.put(key, w, endpoint);
       if (w.cancelled) return;
       const { job: after } = await request(UploadJobQuery, { id: job.id });
-      if (after?.phase !== 'COMPLETED') throw new ApiError(after?.error?.message ?? `the upload's job is ${after?.phase ?? 'gone'}`, after?.error?.fault ?? 'TransferFailed');
+      if (after?.error) throw jobFault(after.error);
+      if (after?.phase !== 'COMPLETED') throw new ApiError(`TransferFailed: the upload's job is ${after?.phase ?? 'gone'}`, 'TransferFailed');
       this.set(key, { state: 'done', loaded: w.file.size });
     } catch (e) {
       if (w.cancelled) return;
@@ -181,9 +183,9 @@ export class UploadQueue {
   private async reason(w: Work, e: unknown): Promise<string> {
     if (!(e instanceof PutFailed) || !w.jobId) return e instanceof Error ? e.message : String(e);
     const job = await request(UploadJobQuery, { id: w.jobId }).then((d) => d.job, () => null);
-    if (job && !['COMPLETED', 'ERROR', 'ABORTED'].includes(job.phase)) await request(AbortUploadMutation, { id: w.jobId }).catch(() => {});
+    if (job && !FINAL_PHASES.includes(job.phase)) await request(AbortUploadMutation, { id: w.jobId }).catch(() => {});
     if (e.text) return e.text;
-    if (job?.error) return job.error.message;
+    if (job?.error) return jobFault(job.error).message;
     return e.status ? `the storage server answered ${e.status}` : 'TransferFailed: the connection to the storage server failed';
   }
 
