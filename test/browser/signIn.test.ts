@@ -1,9 +1,10 @@
-import { startPortal, signIn, type Portal } from './harness';
+import { passwordOf, screenshot, startPortal, signIn, type Portal } from './harness';
 
 let portal: Portal;
 beforeAll(async () => {
   portal = await startPortal();
   await portal.user('alice');
+  await portal.user('dora');
 });
 afterAll(() => portal?.close());
 
@@ -31,5 +32,32 @@ test('signing in lands in the home folder; signing out returns to the form and t
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   const cookies = await context.cookies();
   expect(cookies.filter((c) => c.name === 'vospace_session' && c.value)).toEqual([]);
+  await context.close();
+});
+
+test('the form starts in the user name field; after repeated failures the rate limit refuses even the right password, in an alert', async () => {
+  const { context, page } = await portal.open();
+  const focused = (label: string) => page.getByLabel(label).evaluate((el) => el === document.activeElement);
+  expect(await focused('User name')).toBe(true);
+  await screenshot(page, 'signin');
+  const attempt = async (password: string) => {
+    await page.getByLabel('User name').fill('dora');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // The answer is in once the form is enabled again.
+    await page.getByRole('button', { name: 'Sign in', disabled: false }).waitFor();
+    return page.getByRole('alert').textContent();
+  };
+  // The service allows 5 failures per name (parameters.signin_failures) in 15 minutes.
+  for (let i = 0; i < 5; i++) expect(await attempt(`wrong-${i}-password`)).toMatch(/wrong user name or password/);
+  expect(await focused('Password')).toBe(true);
+  expect(await attempt(passwordOf('dora'))).toMatch(/too many failed sign-ins; retry after \d+ s/);
+  expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+  const api = await fetch(`${portal.svc.origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'mutation($p: String!) { signIn(name: "dora", password: $p) { user { name } } }', variables: { p: passwordOf('dora') } }),
+  }).then((r) => r.json() as Promise<{ errors: { extensions: { code: string } }[] }>);
+  expect(api.errors[0].extensions.code).toBe('TooManyRequests');
   await context.close();
 });

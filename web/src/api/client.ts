@@ -44,7 +44,16 @@ export async function request<R, V>(doc: TypedDocumentString<R, V>, ...[variable
   } catch {
     throw new ApiError('the service cannot be reached', 'NetworkError');
   }
-  const body = (await res.json().catch(() => null)) as { data?: R; errors?: GqlError[] } | null;
+  const text = await res.text().catch(() => '');
+  type Body = { data?: R; errors?: GqlError[] } | null;
+  let body: Body;
+  try {
+    body = JSON.parse(text) as Body;
+  } catch {
+    // A fault answered before GraphQL (e.g. the request rate limit's 429) is the plain text `Fault: message`.
+    const fault = /^([A-Z][A-Za-z]+): (.+)/.exec(text.trim());
+    throw fault ? new ApiError(fault[2], fault[1]) : new ApiError(`the service answered ${res.status} without a GraphQL result`, 'NetworkError');
+  }
   if (!body) throw new ApiError(`the service answered ${res.status} without a GraphQL result`, 'NetworkError');
   if (body.errors?.length) throw toError(body.errors);
   return body.data as R;

@@ -1,11 +1,18 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { useSession } from '../api/session';
 import { Alert } from '../ui/Alert';
 
+/**
+ * The sign-in form. While it is sent the fields and the button are disabled;
+ * a refusal shows the service's own words in an alert (the same for a wrong
+ * name and a wrong password; "too many failed sign-ins; retry after N s" once
+ * the rate limit holds) and puts the cursor back in the password field.
+ */
 export function SignIn() {
   const { signIn } = useSession();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const password = useRef<HTMLInputElement>(null);
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
@@ -15,25 +22,26 @@ export function SignIn() {
       await signIn(String(form.get('name')), String(form.get('password')));
     } catch (err) {
       setError(err);
-    } finally {
       setBusy(false);
+      // After the fieldset is enabled again (the next frame), so the focus can land.
+      requestAnimationFrame(() => password.current?.select());
     }
   }
   return (
     <main className="signin">
       <h1>VOSpace</h1>
-      <form onSubmit={submit} aria-label="Sign in">
-        <label>
-          User name
-          <input name="name" autoComplete="username" required autoFocus />
-        </label>
-        <label>
-          Password
-          <input name="password" type="password" autoComplete="current-password" required />
-        </label>
-        <button type="submit" disabled={busy}>
-          Sign in
-        </button>
+      <form onSubmit={submit} aria-label="Sign in" aria-busy={busy}>
+        <fieldset disabled={busy}>
+          <label>
+            User name
+            <input name="name" autoComplete="username" autoCapitalize="none" spellCheck={false} required autoFocus />
+          </label>
+          <label>
+            Password
+            <input ref={password} name="password" type="password" autoComplete="current-password" required />
+          </label>
+          <button type="submit">Sign in</button>
+        </fieldset>
         <Alert error={error} />
       </form>
     </main>
