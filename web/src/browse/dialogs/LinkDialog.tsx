@@ -1,9 +1,8 @@
 /** A LinkNode in the current container, to a vos: or http(s) URI. */
-import { useState, type FormEvent } from 'react';
 import { request } from '../../api/client';
 import { graphql } from '../../gql';
-import { Alert } from '../../ui/Alert';
-import { Dialog } from '../../ui/Dialog';
+import { DialogForm } from '../../ui/DialogForm';
+import { checkNewName, joinPath } from '../paths';
 import type { NodeDialogProps } from './types';
 
 const CreateLinkMutation = graphql(`
@@ -14,62 +13,38 @@ const CreateLinkMutation = graphql(`
   }
 `);
 
-/** Why a target cannot be linked to, or null when it can. */
-function linkTargetProblem(target: string): string | null {
-  let url: URL;
+/** The target typed, refused here unless it is a vos:, http: or https: URI (the service takes any URI). */
+function checkTarget(raw: FormDataEntryValue | null): string {
+  const target = String(raw ?? '').trim();
+  let protocol: string;
   try {
-    url = new URL(target);
+    protocol = new URL(target).protocol;
   } catch {
-    return 'The target is not a URI: give a vos:// or http(s):// URI.';
+    throw new Error(`InvalidArgument: '${target}' is not a URI: give a vos://, http:// or https:// one`);
   }
-  if (!['vos:', 'http:', 'https:'].includes(url.protocol)) return `A link goes to a vos:, http: or https: URI, not ${url.protocol}`;
-  return null;
+  if (!['vos:', 'http:', 'https:'].includes(protocol)) throw new Error(`InvalidArgument: a link goes to a vos:, http: or https: URI, not ${protocol}`);
+  return target;
 }
 
 export function LinkDialog({ path, onClose }: NodeDialogProps) {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const name = String(form.get('name')).trim();
-    const target = String(form.get('target')).trim();
-    const problem = name.includes('/') ? 'A name cannot hold "/".' : linkTargetProblem(target);
-    if (problem) return setError(problem);
-    setBusy(true);
-    setError(null);
-    try {
-      await request(CreateLinkMutation, { path: `/${path ? `${path}/` : ''}${name}`, target });
-      onClose(true);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+  async function create(form: FormData) {
+    const name = checkNewName(form.get('name'));
+    await request(CreateLinkMutation, { path: `/${joinPath(path, name)}`, target: checkTarget(form.get('target')) });
+    onClose(true);
   }
-
   return (
-    <Dialog title="Link" onClose={() => onClose(false)}>
-      <form onSubmit={submit} className="dialog-form">
-        <p>A link in /{path} to another node (vos://…) or a web page (http(s)://…).</p>
-        <label>
-          Name
-          <input name="name" required autoFocus />
-        </label>
-        <label>
-          Target URI
-          <input name="target" required placeholder="vos://… or https://…" />
-        </label>
-        <Alert error={error} />
-        <div className="buttons">
-          <button type="button" onClick={() => onClose(false)}>
-            Cancel
-          </button>
-          <button type="submit" disabled={busy}>
-            Create
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <DialogForm title="Link" action="Create" onSubmit={create} onCancel={() => onClose(false)}>
+      <p>
+        A link in /{path} to another node (vos://…) or a web page (http(s)://…).
+      </p>
+      <label>
+        Name
+        <input name="name" required autoFocus />
+      </label>
+      <label>
+        Target URI
+        <input name="target" required placeholder="vos://… or https://…" />
+      </label>
+    </DialogForm>
   );
 }

@@ -7,12 +7,13 @@
  * grants on everything below through the recursive setprops job.
  */
 import { useEffect, useState } from 'react';
-import { request, subscribe } from '../../api/client';
+import { request } from '../../api/client';
 import { useUser } from '../../api/session';
 import { graphql } from '../../gql';
 import type { ShareNodeQuery } from '../../gql/graphql';
 import { Alert } from '../../ui/Alert';
 import { Dialog } from '../../ui/Dialog';
+import { finishJob } from '../jobs';
 import type { NodeDialogProps } from './types';
 
 const CORE = 'ivo://ivoa.net/vospace/core#';
@@ -59,20 +60,6 @@ const ShareRecursiveMutation = graphql(`
   }
 `);
 
-const ShareJobPhase = graphql(`
-  subscription ShareJobPhase($id: String!) {
-    jobPhase(id: $id) {
-      phase
-      successCount
-      errorCount
-      error {
-        fault
-        message
-      }
-    }
-  }
-`);
-
 type Grants = NonNullable<ShareNodeQuery['node']>['grants'];
 type Ancestor = NonNullable<ShareNodeQuery['node']>['ancestors'][number];
 type Change = { uri: string; value: string | null };
@@ -106,23 +93,6 @@ function opens(g: Grants, reader: string | null): boolean {
 }
 
 const readerName = (r: string | null) => (r === null ? 'The public' : `Group ${r}`);
-
-/** Waits for a job to reach a final phase, through its jobPhase subscription. */
-function finalState(id: string) {
-  return new Promise<{ phase: string; successCount?: number | null; errorCount?: number | null; error?: { message: string } | null }>((resolve, reject) => {
-    const stop = subscribe(
-      ShareJobPhase,
-      { id },
-      (d) => {
-        if (['COMPLETED', 'ERROR', 'ABORTED'].includes(d.jobPhase.phase)) {
-          stop();
-          resolve(d.jobPhase);
-        }
-      },
-      reject,
-    );
-  });
-}
 
 export function ShareDialog({ path, onClose }: NodeDialogProps) {
   const user = useUser();
@@ -200,8 +170,7 @@ export function ShareDialog({ path, onClose }: NodeDialogProps) {
       if (applyBelow) {
         setStatus('Applying to the contents…');
         const job = (await request(ShareRecursiveMutation, { path: `/${path}`, properties: wanted })).setPropertiesRecursive;
-        const end = await finalState(job.id);
-        if (end.phase !== 'COMPLETED') throw new Error(`Applying to the contents ended ${end.phase}${end.error ? `: ${end.error.message}` : ''}`);
+        const end = await finishJob(job.id);
         setStatus(`Applied to ${end.successCount ?? 0} nodes; ${end.errorCount ?? 0} could not be changed.`);
         setDone(true);
         setBusy(false);
