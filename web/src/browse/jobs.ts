@@ -7,6 +7,8 @@ const JobPhaseSubscription = graphql(`
     jobPhase(id: $id) {
       id
       phase
+      successCount
+      errorCount
       error {
         fault
         message
@@ -22,8 +24,8 @@ export function jobFault(error: { fault: string; message: string }): ApiError {
   return new ApiError(error.message.startsWith(`${error.fault}:`) ? error.message : `${error.fault}: ${error.message}`, error.fault);
 }
 
-/** Resolves when the job has COMPLETED; rejects with its fault when it ends in ERROR or ABORTED. */
-export function finishJob(id: string): Promise<void> {
+/** Resolves when the job has COMPLETED (with a recursive job's counts); rejects with its fault when it ends in ERROR or ABORTED. */
+export function finishJob(id: string): Promise<{ successCount?: number | null; errorCount?: number | null }> {
   return new Promise((resolve, reject) => {
     let done = false;
     const stop = subscribe(
@@ -33,7 +35,7 @@ export function finishJob(id: string): Promise<void> {
         if (done || !FINAL_PHASES.includes(job.phase)) return;
         done = true;
         queueMicrotask(stop);
-        if (job.phase === 'COMPLETED') resolve();
+        if (job.phase === 'COMPLETED') resolve(job);
         else if (job.error) reject(jobFault(job.error));
         else reject(new ApiError(`the job ended ${job.phase}`, job.phase));
       },
