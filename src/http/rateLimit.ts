@@ -8,6 +8,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Identity } from '../auth/identity';
 import { isFault } from '../domain/faults';
 import { logger } from '../log';
+import { readSessionCookie } from './sessionCookie';
 import type { Services } from '../services/context';
 
 /**
@@ -20,6 +21,8 @@ export function resolveCaller(svc: Services): RequestHandler {
   return async (req, res, next) => {
     try {
       res.locals.identity = await svc.tokens.authenticate(req.headers.authorization);
+      // A portal session counts (and is logged) as its user; only GraphQL lets it act (src/graphql/server.ts).
+      if (!req.headers.authorization) res.locals.sessionIdentity = (await svc.tokens.session(readSessionCookie(req)))?.identity;
     } catch (e) {
       if (!isFault(e)) throw e;
       res.locals.authFault = e; // the REST binding answers with it (src/rest/identity.ts); GraphQL decides on its own
@@ -37,7 +40,7 @@ export function rateLimitPerCaller(perMinute: number): RequestHandler | undefine
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (req, res) => {
-      const who = res.locals.identity as Identity | undefined;
+      const who = (res.locals.sessionIdentity ?? res.locals.identity) as Identity | undefined;
       return who?.userId != null ? `user:${who.userId}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
     },
     handler: (_req, res) => {

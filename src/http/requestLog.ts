@@ -65,7 +65,7 @@ export function requestLog(): RequestHandler {
         req: { id, method: req.method, url: redactUrl(req.originalUrl ?? req.url), remoteAddress: req.socket?.remoteAddress },
         res: { statusCode: res.statusCode },
         responseTime: Date.now() - start,
-        caller: (res.locals?.identity as Identity | undefined)?.name ?? undefined,
+        caller: ((res.locals?.sessionIdentity ?? res.locals?.identity) as Identity | undefined)?.name ?? undefined,
         job: jobOf(req, res),
       };
       if (failed) logger.error(line, 'request errored');

@@ -9,6 +9,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { OPERATOR } from '../../src/auth/identity';
+import { setPassword } from '../../src/services/passwords';
 import { request, type Reply } from '../helpers/http';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startTestService, type TestService } from '../helpers/service';
@@ -216,6 +218,34 @@ describe('per-caller rate limit (rate_limit_per_minute = 20)', () => {
     const r = await request('GET', `${t.base}/nodes/carol`, { token: carol });
     expect(r.status).toBe(200);
     expect(r.headers.get('ratelimit')).toMatch(/; r=4; t=\d+$/);
+  });
+});
+
+describe('per-caller rate limit for portal sessions', () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await startTestService({ parameters: { rate_limit_per_minute: 20 } });
+  });
+  afterAll(() => t.close());
+
+  test('a portal session counts against its user, not its address: two users signed in from one address each have their own 20', async () => {
+    const signIn = async (name: string) => {
+      await t.user(name);
+      await setPassword(t.running.svc, OPERATOR, name, `${name}-password`);
+      const r = await request('POST', `${t.origin}/graphql`, {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation($n: String!, $p: String!) { signIn(name: $n, password: $p) { csrfToken } }', variables: { n: name, p: `${name}-password` } }),
+      });
+      return /vospace_session=[^;]+/.exec(r.headers.get('set-cookie') ?? '')![0];
+    };
+    const me = (cookie: string) =>
+      request('POST', `${t.origin}/graphql`, { headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ query: '{ me { name } }' }) });
+    const dave = await signIn('dave');
+    const erin = await signIn('erin');
+    const daves = await burst(20, 5, () => me(dave));
+    expect(daves.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect((await me(dave)).status).toBe(429);
+    expect((await me(erin)).status).toBe(200);
   });
 });
 
