@@ -10,7 +10,7 @@ import rangeParser from 'range-parser';
 import type { Pack } from 'tar-stream';
 import type { NodeRecord } from '../src/domain/node';
 import { P } from '../src/domain/properties';
-import type { StorageBackend } from './backend';
+import type { StorageBackend } from '../src/storage/backend';
 
 const contentDisposition = (name: string) =>
   `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;

@@ -36,7 +36,7 @@ import { publicFault } from '../src/services/publicFault';
 import { failExecuting } from '../src/services/transfers';
 import { storageCors, serviceOrigins } from './cors';
 import { sendNodeBytes } from './download';
-import { startFileWorker } from './fileWorker';
+import { startFileWorker } from '../src/storage/fileWorker';
 import { receiveTar, sendTar, type TarContext } from './tarView';
 
 const HEARTBEAT_MS = 30_000;

@@ -75,7 +75,7 @@ import { publicFault } from '../src/services/publicFault';
 import { allow, createNode, permitted, walkBelow } from '../src/services/nodes';
 import { QuotaGuard, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
 import { pipeBody } from './download';
-import { Md5Counter } from './hashing';
+import { Md5Counter } from '../src/storage/hashing';
 
 /** What the storage server lends the tar code: its services, its id, and how it fails a job. */
 export interface TarContext {

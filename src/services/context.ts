@@ -5,7 +5,7 @@ import type { SignInLimiter } from '../auth/signInLimiter';
 import type { TokenAuthenticator } from '../auth/tokens';
 import type { SpaceConfig } from '../config';
 import type { NodeUris } from '../domain/paths';
-import type { StorageBackend } from '../../storage-server/backend';
+import type { StorageBackend } from '../storage/backend';
 import type { StorageConfig } from '../config';
 import type { JobEvents } from './jobEvents';
 import type { StorageDirectory } from '../db/storageStore';

@@ -5,7 +5,7 @@ import { TokenAuthenticator } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
 import { NodeUris } from '../domain/paths';
-import { PosixBackend } from '../../storage-server/posixBackend';
+import { PosixBackend } from '../storage/posixBackend';
 import type { Services } from './context';
 import { JobEvents } from './jobEvents';
 import { StorageDirectory } from '../db/storageStore';

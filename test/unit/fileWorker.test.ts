@@ -1,5 +1,5 @@
 /**
- * WorkerFileWriter (storage-server/fileWorker.ts): the file holds exactly the
+ * WorkerFileWriter (src/storage/fileWorker.ts): the file holds exactly the
  * bytes written and the MD5 is theirs, however they are cut, with background
  * syncs along the way; a request body's chunks are moved to the worker, any
  * other chunk is copied; an existing name is refused; cut short, the writer
@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { WorkerFileWriter } from '../../storage-server/fileWorker';
+import { WorkerFileWriter } from '../../src/storage/fileWorker';
 
 const MiB = 1024 * 1024;
 let dir: string;
