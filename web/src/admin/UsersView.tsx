@@ -4,7 +4,8 @@ import { request } from '../api/client';
 import { graphql } from '../gql';
 import { Alert } from '../ui/Alert';
 import { Dialog } from '../ui/Dialog';
-import { FormDialog, splitNames } from './FormDialog';
+import { DialogForm } from '../ui/DialogForm';
+import { splitNames } from './splitNames';
 import { useLoad } from './useLoad';
 
 const UsersQuery = graphql(`
@@ -180,10 +181,10 @@ export function UsersView() {
       )}
 
       {open?.kind === 'addUser' && (
-        <FormDialog
+        <DialogForm
           title="Add user"
           action="Add"
-          onClose={() => setOpen(null)}
+          onCancel={() => setOpen(null)}
           onSubmit={async (f) => {
             const name = String(f.get('name')).trim();
             await request(AddUser, { name, groups: splitNames(f.get('groups')), admin: f.get('admin') === 'on' });
@@ -220,14 +221,14 @@ export function UsersView() {
             <input name="admin" type="checkbox" />
             Administrator
           </label>
-        </FormDialog>
+        </DialogForm>
       )}
 
       {open?.kind === 'addGroup' && (
-        <FormDialog
+        <DialogForm
           title="Add group"
           action="Add"
-          onClose={() => setOpen(null)}
+          onCancel={() => setOpen(null)}
           onSubmit={async (f) => {
             const name = String(f.get('name')).trim();
             await request(AddGroup, { name, members: splitNames(f.get('members')) });
@@ -243,14 +244,14 @@ export function UsersView() {
             <input name="members" autoComplete="off" aria-describedby="add-group-members" />
           </label>
           <small id="add-group-members">Comma-separated names of existing users.</small>
-        </FormDialog>
+        </DialogForm>
       )}
 
       {open?.kind === 'password' && (
-        <FormDialog
+        <DialogForm
           title={`Set password for ${open.user}`}
           action="Set password"
-          onClose={() => setOpen(null)}
+          onCancel={() => setOpen(null)}
           onSubmit={async (f) => {
             await request(SetPassword, { user: open.user, password: String(f.get('password')) });
             finished(`The password of ${open.user} was set.`);
@@ -260,7 +261,7 @@ export function UsersView() {
             New password
             <input name="password" type="password" required autoFocus autoComplete="new-password" />
           </label>
-        </FormDialog>
+        </DialogForm>
       )}
 
       {open?.kind === 'groups' && user && data && (
