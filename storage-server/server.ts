@@ -33,7 +33,7 @@ import { faultHandler } from '../src/rest/faults';
 import type { Services } from '../src/services/context';
 import { guarded, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
 import { publicFault } from '../src/services/publicFault';
-import { failExecuting } from '../src/services/transfers';
+import { failJob, inTransaction, transition } from '../src/services/jobPhases';
 import { storageCors, serviceOrigins } from './cors';
 import { sendNodeBytes } from './download';
 import { startFileWorker } from '../src/storage/fileWorker';
@@ -85,7 +85,7 @@ export class StorageServer {
 
   /** Ends a job this server was serving: ERROR with the fault (unless it was aborted meanwhile). */
   private fail(job: Job, f: VOSpaceFault): Promise<void> {
-    return failExecuting(this.svc, job, f);
+    return failJob(this.svc, job, f);
   }
 
   /** The room quotas leave an upload (undefined: none applies); one declared larger is refused before a byte is read. */
@@ -135,18 +135,17 @@ export class StorageServer {
       const node = await nodeStore.getByPath(svc.db, target, false);
       if (!node) throw fault('NodeNotFound', svc.uris.format(target));
       location = await svc.backend.commit(staged.ref, node.id);
-      const committed = await svc.db.transaction(async (trx) => {
+      const committed = await inTransaction(svc, async (trx) => {
         const current = await jobStore.getJob(trx, job.id, true);
         if (current?.phase !== 'EXECUTING') throw fault('TransferFailed', `the transfer is ${current?.phase ?? 'gone'}`);
         const quotas = await lockQuotas(trx, target);
         const swapped = await commitBytes(trx, job.id, { size, md5: md5.toString('hex'), location: location!, storageId: this.id });
         if (!swapped) throw fault('NodeNotFound', `${svc.uris.format(target)} was deleted during the upload`);
         await refuseOverrun(svc, trx, quotas, [{ path: target, delta: size - swapped.oldSize }]);
-        await jobStore.changePhase(trx, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true });
+        await transition(svc, job, ['EXECUTING'], { phase: 'COMPLETED', endTime: true }, trx);
         return swapped;
       });
       if (committed.old) await svc.backend.remove(committed.old).catch((err) => logger.warn({ err }, 'could not remove replaced bytes'));
-      await svc.events.publish(job.id, 'COMPLETED', job.owner);
       res.status(201).set({ Digest: `md5=${md5.toString('base64')}`, ETag: `"${md5.toString('hex')}"` }).end();
     } catch (e) {
       await svc.backend.discard(staged.ref).catch(() => {});
@@ -175,9 +174,7 @@ export class StorageServer {
     if (job.transfer.view === VIEW.tar && isContainer(node.type)) return sendTar(this.tarContext(), req, res, job, node);
     try {
       if (!(await sendNodeBytes(req, res, node, svc.backend))) return;
-      if (await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true })) {
-        await svc.events.publish(job.id, 'COMPLETED', job.owner);
-      }
+      await transition(svc, job, ['EXECUTING'], { phase: 'COMPLETED', endTime: true });
     } catch (e) {
       const f = publicFault(e, { job: job.id });
       await this.fail(job, f);

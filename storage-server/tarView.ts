@@ -71,6 +71,7 @@ import { isContainer, isDataType, isLink } from '../src/domain/nodeTypes';
 import { AUTO_NAME, MAX_PATH_BYTES, NULL_NAME, checkName, joinPath, parentOf } from '../src/domain/paths';
 import { logger } from '../src/log';
 import type { Services } from '../src/services/context';
+import { inTransaction, transition } from '../src/services/jobPhases';
 import { publicFault } from '../src/services/publicFault';
 import { allow, createNode, permitted, walkBelow } from '../src/services/nodes';
 import { QuotaGuard, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
@@ -171,9 +172,7 @@ export async function sendTar(ctx: TarContext, req: Request, res: Response, job:
       pack.destroy(e as Error);
     }
     await sending;
-    if (await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true })) {
-      await svc.events.publish(job.id, 'COMPLETED', job.owner);
-    }
+    await transition(svc, job, ['EXECUTING'], { phase: 'COMPLETED', endTime: true });
   } catch (e) {
     await ctx.fail(job, publicFault(e, { job: job.id }, 'TransferFailed', 'the tar download failed'));
     res.destroy();
@@ -332,7 +331,7 @@ class Unpacking {
    */
   async commit(): Promise<string[]> {
     const { svc, job } = this;
-    const replaced = await svc.db.transaction(async (trx) => {
+    const replaced = await inTransaction(svc, async (trx) => {
       const current = await jobStore.getJob(trx, job.id, true);
       if (current?.phase !== 'EXECUTING') throw fault('TransferFailed', `the transfer is ${current?.phase ?? 'gone'}`);
       const quotas = await lockQuotas(trx, this.root.path, true);
@@ -346,7 +345,7 @@ class Unpacking {
       }
       await refuseOverrun(svc, trx, quotas, changes);
       await clearBusy(trx, job.id);
-      await jobStore.changePhase(trx, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true });
+      await transition(svc, job, ['EXECUTING'], { phase: 'COMPLETED', endTime: true }, trx);
       return old;
     });
     this.done = true;
@@ -424,7 +423,6 @@ export async function receiveTar(ctx: TarContext, req: Request, res: Response, j
     }
     const replaced = await unpacking.commit();
     for (const l of replaced) await svc.backend.remove(l).catch((err) => logger.warn({ err }, 'could not remove replaced bytes'));
-    await svc.events.publish(job.id, 'COMPLETED', job.owner);
     res.status(201).set({ Digest: `md5=${md5.toString('base64')}`, ETag: `"${md5.toString('hex')}"` }).end();
   } catch (e) {
     const f = isFormatError(e) ? fault('InvalidData', `not a readable tar archive: ${(e as Error).message}`) : publicFault(e, { job: job.id }, 'TransferFailed', 'the tar upload failed');

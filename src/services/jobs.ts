@@ -15,8 +15,9 @@ import type { PropertyChange } from '../domain/properties';
 import { isMoveOrCopy, type Transfer } from '../domain/transfer';
 import { logger } from '../log';
 import type { Services } from './context';
+import { failJob, forgetCreatedNode, transition } from './jobPhases';
 import { checkRecursiveRequest, executeRecursive } from './recursive';
-import { execute, failExecuting, forgetCreatedNode } from './transfers';
+import { execute } from './transfers';
 
 /** Defaults for new jobs. */
 export const JOB_DEFAULTS = {
@@ -109,8 +110,7 @@ export async function listJobs(svc: Services, who: Identity, o: ListOptions): Pr
  */
 export async function runJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<AnyJob> {
   const job = await jobFor(svc, who, id, 'runJob', kind);
-  if (!(await jobStore.changePhase(svc.db, id, ['PENDING', 'HELD'], { phase: 'QUEUED' }))) return job;
-  await svc.events.publish(id, 'QUEUED', job.owner);
+  if (!(await transition(svc, job, ['PENDING', 'HELD'], { phase: 'QUEUED' }))) return job;
   const queued = { ...job, phase: 'QUEUED' as Phase };
   if (queued.kind !== 'transfer') {
     executeRecursive(svc, who, queued).catch((err) => logger.error({ err, job: id }, `recursive ${queued.kind} failed`));
@@ -128,8 +128,7 @@ export async function runJob(svc: Services, who: Identity, id: string, kind?: Jo
 export async function abortJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<AnyJob> {
   const job = await jobFor(svc, who, id, 'abortJob', kind);
   const active: Phase[] = ['PENDING', 'QUEUED', 'EXECUTING', 'HELD', 'SUSPENDED'];
-  if (await jobStore.changePhase(svc.db, id, active, { phase: 'ABORTED', endTime: true })) {
-    await svc.events.publish(id, 'ABORTED', job.owner);
+  if (await transition(svc, job, active, { phase: 'ABORTED', endTime: true })) {
     if (job.kind === 'transfer') await forgetCreatedNode(svc, job);
   }
   return readJob(svc, who, id);
@@ -185,7 +184,7 @@ const SILENT_SERVER_SECONDS = 300;
 /** Fails an executing job the sweep found, and frees the node it was writing (if any). */
 async function failLeftBehind(svc: Services, id: string, message: string): Promise<void> {
   const job = await jobStore.getAnyJob(svc.db, id);
-  if (job) await failExecuting(svc, job, fault('TransferFailed', message));
+  if (job) await failJob(svc, job, fault('TransferFailed', message));
   else await clearBusy(svc.db, id);
 }
 
@@ -201,10 +200,7 @@ export async function sweepJobs(svc: Services): Promise<void> {
   }
   for (const id of await jobStore.expiredJobIds(svc.db, new Date())) {
     const job = await jobStore.getAnyJob(svc.db, id);
-    if (job && !FINAL_PHASES.has(job.phase)) {
-      await jobStore.changePhase(svc.db, id, [job.phase], { phase: 'ABORTED', endTime: true });
-      await svc.events.publish(id, 'ABORTED', job.owner);
-    }
+    if (job && !FINAL_PHASES.has(job.phase)) await transition(svc, job, [job.phase], { phase: 'ABORTED', endTime: true });
     await clearBusy(svc.db, id);
     if (job?.kind === 'transfer' && !FINAL_PHASES.has(job.phase)) await forgetCreatedNode(svc, job);
     await jobStore.deleteJob(svc.db, id);
