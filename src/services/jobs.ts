@@ -10,7 +10,7 @@ import type { JobAction } from '../auth/policy';
 import * as jobStore from '../db/jobStore';
 import { clearBusy } from '../db/transferStore';
 import { fault } from '../domain/faults';
-import { ACTIVE_PHASES, FINAL_PHASES, type AnyJob, type Job, type JobKind, type Phase, type RecursiveKind } from '../domain/job';
+import { ACTIVE_PHASES, FINAL_PHASES, MAX_JOB_LIST, type AnyJob, type Job, type JobKind, type Phase, type RecursiveKind } from '../domain/job';
 import type { PropertyChange } from '../domain/properties';
 import { isMoveOrCopy, type Transfer } from '../domain/transfer';
 import { logger } from '../log';
@@ -94,14 +94,26 @@ export interface ListOptions {
   last?: number;
   /** Only jobs after this one in creation order (a page cursor; `createdAt` is used if the job is gone). */
   afterJob?: { id: string; createdAt: Date };
-  /** At most this many, oldest first (ignored with `last`). */
+  /** At most this many, oldest first (ignored with `last`); MAX_JOB_LIST when neither is given. */
   first?: number;
 }
 
-export async function listJobs(svc: Services, who: Identity, o: ListOptions): Promise<AnyJob[]> {
-  if (o.first !== undefined && (!Number.isInteger(o.first) || o.first < 0)) throw fault('InvalidArgument', 'first must be a non-negative whole number');
-  if (who.userId === null && !who.admin) return [];
-  return jobStore.listJobs(svc.db, { ownerId: who.admin ? undefined : who.userId, ...o });
+/** A list of jobs, oldest first; `more`: jobs past the list match too (the next page of `first`, older ones for `last`). */
+export interface JobList {
+  jobs: AnyJob[];
+  more: boolean;
+}
+
+/** The caller's jobs (everyone's for an admin); never more than MAX_JOB_LIST at once. */
+export async function listJobs(svc: Services, who: Identity, o: ListOptions): Promise<JobList> {
+  const n = o.last ?? o.first ?? MAX_JOB_LIST;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_JOB_LIST) throw fault('InvalidArgument', `a job list gives from 0 to ${MAX_JOB_LIST} jobs at once, not ${n}`);
+  if (who.userId === null && !who.admin) return { jobs: [], more: false };
+  // One job past the list tells whether more match.
+  const found = await jobStore.listJobs(svc.db, { ownerId: who.admin ? undefined : who.userId, ...o, ...(o.last !== undefined ? { last: n + 1 } : { first: n + 1 }) });
+  const more = found.length > n;
+  if (!more) return { jobs: found, more };
+  return { jobs: o.last !== undefined ? found.slice(1) : found.slice(0, n), more };
 }
 
 /**
@@ -176,6 +188,76 @@ export async function waitJob(svc: Services, who: Identity, id: string, seconds:
     }
     await next.promise;
   }
+}
+
+/** A job, or the fault met reading it again: what the subscription's source stream yields. */
+export type JobOrFault = AnyJob | Error;
+
+/**
+ * The job as the caller may read it now, then again at each change of its
+ * phase, ending after a final phase (COMPLETED, ERROR, ABORTED, ARCHIVED).
+ * It listens before the first read, so a change in between is not missed;
+ * each change is read back with the subscriber's identity (a GraphQL
+ * subscription's source stream). A plain iterator rather than an async generator, so that
+ * return() (the client unsubscribing, the socket closing) ends it at once
+ * even while it waits for the next change.
+ */
+export async function watchJob(svc: Services, who: Identity, id: string): Promise<AsyncIterableIterator<JobOrFault>> {
+  let changed = false;
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const off = svc.events.subscribe(id, () => {
+    changed = true;
+    wake?.();
+  });
+  let pending: AnyJob | undefined;
+  try {
+    pending = await readJob(svc, who, id);
+  } catch (e) {
+    off();
+    throw e;
+  }
+  let last: Phase | undefined;
+  const close = () => {
+    closed = true;
+    off();
+    wake?.();
+  };
+  const done = (): IteratorResult<JobOrFault> => ({ value: undefined, done: true });
+  const stream: AsyncIterableIterator<JobOrFault> = {
+    async next(): Promise<IteratorResult<JobOrFault>> {
+      while (!closed) {
+        let job = pending;
+        pending = undefined;
+        if (!job) {
+          if (!changed) await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          if (closed) break;
+          changed = false;
+          try {
+            job = await readJob(svc, who, id);
+          } catch (e) {
+            // Deleted (or no longer readable) since: say so once, and end.
+            close();
+            return { value: e instanceof Error ? e : new Error(String(e)), done: false };
+          }
+        }
+        if (job.phase === last) continue;
+        last = job.phase;
+        if (FINAL_PHASES.has(job.phase)) close();
+        return { value: job, done: false };
+      }
+      return done();
+    },
+    async return(): Promise<IteratorResult<JobOrFault>> {
+      close();
+      return done();
+    },
+    [Symbol.asyncIterator]() {
+      return stream;
+    },
+  };
+  return stream;
 }
 
 /** A storage server silent this long is taken for dead, with the uploads it was serving. */
