@@ -7,7 +7,7 @@ import { originOf } from './http/origin';
 import { portal } from './http/portal';
 import { requestLog } from './http/requestLog';
 import { securityHeaders } from './http/securityHeaders';
-import { faultHandler } from './rest/faults';
+import { faultHandler } from './http/faults';
 import { REST_MOUNT, restRouter } from './rest/router';
 import type { Services } from './services/context';
 

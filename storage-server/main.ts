@@ -8,8 +8,7 @@ import '../src/productionMode';
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/connection';
-import { createServices } from '../src/services/create';
+import { openServices } from '../src/services/open';
 import { stopOnSignals } from '../src/stopOnSignals';
 import { StorageServer } from './server';
 
@@ -19,15 +18,12 @@ async function main(): Promise<void> {
   if (!config.space.dsn) {
     throw new Error('a standalone storage server needs [Space] dsn (PostgreSQL); with the embedded database, npm start runs it');
   }
-  const db = await openDatabase({ dsn: config.space.dsn, dataDir: config.space.dataDir, poolMax: 10, prepared: config.space.preparedStatements });
-  const svc = createServices(config, db);
-  await svc.events.start();
+  const { svc, close } = await openServices(config, { poolMax: 10 });
   const running = await new StorageServer(svc).listen();
   process.stdout.write(`VOSpace storage server listening on ${running.url} (bytes under ${config.storage.rootDir})\n`);
   stopOnSignals(config.space.shutdownGraceSeconds, 'transfers', async (graceMs) => {
     await running.close(graceMs);
-    await svc.events.stop();
-    await db.close();
+    await close();
   });
 }
 

@@ -16,11 +16,6 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
-import { verifyEndpointToken, type EndpointDirection } from '../src/auth/endpoints';
-import * as jobStore from '../src/db/jobStore';
-import * as nodeStore from '../src/db/nodeStore';
-import { heartbeat, registerServer } from '../src/db/storageStore';
-import { commitBytes, markBusy } from '../src/db/transferStore';
 import { fault, isFault, type VOSpaceFault } from '../src/domain/faults';
 import type { Job } from '../src/domain/job';
 import { isContainer } from '../src/domain/nodeTypes';
@@ -29,13 +24,15 @@ import { closeServer } from '../src/httpClose';
 import { requestLog } from '../src/http/requestLog';
 import { securityHeaders } from '../src/http/securityHeaders';
 import { logger } from '../src/log';
-import { faultHandler } from '../src/rest/faults';
+import { faultHandler } from '../src/http/faults';
 import type { Services } from '../src/services/context';
-import { guarded, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
+import { guarded, uploadBudget, type Budget } from '../src/services/quota';
 import { publicFault } from '../src/services/publicFault';
-import { failExecuting } from '../src/services/transfers';
+import { failJob } from '../src/services/jobPhases';
+import { recoverStorage, registerStorage, storageHeartbeat } from '../src/services/storage';
+import { claimDownload, claimUpload, commitUpload, completeDownload, endpointJob, nodeAt } from '../src/services/uploads';
 import { storageCors, serviceOrigins } from './cors';
-import { sendNodeBytes } from './download';
+import { sendNodeBytes } from '../src/http/download';
 import { startFileWorker } from '../src/storage/fileWorker';
 import { receiveTar, sendTar, type TarContext } from './tarView';
 
@@ -74,18 +71,9 @@ export class StorageServer {
     this.corsOrigins = new Set(svc.storage.corsOrigins ?? serviceOrigins(svc.space));
   }
 
-  private async claim(req: Request, want: EndpointDirection): Promise<Job> {
-    const claim = verifyEndpointToken(await this.svc.storageServers.secret(), String(req.params.token));
-    if (claim.direction !== want) throw fault('PermissionDenied', `this endpoint is for ${claim.direction.toUpperCase()}`);
-    const job = await jobStore.getJob(this.svc.db, claim.jobId);
-    if (!job) throw fault('PermissionDenied', 'the transfer this endpoint belonged to is gone');
-    if (job.phase !== 'EXECUTING') throw fault('PermissionDenied', `the transfer is ${job.phase}`);
-    return job;
-  }
-
   /** Ends a job this server was serving: ERROR with the fault (unless it was aborted meanwhile). */
   private fail(job: Job, f: VOSpaceFault): Promise<void> {
-    return failExecuting(this.svc, job, f);
+    return failJob(this.svc, job, f);
   }
 
   /** The room quotas leave an upload (undefined: none applies); one declared larger is refused before a byte is read. */
@@ -105,15 +93,10 @@ export class StorageServer {
 
   async put(req: Request, res: Response): Promise<void> {
     const svc = this.svc;
-    const job = await this.claim(req, 'put');
+    const job = await endpointJob(svc, String(req.params.token), 'put');
     if (job.transfer.direction !== 'pushToVoSpace') throw fault('PermissionDenied', 'this endpoint is not for an upload');
     const target = job.transfer.target;
-    await svc.db.transaction(async (trx) => {
-      if (!(await jobStore.claimEndpoint(trx, job.id, this.id))) throw fault('PermissionDenied', 'this endpoint has been used');
-      const state = await markBusy(trx, target, job.id);
-      if (state === 'busy') throw fault('NodeBusy', `${svc.uris.format(target)} is being written by another transfer`);
-      if (state === 'missing') throw fault('NodeNotFound', svc.uris.format(target));
-    });
+    await claimUpload(svc, job, this.id);
     // A container with view tar (negotiation admits tar for containers only): the body is an archive to unpack.
     if (job.transfer.view === VIEW.tar) return receiveTar(this.tarContext(), req, res, job, declaredMd5(req));
 
@@ -132,21 +115,10 @@ export class StorageServer {
       if (declared && declared !== md5.toString('base64')) {
         throw fault('PreconditionFailed', `the bytes received do not match the declared MD5 (${declared}); nothing was changed`);
       }
-      const node = await nodeStore.getByPath(svc.db, target, false);
+      const node = await nodeAt(svc, target, false);
       if (!node) throw fault('NodeNotFound', svc.uris.format(target));
       location = await svc.backend.commit(staged.ref, node.id);
-      const committed = await svc.db.transaction(async (trx) => {
-        const current = await jobStore.getJob(trx, job.id, true);
-        if (current?.phase !== 'EXECUTING') throw fault('TransferFailed', `the transfer is ${current?.phase ?? 'gone'}`);
-        const quotas = await lockQuotas(trx, target);
-        const swapped = await commitBytes(trx, job.id, { size, md5: md5.toString('hex'), location: location!, storageId: this.id });
-        if (!swapped) throw fault('NodeNotFound', `${svc.uris.format(target)} was deleted during the upload`);
-        await refuseOverrun(svc, trx, quotas, [{ path: target, delta: size - swapped.oldSize }]);
-        await jobStore.changePhase(trx, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true });
-        return swapped;
-      });
-      if (committed.old) await svc.backend.remove(committed.old).catch((err) => logger.warn({ err }, 'could not remove replaced bytes'));
-      await svc.events.publish(job.id, 'COMPLETED', job.owner);
+      await commitUpload(svc, job, this.id, { path: target, below: false }, [{ nodeId: node.id, path: target, size, md5: md5.toString('hex'), location }]);
       res.status(201).set({ Digest: `md5=${md5.toString('base64')}`, ETag: `"${md5.toString('hex')}"` }).end();
     } catch (e) {
       await svc.backend.discard(staged.ref).catch(() => {});
@@ -164,20 +136,16 @@ export class StorageServer {
 
   async get(req: Request, res: Response): Promise<void> {
     const svc = this.svc;
-    const job = await this.claim(req, 'get');
+    const job = await endpointJob(svc, String(req.params.token), 'get');
     if (job.transfer.direction !== 'pullFromVoSpace') throw fault('PermissionDenied', 'this endpoint is not for a download');
-    const node = await nodeStore.getByPath(svc.db, job.transfer.target);
+    const node = await nodeAt(svc, job.transfer.target);
     if (!node) throw fault('NodeNotFound', svc.uris.format(job.transfer.target));
     // HEAD looks without using the endpoint up.
-    if (req.method !== 'HEAD' && !(await jobStore.claimEndpoint(svc.db, job.id, this.id))) {
-      throw fault('PermissionDenied', 'this endpoint has been used');
-    }
+    if (req.method !== 'HEAD') await claimDownload(svc, job, this.id);
     if (job.transfer.view === VIEW.tar && isContainer(node.type)) return sendTar(this.tarContext(), req, res, job, node);
     try {
       if (!(await sendNodeBytes(req, res, node, svc.backend))) return;
-      if (await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true })) {
-        await svc.events.publish(job.id, 'COMPLETED', job.owner);
-      }
+      await completeDownload(svc, job);
     } catch (e) {
       const f = publicFault(e, { job: job.id });
       await this.fail(job, f);
@@ -207,31 +175,10 @@ export class StorageServer {
     return p;
   }
 
-  /**
-   * Start-up after a crash: the uploads this server had claimed died with it,
-   * and what they staged is garbage. Staging may be shared with other
-   * servers: only the objects of jobs this server claimed, and that no longer
-   * run, are removed.
-   */
-  private async recover(): Promise<void> {
-    for (const id of await jobStore.jobsClaimedBy(this.svc.db, this.id)) {
-      const job = await jobStore.getJob(this.svc.db, id);
-      if (job) await this.fail(job, fault('TransferFailed', 'the storage server restarted during the transfer'));
-    }
-    const staged = await this.svc.backend.listStaged();
-    const claims = await jobStore.claimsOf(this.svc.db, [...new Set(staged.map((s) => s.jobId))]);
-    const mine = staged.filter((s) => {
-      const c = claims.get(s.jobId);
-      return c?.claimedBy === this.id && c.phase !== 'EXECUTING';
-    });
-    for (const s of mine) await this.svc.backend.discard(s.ref);
-    if (mine.length) logger.info({ removed: mine.length, kept: staged.length - mine.length }, 'removed staged uploads left by a previous run');
-  }
-
   /** A heartbeat, with the free and total space of root_dir when statfs can tell them. */
   private async heartbeat(): Promise<void> {
     const s = await fs.promises.statfs(this.svc.storage.rootDir).catch(() => undefined);
-    await heartbeat(this.svc.db, this.id, s && { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize });
+    await storageHeartbeat(this.svc, this.id, s && { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize });
   }
 
   /**
@@ -252,9 +199,9 @@ export class StorageServer {
     const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
     const url = cfg.publicUrl || `${cfg.useSsl ? 'https' : 'http'}://${host}:${port}`;
     try {
-      this.id = await registerServer(this.svc.db, cfg.name, url);
+      this.id = await registerStorage(this.svc, cfg.name, url);
       startFileWorker();
-      await this.recover();
+      await recoverStorage(this.svc, this.id);
       recovered();
     } catch (e) {
       recovered(fault('InternalFault', 'the storage server failed to start'));

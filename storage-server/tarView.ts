@@ -59,22 +59,18 @@ import { finished, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { extract as tarExtract, pack as tarPack, type Extract, type Pack } from 'tar-stream';
-import { ANONYMOUS, type Identity } from '../src/auth/identity';
-import * as jobStore from '../src/db/jobStore';
-import * as nodeStore from '../src/db/nodeStore';
-import { clearBusy, commitBytes, markBusy } from '../src/db/transferStore';
-import { findUser } from '../src/db/userStore';
+import type { Identity } from '../src/auth/identity';
 import { fault, isFault, type VOSpaceFault } from '../src/domain/faults';
 import type { Job } from '../src/domain/job';
 import type { NodeRecord } from '../src/domain/node';
 import { isContainer, isDataType, isLink } from '../src/domain/nodeTypes';
 import { AUTO_NAME, MAX_PATH_BYTES, NULL_NAME, checkName, joinPath, parentOf } from '../src/domain/paths';
-import { logger } from '../src/log';
 import type { Services } from '../src/services/context';
 import { publicFault } from '../src/services/publicFault';
 import { allow, createNode, permitted, walkBelow } from '../src/services/nodes';
-import { QuotaGuard, lockQuotas, refuseOverrun, uploadBudget, type Budget } from '../src/services/quota';
-import { pipeBody } from './download';
+import { QuotaGuard, uploadBudget, type Budget } from '../src/services/quota';
+import { commitUpload, completeDownload, forgetNodes, markWriting, nodeAt, ownerOf, type UploadedFile } from '../src/services/uploads';
+import { pipeBody } from '../src/http/download';
 import { Md5Counter } from '../src/storage/hashing';
 
 /** What the storage server lends the tar code: its services, its id, and how it fails a job. */
@@ -92,14 +88,6 @@ const noop = () => {};
 
 /** One entry of an archive being read: its header, and its bytes as a stream. */
 type Entry = Extract extends AsyncIterable<infer S> ? S : never;
-
-/** The identity the job's owner has now (rights may have changed since negotiation). */
-async function ownerOf(svc: Services, job: Job): Promise<Identity> {
-  if (job.ownerId === null || !job.owner) return ANONYMOUS;
-  const u = await findUser(svc.db, job.owner);
-  if (!u || u.id !== job.ownerId) return ANONYMOUS;
-  return { userId: u.id, name: u.name, admin: u.isAdmin, groups: u.groups };
-}
 
 const contentDisposition = (name: string) =>
   `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
@@ -171,9 +159,7 @@ export async function sendTar(ctx: TarContext, req: Request, res: Response, job:
       pack.destroy(e as Error);
     }
     await sending;
-    if (await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true })) {
-      await svc.events.publish(job.id, 'COMPLETED', job.owner);
-    }
+    await completeDownload(svc, job);
   } catch (e) {
     await ctx.fail(job, publicFault(e, { job: job.id }, 'TransferFailed', 'the tar download failed'));
     res.destroy();
@@ -213,13 +199,6 @@ export function entryNames(raw: string): string[] {
   return names;
 }
 
-interface StoredFile {
-  path: string;
-  size: number;
-  md5: string;
-  location: string;
-}
-
 /** One tar upload into one container: what it has made so far, to keep or to undo. */
 class Unpacking {
   /** Containers known to exist (created or found), by path. */
@@ -227,7 +206,7 @@ class Unpacking {
   /** Nodes this upload created, to delete again on failure while still empty. */
   private readonly created: NodeRecord[] = [];
   /** Data nodes this upload writes (marked busy by the job), by node id: their new, committed but unreferenced objects. */
-  private readonly files = new Map<number, StoredFile>();
+  private readonly files = new Map<number, UploadedFile>();
   private readonly fileIds = new Map<string, number>();
   /** The staging object being written, if any. */
   private staging?: string;
@@ -265,7 +244,7 @@ class Unpacking {
       return node;
     } catch (e) {
       if (!(isFault(e) && e.fault === 'DuplicateNode')) throw e;
-      const now = await nodeStore.getByPath(this.svc.db, path);
+      const now = await nodeAt(this.svc, path);
       if (!now) throw e;
       return now;
     }
@@ -276,7 +255,7 @@ class Unpacking {
     for (let i = 1; i <= names.length; i++) {
       const path = this.pathOf(names.slice(0, i));
       if (this.dirs.has(path)) continue;
-      const node = (await nodeStore.getByPath(this.svc.db, path, false)) ?? (await this.make(path, 'ContainerNode'));
+      const node = (await nodeAt(this.svc, path, false)) ?? (await this.make(path, 'ContainerNode'));
       if (isLink(node.type)) throw fault('LinkFound', `${this.svc.uris.format(path)}: the archive has a directory where a link is`);
       if (!isContainer(node.type)) {
         throw fault('InvalidArgument', `${this.svc.uris.format(path)} is a ${node.type}, where the archive has a directory`);
@@ -288,13 +267,11 @@ class Unpacking {
   /** The data node a file entry writes: found or made, checked, and marked busy for this job. */
   private async dataNode(path: string): Promise<NodeRecord> {
     const uri = this.svc.uris.format(path);
-    const node = (await nodeStore.getByPath(this.svc.db, path)) ?? (await this.make(path, 'DataNode'));
+    const node = (await nodeAt(this.svc, path)) ?? (await this.make(path, 'DataNode'));
     if (isLink(node.type)) throw fault('LinkFound', `${uri}: the archive has a file where a link is`);
     if (!isDataType(node.type)) throw fault('InvalidArgument', `${uri} is a ${node.type}, where the archive has a file`);
     if (!this.created.includes(node)) await allow(this.svc, this.who, 'push', node);
-    const state = await markBusy(this.svc.db, path, this.job.id);
-    if (state === 'busy') throw fault('NodeBusy', `${uri} is being written by another transfer`);
-    if (state === 'missing') throw fault('NodeNotFound', `${uri} went away during the upload`);
+    await markWriting(this.svc, this.job, path);
     return node;
   }
 
@@ -321,36 +298,15 @@ class Unpacking {
     this.staging = undefined;
     // The same path twice in one archive: the later entry wins, as tar has it.
     const earlier = this.files.get(id);
-    this.files.set(id, { path, size, md5: md5.toString('hex'), location });
+    this.files.set(id, { nodeId: id, path, size, md5: md5.toString('hex'), location });
     if (earlier) await this.svc.backend.remove(earlier.location).catch(noop);
     if (earlier && this.budget) this.budget.left += earlier.size;
   }
 
-  /**
-   * Points every written node at its new bytes, clears the busy marks and
-   * completes the job, in one transaction. Returns the objects replaced.
-   */
-  async commit(): Promise<string[]> {
-    const { svc, job } = this;
-    const replaced = await svc.db.transaction(async (trx) => {
-      const current = await jobStore.getJob(trx, job.id, true);
-      if (current?.phase !== 'EXECUTING') throw fault('TransferFailed', `the transfer is ${current?.phase ?? 'gone'}`);
-      const quotas = await lockQuotas(trx, this.root.path, true);
-      const old: string[] = [];
-      const changes: { path: string; delta: number }[] = [];
-      for (const [id, f] of this.files) {
-        const swapped = await commitBytes(trx, job.id, { size: f.size, md5: f.md5, location: f.location, storageId: this.ctx.storageId }, id);
-        if (!swapped) throw fault('NodeNotFound', `${svc.uris.format(f.path)} was deleted during the upload`);
-        if (swapped.old) old.push(swapped.old);
-        changes.push({ path: f.path, delta: f.size - swapped.oldSize });
-      }
-      await refuseOverrun(svc, trx, quotas, changes);
-      await clearBusy(trx, job.id);
-      await jobStore.changePhase(trx, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true });
-      return old;
-    });
+  /** Points every written node at its new bytes and completes the job, in one transaction (services/uploads.ts). */
+  async commit(): Promise<void> {
+    await commitUpload(this.svc, this.job, this.ctx.storageId, { path: this.root.path, below: true }, this.files.values());
     this.done = true;
-    return replaced;
   }
 
   /** After a failure: forget the bytes of this upload and the empty nodes it made. Never throws. */
@@ -360,15 +316,7 @@ class Unpacking {
     if (this.staging) await svc.backend.discard(this.staging).catch(noop);
     for (const f of this.files.values()) await svc.backend.remove(f.location).catch(noop);
     // Deepest first, so a container emptied by this cleanup goes too.
-    const depth = (n: NodeRecord) => n.path.split('/').length;
-    const made = [...this.created].sort((a, b) => depth(b) - depth(a));
-    try {
-      for (const n of made) {
-        await nodeStore.deleteIfEmpty(svc.db, n.id, job.id);
-      }
-    } catch (err) {
-      logger.warn({ err, job: job.id }, 'could not remove the nodes a failed tar upload made');
-    }
+    await forgetNodes(svc, job, this.created);
   }
 }
 
@@ -387,7 +335,7 @@ export async function receiveTar(ctx: TarContext, req: Request, res: Response, j
   });
   let unpacking: Unpacking | undefined;
   try {
-    const root = await nodeStore.getByPath(svc.db, job.transfer.target);
+    const root = await nodeAt(svc, job.transfer.target);
     if (!root) throw fault('NodeNotFound', svc.uris.format(job.transfer.target));
     if (!isContainer(root.type)) throw fault('ViewNotSupported', `${svc.uris.format(root.path)} is no longer a container`);
     unpacking = new Unpacking(ctx, job, await ownerOf(svc, job), root);
@@ -422,9 +370,7 @@ export async function receiveTar(ctx: TarContext, req: Request, res: Response, j
     if (declaredMd5 && declaredMd5 !== md5.toString('base64')) {
       throw fault('PreconditionFailed', `the archive received does not match the declared MD5 (${declaredMd5}); nothing was changed`);
     }
-    const replaced = await unpacking.commit();
-    for (const l of replaced) await svc.backend.remove(l).catch((err) => logger.warn({ err }, 'could not remove replaced bytes'));
-    await svc.events.publish(job.id, 'COMPLETED', job.owner);
+    await unpacking.commit();
     res.status(201).set({ Digest: `md5=${md5.toString('base64')}`, ETag: `"${md5.toString('hex')}"` }).end();
   } catch (e) {
     const f = isFormatError(e) ? fault('InvalidData', `not a readable tar archive: ${(e as Error).message}`) : publicFault(e, { job: job.id }, 'TransferFailed', 'the tar upload failed');

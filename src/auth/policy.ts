@@ -18,7 +18,7 @@
  * - a job is open to its owner and admins; a job made anonymously to anyone
  *   holding its unguessable id.
  */
-import type { NodeRecord } from '../domain/node';
+import type { NodeRecord, SqlCondition } from '../domain/node';
 import { P } from '../domain/properties';
 import type { Identity } from './identity';
 
@@ -49,11 +49,8 @@ export interface JobContext {
   job: { id: string; ownerId: number | null };
 }
 
-/** A SQL condition on `nodes n` (with `?` bindings), or null when it selects every node. */
-export interface SqlCondition {
-  sql: string;
-  bindings: unknown[];
-}
+// Defined in domain/ so db/ can take it without importing auth/; policy modules find it here.
+export type { SqlCondition };
 
 export interface Policy {
   permits(who: Identity, action: NodeAction, ctx: NodeContext): boolean | Promise<boolean>;

@@ -1,5 +1,5 @@
 /** SQL for UWS jobs. Phase changes are conditional on the phase found, so two racing changes cannot both win. */
-import type { AnyJob, Job, JobError, JobKind, JobResult, NegotiatedProtocol, Phase, RecursiveKind } from '../domain/job';
+import { MAX_JOB_LIST, type AnyJob, type Job, type JobError, type JobKind, type JobResult, type NegotiatedProtocol, type Phase, type RecursiveKind } from '../domain/job';
 import type { PropertyChange } from '../domain/properties';
 import type { Transfer } from '../domain/transfer';
 import type { Db } from './nodeStore';
@@ -138,7 +138,8 @@ export async function listJobs(db: Db, f: JobFilter): Promise<AnyJob[]> {
     const rows = await q.orderBy('j.created_at', 'desc').orderBy('j.id', 'desc').limit(f.last);
     return rows.reverse().map(toJob);
   }
-  const rows = await q.orderBy('j.created_at').orderBy('j.id').limit(Math.min(f.first ?? 10000, 10000));
+  // The cap (MAX_JOB_LIST) is the service's to enforce.
+  const rows = await q.orderBy('j.created_at').orderBy('j.id').limit(f.first ?? MAX_JOB_LIST + 1);
   return rows.map(toJob);
 }
 

@@ -7,8 +7,7 @@
  * cache never serves another caller or a later request.
  */
 import DataLoader from 'dataloader';
-import type { SqlCondition } from '../auth/policy';
-import type { ChildPosition, ChildSort, NodeRecord } from '../domain/node';
+import type { ChildPosition, ChildSort, NodeRecord, SqlCondition } from '../domain/node';
 import { countChildrenOf, listChildrenOf, type Db } from './nodeStore';
 import { bytesUnder } from './quotaStore';
 

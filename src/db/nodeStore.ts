@@ -4,8 +4,7 @@
  * a single connection.
  */
 import type { Knex } from 'knex';
-import type { SqlCondition } from '../auth/policy';
-import { NAME_ORDER, type ChildPosition, type ChildSort, type ChildSortBy, type ChildSummary, type NodeRecord } from '../domain/node';
+import { NAME_ORDER, type ChildPosition, type ChildSort, type ChildSortBy, type ChildSummary, type NodeRecord, type SqlCondition } from '../domain/node';
 import type { NodeType } from '../domain/nodeTypes';
 import { parentOf } from '../domain/paths';
 import type { Property, PropertyChange } from '../domain/properties';

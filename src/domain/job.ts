@@ -89,3 +89,9 @@ export function resultCount(job: AnyJob, id: string): number | null {
   const m = /^final:(\d+)$/.exec(job.results.find((r) => r.id === id)?.href ?? '');
   return m ? Number(m[1]) : null;
 }
+
+/** Most jobs one list gives, on every face: a UWS job list (with or without LAST), GraphQL jobs(first), an admin's failed jobs. */
+export const MAX_JOB_LIST = 1000;
+
+/** Absolute href for a result (stored relative to the service base). */
+export const resultHref = (base: string, href: string) => (/^[a-z]+:/i.test(href) ? href : `${base}${href}`);

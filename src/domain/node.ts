@@ -111,3 +111,9 @@ export function allProperties(n: NodeRecord): Property[] {
   const names = new Set(computed.map((p) => p.uri));
   return [...n.properties.filter((p) => !names.has(p.uri)), ...computed];
 }
+
+/** A SQL condition on `nodes n` (with `?` bindings) that a policy's readableSql gives; null selects every node. */
+export interface SqlCondition {
+  sql: string;
+  bindings: unknown[];
+}

@@ -1,6 +1,7 @@
 /** The transfer a client negotiates, as read from its XML (or the synctrans URL form). */
 import { fault } from './faults';
 import { byteCount } from './node';
+import type { NodeUris } from './paths';
 import { CORE, P } from './properties';
 
 export const DIRECTIONS = ['pushToVoSpace', 'pullFromVoSpace', 'pushFromVoSpace', 'pullToVoSpace'] as const;
@@ -48,4 +49,11 @@ export function declaredLength(t: Transfer): number | undefined {
   const n = byteCount(param.value);
   if (n === undefined) throw fault('InvalidArgument', `${P.length} must be a whole number of bytes, not ${param.value.trim().slice(0, 64)}`);
   return n;
+}
+
+/** A direction as written: one of the four data directions, or a node URI (move/copy). */
+export function readDirection(uris: NodeUris, raw: string): Transfer['direction'] {
+  if ((DIRECTIONS as readonly string[]).includes(raw)) return raw as Direction;
+  if (/^(vos:|\/)/i.test(raw)) return { destination: uris.parse(raw) };
+  throw fault('InvalidArgument', `unknown transfer direction: ${raw.slice(0, 200)}`);
 }

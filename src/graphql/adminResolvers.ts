@@ -7,6 +7,7 @@ import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { ContainerUsage } from '../db/adminStore';
 import type { GroupRow, UserRow } from '../db/userStore';
 import { pathFromPlain } from '../domain/paths';
+import { MAX_JOB_LIST } from '../domain/job';
 import * as admin from '../services/admin';
 import * as users from '../services/users';
 import {
@@ -107,7 +108,7 @@ export class AdminResolver {
 
   @Query(() => [FailedJobObject], { description: 'The most recent jobs to end in ERROR, newest first (administrators only).' })
   async failedJobs(
-    @Arg('last', () => Int, { defaultValue: 20, description: `How many (at most ${admin.MAX_FAILURES}).` }) last: number,
+    @Arg('last', () => Int, { defaultValue: 20, description: `How many (at most ${MAX_JOB_LIST}).` }) last: number,
     @Ctx() ctx: GqlContext,
   ): Promise<FailedJobObject[]> {
     return (await admin.recentFailures(ctx.svc, ctx.who, last)).map(({ createdAt, ...j }) =>

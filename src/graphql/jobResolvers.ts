@@ -4,22 +4,15 @@
  */
 import { Arg, Ctx, Float, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { fault, isFault } from '../domain/faults';
-import { FINAL_PHASES, resultCount, type AnyJob, type JobKind, type Phase } from '../domain/job';
+import { MAX_JOB_LIST, resultCount, resultHref, type AnyJob, type JobKind, type Phase } from '../domain/job';
 import { P } from '../domain/properties';
-import { isMoveOrCopy, type Transfer } from '../domain/transfer';
-import type { Identity } from '../auth/identity';
-import type { Services } from '../services/context';
+import { isMoveOrCopy, readDirection, type Transfer } from '../domain/transfer';
 import * as jobs from '../services/jobs';
-import { readDirection } from '../xml/transferXml';
-import { resultHref } from '../xml/uwsXml';
 import type { GqlContext } from './context';
 import { JobConnection, JobKindEnum, JobObject, PhaseEnum } from './jobTypes';
 import { DEFAULT_PAGE } from './types';
 
 /** The context as src/graphql/server.ts builds it: GqlContext and where the REST binding is, for absolute result links. */
-/** Most jobs one page returns. */
-export const MAX_JOB_PAGE = 1000;
-
 export function toJobObject(job: AnyJob, ctx: GqlContext): JobObject {
   const uris = ctx.svc.uris;
   const t = job.kind === 'transfer' ? job.transfer : undefined;
@@ -57,76 +50,6 @@ function jobOfCursor(c: string): { id: string; createdAt: Date } {
   return { id: m[2], createdAt };
 }
 
-/** A job, or the fault met reading it again: what the subscription's source stream yields. */
-type JobOrFault = AnyJob | Error;
-
-/**
- * The job as the caller may read it now, then again at each change of its
- * phase, ending after a final phase (COMPLETED, ERROR, ABORTED, ARCHIVED).
- * It listens before the first read, so a change in between is not missed;
- * each change is read back through services/jobs with the subscriber's
- * identity. A plain iterator rather than an async generator, so that
- * return() (the client unsubscribing, the socket closing) ends it at once
- * even while it waits for the next change.
- */
-async function watchJob(svc: Services, who: Identity, id: string): Promise<AsyncIterableIterator<JobOrFault>> {
-  let changed = false;
-  let closed = false;
-  let wake: (() => void) | undefined;
-  const off = svc.events.subscribe(id, () => {
-    changed = true;
-    wake?.();
-  });
-  let pending: AnyJob | undefined;
-  try {
-    pending = await jobs.readJob(svc, who, id);
-  } catch (e) {
-    off();
-    throw e;
-  }
-  let last: Phase | undefined;
-  const close = () => {
-    closed = true;
-    off();
-    wake?.();
-  };
-  const done = (): IteratorResult<JobOrFault> => ({ value: undefined, done: true });
-  const stream: AsyncIterableIterator<JobOrFault> = {
-    async next(): Promise<IteratorResult<JobOrFault>> {
-      while (!closed) {
-        let job = pending;
-        pending = undefined;
-        if (!job) {
-          if (!changed) await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          if (closed) break;
-          changed = false;
-          try {
-            job = await jobs.readJob(svc, who, id);
-          } catch (e) {
-            // Deleted (or no longer readable) since: say so once, and end.
-            close();
-            return { value: e instanceof Error ? e : new Error(String(e)), done: false };
-          }
-        }
-        if (job.phase === last) continue;
-        last = job.phase;
-        if (FINAL_PHASES.has(job.phase)) close();
-        return { value: job, done: false };
-      }
-      return done();
-    },
-    async return(): Promise<IteratorResult<JobOrFault>> {
-      close();
-      return done();
-    },
-    [Symbol.asyncIterator]() {
-      return stream;
-    },
-  };
-  return stream;
-}
-
 @Resolver(() => JobObject)
 export class JobResolver {
   @Query(() => JobObject, { nullable: true, description: 'A job of any kind by id; null when there is none.' })
@@ -145,25 +68,20 @@ export class JobResolver {
     @Arg('phases', () => [PhaseEnum], { nullable: true, description: 'Only jobs in one of these phases.' }) phases: Phase[] | null,
     @Arg('kinds', () => [JobKindEnum], { nullable: true, description: 'Only jobs of these kinds (by default every kind).' }) kinds: JobKind[] | null,
     @Arg('after', () => Date, { nullable: true, description: 'Only jobs created after this time.' }) after: Date | null,
-    @Arg('first', () => Int, { defaultValue: DEFAULT_PAGE, description: `Page size (at most ${MAX_JOB_PAGE}).` }) first: number,
+    @Arg('first', () => Int, { defaultValue: DEFAULT_PAGE, description: `Page size (at most ${MAX_JOB_LIST}).` }) first: number,
     @Arg('cursor', () => String, { nullable: true, description: 'Continue after this cursor (a pageInfo.endCursor).' }) cursor: string | null,
   ): Promise<JobConnection> {
-    if (!Number.isInteger(first) || first < 0 || first > MAX_JOB_PAGE) {
-      throw fault('InvalidArgument', `first must be a whole number from 0 to ${MAX_JOB_PAGE}`);
-    }
-    // One job past the page tells whether another page follows.
-    const list = await jobs.listJobs(ctx.svc, ctx.who, {
+    const { jobs: page, more } = await jobs.listJobs(ctx.svc, ctx.who, {
       kinds: kinds ?? undefined,
       phases: phases ?? undefined,
       after: after ?? undefined,
       afterJob: cursor ? jobOfCursor(cursor) : undefined,
-      first: first + 1,
+      first,
     });
-    const page = list.slice(0, first);
     const last = page[page.length - 1];
     return Object.assign(new JobConnection(), {
       edges: page.map((j) => ({ cursor: cursorOf(j), node: toJobObject(j, ctx) })),
-      pageInfo: { hasNextPage: list.length > first, endCursor: last ? cursorOf(last) : null },
+      pageInfo: { hasNextPage: more, endCursor: last ? cursorOf(last) : null },
     });
   }
 
@@ -211,9 +129,9 @@ export class JobResolver {
   @Subscription(() => JobObject, {
     description:
       'The job now, then at each change of its phase, until it reaches a final phase (COMPLETED, ERROR, ABORTED). Over graphql-ws on /graphql.',
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, GqlContext>) => watchJob(context.svc, context.who, args.id),
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, GqlContext>) => jobs.watchJob(context.svc, context.who, args.id),
   })
-  jobPhase(@Root() event: JobOrFault, @Arg('id', () => String) _id: string, @Ctx() ctx: GqlContext): JobObject {
+  jobPhase(@Root() event: jobs.JobOrFault, @Arg('id', () => String) _id: string, @Ctx() ctx: GqlContext): JobObject {
     if (event instanceof Error) throw event;
     return toJobObject(event, ctx);
   }

@@ -20,7 +20,7 @@ import { fault, isFault } from '../domain/faults';
 import { originOf } from '../http/origin';
 import { csrfMatches, readSessionCookie } from '../http/sessionCookie';
 import { logger } from '../log';
-import { toFault } from '../rest/faults';
+import { toFault } from '../http/faults';
 import { REST_MOUNT } from '../rest/router';
 import type { Services } from '../services/context';
 import type { GqlContext } from './context';

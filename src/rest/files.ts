@@ -3,7 +3,7 @@
  * them (the CADC client's files-proto); a link is followed (see fileToServe).
  */
 import type { Request, Response } from 'express';
-import { sendNodeBytes } from '../../storage-server/download';
+import { sendNodeBytes } from '../http/download';
 import { fault } from '../domain/faults';
 import { pathFromEncoded } from '../domain/paths';
 import type { Services } from '../services/context';

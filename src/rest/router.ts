@@ -5,7 +5,7 @@
 import express from 'express';
 import type { Services } from '../services/context';
 import { authenticate } from './identity';
-import { faultHandler } from './faults';
+import { faultHandler } from '../http/faults';
 import { filesHandler } from './files';
 import { nodeHandler } from './nodes';
 import { recursiveRouter } from './recursive';

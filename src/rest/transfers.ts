@@ -1,10 +1,10 @@
 /** UWS 1.1 transfer jobs on /transfers and VOSpace sync transfers on /synctrans: parse, call services/, print. */
 import express, { type Request, type Response } from 'express';
 import { fault } from '../domain/faults';
-import type { ProtocolRequest, Transfer } from '../domain/transfer';
+import { readDirection, type ProtocolRequest, type Transfer } from '../domain/transfer';
 import type { Services } from '../services/context';
 import * as jobs from '../services/jobs';
-import { printTransfer, parseTransferDocument, readDirection } from '../xml/transferXml';
+import { printTransfer, parseTransferDocument } from '../xml/transferXml';
 import { readBody } from './body';
 import { identityOf } from './identity';
 import { baseUrl } from './service';

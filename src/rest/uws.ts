@@ -5,10 +5,10 @@
  */
 import express, { type Request, type Response } from 'express';
 import { fault, type FaultName } from '../domain/faults';
-import { isPhase, type AnyJob, type JobKind, type Phase } from '../domain/job';
+import { isPhase, resultHref, type AnyJob, type JobKind, type Phase } from '../domain/job';
 import type { Services } from '../services/context';
 import * as jobs from '../services/jobs';
-import { printJob, printJobList, printResults, resultHref } from '../xml/uwsXml';
+import { printJob, printJobList, printResults } from '../xml/uwsXml';
 import { readBody } from './body';
 import { identityOf } from './identity';
 import { baseUrl } from './service';
@@ -68,7 +68,7 @@ export function jobListRouter(svc: Services, list: JobList): express.Router {
     const last = one(p, 'LAST');
     if (after !== undefined && Number.isNaN(Date.parse(after))) throw fault('InvalidArgument', 'AFTER must be an ISO 8601 time');
     if (last !== undefined && !/^\d{1,6}$/.test(last)) throw fault('InvalidArgument', 'LAST must be a whole number');
-    const found = await jobs.listJobs(svc, identityOf(res), {
+    const { jobs: found } = await jobs.listJobs(svc, identityOf(res), {
       kinds: [kind],
       phases: (p.get('PHASE') ?? []).map(phaseParam),
       after: after ? new Date(after) : undefined,

@@ -1,15 +1,12 @@
 /** What the admin page shows: usage, storage servers, jobs. Administrators only. */
 import * as store from '../db/adminStore';
 import { fault } from '../domain/faults';
-import type { Phase } from '../domain/job';
+import { MAX_JOB_LIST, type Phase } from '../domain/job';
 import type { Identity, Services } from './context';
 import { LIVE_SERVER_SECONDS } from './transfers';
 import { requireAdmin } from './users';
 
 const WHAT = 'read usage and service figures';
-
-/** Most failed jobs one call lists. */
-export const MAX_FAILURES = 1000;
 
 export async function usageByUser(svc: Services, who: Identity): Promise<store.UserUsage[]> {
   requireAdmin(who, WHAT);
@@ -40,8 +37,8 @@ export async function jobsByPhase(svc: Services, who: Identity): Promise<{ phase
 
 export async function recentFailures(svc: Services, who: Identity, last: number): Promise<store.FailedJob[]> {
   requireAdmin(who, WHAT);
-  if (!Number.isInteger(last) || last < 0 || last > MAX_FAILURES) {
-    throw fault('InvalidArgument', `last must be a whole number from 0 to ${MAX_FAILURES}`);
+  if (!Number.isInteger(last) || last < 0 || last > MAX_JOB_LIST) {
+    throw fault('InvalidArgument', `last must be a whole number from 0 to ${MAX_JOB_LIST}`);
   }
   return store.recentFailures(svc.db, last);
 }

@@ -10,13 +10,14 @@ import type { JobAction } from '../auth/policy';
 import * as jobStore from '../db/jobStore';
 import { clearBusy } from '../db/transferStore';
 import { fault } from '../domain/faults';
-import { ACTIVE_PHASES, FINAL_PHASES, type AnyJob, type Job, type JobKind, type Phase, type RecursiveKind } from '../domain/job';
+import { ACTIVE_PHASES, FINAL_PHASES, MAX_JOB_LIST, type AnyJob, type Job, type JobKind, type Phase, type RecursiveKind } from '../domain/job';
 import type { PropertyChange } from '../domain/properties';
 import { isMoveOrCopy, type Transfer } from '../domain/transfer';
 import { logger } from '../log';
 import type { Services } from './context';
+import { failJob, forgetCreatedNode, transition } from './jobPhases';
 import { checkRecursiveRequest, executeRecursive } from './recursive';
-import { execute, failExecuting, forgetCreatedNode } from './transfers';
+import { execute } from './transfers';
 
 /** Defaults for new jobs. */
 export const JOB_DEFAULTS = {
@@ -93,14 +94,26 @@ export interface ListOptions {
   last?: number;
   /** Only jobs after this one in creation order (a page cursor; `createdAt` is used if the job is gone). */
   afterJob?: { id: string; createdAt: Date };
-  /** At most this many, oldest first (ignored with `last`). */
+  /** At most this many, oldest first (ignored with `last`); MAX_JOB_LIST when neither is given. */
   first?: number;
 }
 
-export async function listJobs(svc: Services, who: Identity, o: ListOptions): Promise<AnyJob[]> {
-  if (o.first !== undefined && (!Number.isInteger(o.first) || o.first < 0)) throw fault('InvalidArgument', 'first must be a non-negative whole number');
-  if (who.userId === null && !who.admin) return [];
-  return jobStore.listJobs(svc.db, { ownerId: who.admin ? undefined : who.userId, ...o });
+/** A list of jobs, oldest first; `more`: jobs past the list match too (the next page of `first`, older ones for `last`). */
+export interface JobList {
+  jobs: AnyJob[];
+  more: boolean;
+}
+
+/** The caller's jobs (everyone's for an admin); never more than MAX_JOB_LIST at once. */
+export async function listJobs(svc: Services, who: Identity, o: ListOptions): Promise<JobList> {
+  const n = o.last ?? o.first ?? MAX_JOB_LIST;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_JOB_LIST) throw fault('InvalidArgument', `a job list gives from 0 to ${MAX_JOB_LIST} jobs at once, not ${n}`);
+  if (who.userId === null && !who.admin) return { jobs: [], more: false };
+  // One job past the list tells whether more match.
+  const found = await jobStore.listJobs(svc.db, { ownerId: who.admin ? undefined : who.userId, ...o, ...(o.last !== undefined ? { last: n + 1 } : { first: n + 1 }) });
+  const more = found.length > n;
+  if (!more) return { jobs: found, more };
+  return { jobs: o.last !== undefined ? found.slice(1) : found.slice(0, n), more };
 }
 
 /**
@@ -109,8 +122,7 @@ export async function listJobs(svc: Services, who: Identity, o: ListOptions): Pr
  */
 export async function runJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<AnyJob> {
   const job = await jobFor(svc, who, id, 'runJob', kind);
-  if (!(await jobStore.changePhase(svc.db, id, ['PENDING', 'HELD'], { phase: 'QUEUED' }))) return job;
-  await svc.events.publish(id, 'QUEUED', job.owner);
+  if (!(await transition(svc, job, ['PENDING', 'HELD'], { phase: 'QUEUED' }))) return job;
   const queued = { ...job, phase: 'QUEUED' as Phase };
   if (queued.kind !== 'transfer') {
     executeRecursive(svc, who, queued).catch((err) => logger.error({ err, job: id }, `recursive ${queued.kind} failed`));
@@ -128,8 +140,7 @@ export async function runJob(svc: Services, who: Identity, id: string, kind?: Jo
 export async function abortJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<AnyJob> {
   const job = await jobFor(svc, who, id, 'abortJob', kind);
   const active: Phase[] = ['PENDING', 'QUEUED', 'EXECUTING', 'HELD', 'SUSPENDED'];
-  if (await jobStore.changePhase(svc.db, id, active, { phase: 'ABORTED', endTime: true })) {
-    await svc.events.publish(id, 'ABORTED', job.owner);
+  if (await transition(svc, job, active, { phase: 'ABORTED', endTime: true })) {
     if (job.kind === 'transfer') await forgetCreatedNode(svc, job);
   }
   return readJob(svc, who, id);
@@ -179,13 +190,83 @@ export async function waitJob(svc: Services, who: Identity, id: string, seconds:
   }
 }
 
+/** A job, or the fault met reading it again: what the subscription's source stream yields. */
+export type JobOrFault = AnyJob | Error;
+
+/**
+ * The job as the caller may read it now, then again at each change of its
+ * phase, ending after a final phase (COMPLETED, ERROR, ABORTED, ARCHIVED).
+ * It listens before the first read, so a change in between is not missed;
+ * each change is read back with the subscriber's identity (a GraphQL
+ * subscription's source stream). A plain iterator rather than an async generator, so that
+ * return() (the client unsubscribing, the socket closing) ends it at once
+ * even while it waits for the next change.
+ */
+export async function watchJob(svc: Services, who: Identity, id: string): Promise<AsyncIterableIterator<JobOrFault>> {
+  let changed = false;
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const off = svc.events.subscribe(id, () => {
+    changed = true;
+    wake?.();
+  });
+  let pending: AnyJob | undefined;
+  try {
+    pending = await readJob(svc, who, id);
+  } catch (e) {
+    off();
+    throw e;
+  }
+  let last: Phase | undefined;
+  const close = () => {
+    closed = true;
+    off();
+    wake?.();
+  };
+  const done = (): IteratorResult<JobOrFault> => ({ value: undefined, done: true });
+  const stream: AsyncIterableIterator<JobOrFault> = {
+    async next(): Promise<IteratorResult<JobOrFault>> {
+      while (!closed) {
+        let job = pending;
+        pending = undefined;
+        if (!job) {
+          if (!changed) await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          if (closed) break;
+          changed = false;
+          try {
+            job = await readJob(svc, who, id);
+          } catch (e) {
+            // Deleted (or no longer readable) since: say so once, and end.
+            close();
+            return { value: e instanceof Error ? e : new Error(String(e)), done: false };
+          }
+        }
+        if (job.phase === last) continue;
+        last = job.phase;
+        if (FINAL_PHASES.has(job.phase)) close();
+        return { value: job, done: false };
+      }
+      return done();
+    },
+    async return(): Promise<IteratorResult<JobOrFault>> {
+      close();
+      return done();
+    },
+    [Symbol.asyncIterator]() {
+      return stream;
+    },
+  };
+  return stream;
+}
+
 /** A storage server silent this long is taken for dead, with the uploads it was serving. */
 const SILENT_SERVER_SECONDS = 300;
 
 /** Fails an executing job the sweep found, and frees the node it was writing (if any). */
 async function failLeftBehind(svc: Services, id: string, message: string): Promise<void> {
   const job = await jobStore.getAnyJob(svc.db, id);
-  if (job) await failExecuting(svc, job, fault('TransferFailed', message));
+  if (job) await failJob(svc, job, fault('TransferFailed', message));
   else await clearBusy(svc.db, id);
 }
 
@@ -201,10 +282,7 @@ export async function sweepJobs(svc: Services): Promise<void> {
   }
   for (const id of await jobStore.expiredJobIds(svc.db, new Date())) {
     const job = await jobStore.getAnyJob(svc.db, id);
-    if (job && !FINAL_PHASES.has(job.phase)) {
-      await jobStore.changePhase(svc.db, id, [job.phase], { phase: 'ABORTED', endTime: true });
-      await svc.events.publish(id, 'ABORTED', job.owner);
-    }
+    if (job && !FINAL_PHASES.has(job.phase)) await transition(svc, job, [job.phase], { phase: 'ABORTED', endTime: true });
     await clearBusy(svc.db, id);
     if (job?.kind === 'transfer' && !FINAL_PHASES.has(job.phase)) await forgetCreatedNode(svc, job);
     await jobStore.deleteJob(svc.db, id);

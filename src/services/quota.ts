@@ -120,7 +120,7 @@ export class QuotaGuard extends Transform {
 /**
  * A request body through a QuotaGuard. The request is piped rather than put
  * in a pipeline, which would destroy it on a refusal: left open, the rest of
- * the body is drained (src/rest/faults.ts) and the client reads the 413.
+ * the body is drained (src/http/faults.ts) and the client reads the 413.
  */
 export function guarded(req: Readable, budget: Budget): Readable {
   const guard = new QuotaGuard(budget);

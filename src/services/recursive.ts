@@ -10,7 +10,6 @@
  * see it end; an ABORT stops it between two nodes (what is done stays done).
  */
 import type { Identity } from '../auth/identity';
-import * as jobStore from '../db/jobStore';
 import * as store from '../db/nodeStore';
 import { fault, isFault } from '../domain/faults';
 import { FINAL_PHASES, countResults, type Phase, type RecursiveJob, type RecursiveKind } from '../domain/job';
@@ -18,6 +17,7 @@ import type { NodeRecord } from '../domain/node';
 import { isContainer } from '../domain/nodeTypes';
 import type { PropertyChange } from '../domain/properties';
 import type { Services } from './context';
+import { failJob, transition } from './jobPhases';
 import { allow, ancestorsOf, changeNode, parentOfNode, permitted, rememberAncestors, removeBytes, requireNode, walkBelow } from './nodes';
 import { checkPropertySyntax } from './propertyRules';
 import { publicFault } from './publicFault';
@@ -107,10 +107,8 @@ export async function executeRecursive(svc: Services, who: Identity, job: Recurs
   const off = svc.events.subscribe(job.id, (p) => {
     if (FINAL_PHASES.has(p)) ended = p;
   });
-  let phase: Phase | undefined;
   try {
-    if (!(await jobStore.changePhase(svc.db, job.id, ['QUEUED'], { phase: 'EXECUTING', startTime: true }))) return;
-    await svc.events.publish(job.id, 'EXECUTING', job.owner);
+    if (!(await transition(svc, job, ['QUEUED'], { phase: 'EXECUTING', startTime: true }))) return;
     const top = await topNode(svc, who, job);
     let success = 0;
     let error = 0;
@@ -123,13 +121,10 @@ export async function executeRecursive(svc: Services, who: Identity, job: Recurs
       else error++;
     }
     const results = countResults(success, error);
-    if (await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], { phase: 'COMPLETED', endTime: true, results })) phase = 'COMPLETED';
+    await transition(svc, job, ['EXECUTING'], { phase: 'COMPLETED', endTime: true, results });
   } catch (e) {
-    const f = publicFault(e, { job: job.id }, 'InternalFault', `the recursive ${job.kind} failed`);
-    const error = { fault: f.fault, message: f.detail };
-    if (await jobStore.changePhase(svc.db, job.id, ['QUEUED', 'EXECUTING'], { phase: 'ERROR', endTime: true, error })) phase = 'ERROR';
+    await failJob(svc, job, publicFault(e, { job: job.id }, 'InternalFault', `the recursive ${job.kind} failed`));
   } finally {
     off();
   }
-  if (phase) await svc.events.publish(job.id, phase, job.owner);
 }

@@ -5,18 +5,15 @@
  */
 import { endpointToken } from '../auth/endpoints';
 import type { Identity } from '../auth/identity';
-import * as jobStore from '../db/jobStore';
-import * as store from '../db/nodeStore';
-import { clearBusy } from '../db/transferStore';
-import { fault, isFault, type VOSpaceFault } from '../domain/faults';
-import type { AnyJob, Job, JobError, NegotiatedProtocol, Phase } from '../domain/job';
+import { fault, isFault } from '../domain/faults';
+import type { Job, NegotiatedProtocol } from '../domain/job';
 import type { NodeRecord } from '../domain/node';
-import { logger } from '../log';
 import { isContainer, isDataType, isLink } from '../domain/nodeTypes';
 import { parentOf } from '../domain/paths';
 import { PROTOCOL, declaredLength, isMoveOrCopy, type Transfer } from '../domain/transfer';
 import { CONTAINER_VIEWS as CONTAINER_ARCHIVE_VIEWS, DATA_NODE_VIEWS } from '../domain/views';
 import type { Services } from './context';
+import { failJob, forgetCreatedNode, transition } from './jobPhases';
 import { copyNode, moveNode } from './moveCopy';
 import { allow, ancestorsOf, createIn, requireContainer, requireNode } from './nodes';
 import { publicFault } from './publicFault';
@@ -129,8 +126,8 @@ async function endpoints(svc: Services, jobId: string, t: Transfer, push: boolea
   return out;
 }
 
-/** Negotiates a data transfer: the job goes to EXECUTING with its endpoints, waiting for the bytes. Returns the phase it set, if it did. */
-async function negotiate(svc: Services, who: Identity, job: Job): Promise<Phase | undefined> {
+/** Negotiates a data transfer: the job goes to EXECUTING with its endpoints, waiting for the bytes. */
+async function negotiate(svc: Services, who: Identity, job: Job): Promise<void> {
   const t = job.transfer;
   if (t.direction === 'pushFromVoSpace' || t.direction === 'pullToVoSpace') {
     throw fault('OperationNotSupported', `${t.direction}: this service does not initiate third-party transfers`);
@@ -139,7 +136,7 @@ async function negotiate(svc: Services, who: Identity, job: Job): Promise<Phase 
   const planned = push ? await pushTarget(svc, who, t) : { node: await pullTarget(svc, who, t) };
   const protocols = await endpoints(svc, job.id, t, push);
   const { path: target, created } = await pushedNode(svc, who, t, planned);
-  const changed = await jobStore.changePhase(svc.db, job.id, ['QUEUED'], {
+  const changed = await transition(svc, job, ['QUEUED'], {
     phase: 'EXECUTING',
     startTime: true,
     protocols,
@@ -147,64 +144,32 @@ async function negotiate(svc: Services, who: Identity, job: Job): Promise<Phase 
     createdNode: created,
     results: [{ id: 'transferDetails', href: transferDetailsHref(job.id) }],
   });
-  if (changed) return 'EXECUTING';
   // Aborted while it was being negotiated: the node it made goes again.
-  await forgetCreatedNode(svc, { ...job, createdNode: created ?? null });
-  return undefined;
+  if (!changed) await forgetCreatedNode(svc, { ...job, createdNode: created ?? null });
 }
 
-/**
- * A push that ended without its bytes (refused, failed, aborted, expired):
- * the data node its negotiation made goes again, unless something has used
- * it since (see nodeStore.deleteIfEmpty). Never throws.
- */
-export async function forgetCreatedNode(svc: Services, job: Pick<Job, 'id' | 'createdNode'>): Promise<void> {
-  if (job.createdNode === null) return;
-  await store.deleteIfEmpty(svc.db, job.createdNode, job.id).catch((err) => logger.warn({ err, job: job.id }, 'could not remove the node a failed push made'));
-}
-
-/**
- * Ends an EXECUTING job in ERROR with the fault (unless it ended otherwise
- * meanwhile), frees the nodes it held busy, and takes away the node a push
- * made: how a storage server fails the transfer it serves, and the sweep one
- * left behind.
- */
-export async function failExecuting(svc: Services, job: AnyJob, f: VOSpaceFault): Promise<void> {
-  await clearBusy(svc.db, job.id);
-  const error: JobError = { fault: f.fault, message: f.detail };
-  if (!(await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], { phase: 'ERROR', endTime: true, error }))) return;
-  await svc.events.publish(job.id, 'ERROR', job.owner);
-  if (job.kind === 'transfer') await forgetCreatedNode(svc, job);
-}
-
-/** Carries out a move or copy; returns the final phase it set, if it did. */
-async function moveOrCopy(svc: Services, who: Identity, job: Job): Promise<Phase | undefined> {
+/** Carries out a move or copy (unless aborted before it starts). */
+async function moveOrCopy(svc: Services, who: Identity, job: Job): Promise<void> {
   const t = job.transfer;
-  if (!isMoveOrCopy(t)) return undefined;
-  await jobStore.changePhase(svc.db, job.id, ['QUEUED'], { phase: 'EXECUTING', startTime: true });
-  await svc.events.publish(job.id, 'EXECUTING', job.owner);
+  if (!isMoveOrCopy(t)) return;
+  if (!(await transition(svc, job, ['QUEUED'], { phase: 'EXECUTING', startTime: true }))) return;
   const node = t.keepBytes ? await copyNode(svc, who, t.target, t.direction.destination) : await moveNode(svc, who, t.target, t.direction.destination);
-  const changed = await jobStore.changePhase(svc.db, job.id, ['EXECUTING'], {
+  await transition(svc, job, ['EXECUTING'], {
     phase: 'COMPLETED',
     endTime: true,
     results: [{ id: 'destination', href: svc.uris.format(node.path) }],
   });
-  return changed ? 'COMPLETED' : undefined;
 }
 
 /**
- * Runs a QUEUED job; any fault puts it in ERROR with the fault recorded. The
- * phase it sets is published; a phase change it lost to (an abort) was
- * published by whoever made it.
+ * Runs a QUEUED job; any fault puts it in ERROR with the fault recorded. A
+ * phase change it loses to (an abort) is left as whoever made it left it.
  */
 export async function execute(svc: Services, who: Identity, job: Job): Promise<void> {
-  let phase: Phase | undefined;
   try {
-    phase = isMoveOrCopy(job.transfer) ? await moveOrCopy(svc, who, job) : await negotiate(svc, who, job);
+    if (isMoveOrCopy(job.transfer)) await moveOrCopy(svc, who, job);
+    else await negotiate(svc, who, job);
   } catch (e) {
-    const f = publicFault(e, { job: job.id }, 'InternalFault', 'the transfer failed');
-    const error: JobError = { fault: f.fault, message: f.detail };
-    if (await jobStore.changePhase(svc.db, job.id, ['QUEUED', 'EXECUTING'], { phase: 'ERROR', endTime: true, error })) phase = 'ERROR';
+    await failJob(svc, job, publicFault(e, { job: job.id }, 'InternalFault', 'the transfer failed'));
   }
-  if (phase) await svc.events.publish(job.id, phase, job.owner);
 }

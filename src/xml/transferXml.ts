@@ -2,19 +2,12 @@
 import { fault } from '../domain/faults';
 import type { Job } from '../domain/job';
 import type { NodeUris } from '../domain/paths';
-import { DIRECTIONS, isMoveOrCopy, type Direction, type Transfer } from '../domain/transfer';
+import { isMoveOrCopy, readDirection, type Transfer } from '../domain/transfer';
 import { VOS_NS, isVosNs } from './namespaces';
 import { XML_DECLARATION, builder } from './nodeXml';
 import { attr, childNamed, childrenNamed, parseXml } from './parse';
 
 const text = (s: string | undefined) => (s ?? '').trim();
-
-/** A direction as written: one of the four data directions, or a node URI (move/copy). */
-export function readDirection(uris: NodeUris, raw: string): Transfer['direction'] {
-  if ((DIRECTIONS as readonly string[]).includes(raw)) return raw as Direction;
-  if (/^(vos:|\/)/i.test(raw)) return { destination: uris.parse(raw) };
-  throw fault('InvalidArgument', `unknown transfer direction: ${raw.slice(0, 200)}`);
-}
 
 export function parseTransferDocument(body: Buffer | string, uris: NodeUris): Transfer {
   const root = parseXml(body);

@@ -1,5 +1,5 @@
 /** UWS 1.1 documents: a job, a job list, results. */
-import type { AnyJob, RecursiveJob } from '../domain/job';
+import { resultHref, type AnyJob, type RecursiveJob } from '../domain/job';
 import type { NodeUris } from '../domain/paths';
 import { UWS_NS, VOS_NS, XLINK_NS, XSI_NS } from './namespaces';
 import { XML_DECLARATION, builder } from './nodeXml';
@@ -8,9 +8,6 @@ import { transferElement } from './transferXml';
 const nil = { '@xsi:nil': 'true' };
 const time = (d: Date | null) => (d ? d.toISOString() : nil);
 const ns = { '@xmlns:uws': UWS_NS, '@xmlns:xlink': XLINK_NS, '@xmlns:xsi': XSI_NS };
-
-/** Absolute href for a result (stored relative to the service base). */
-export const resultHref = (base: string, href: string) => (/^[a-z]+:/i.test(href) ? href : `${base}${href}`);
 
 function results(job: AnyJob, base: string) {
   return { 'uws:result': job.results.map((r) => ({ '@id': r.id, '@xlink:href': resultHref(base, r.href) })) };

@@ -451,7 +451,7 @@ describe('errors', () => {
   });
 
   // A body that never reaches GraphQL is still answered as GraphQL, with a fault code and no stack trace
-  // (the codes are those the REST facade gives the same failures: src/rest/faults.ts toFault).
+  // (the codes are those the REST facade gives the same failures: src/http/faults.ts toFault).
   test.each([
     ['malformed JSON', '{"query": "{ me { name } }"', 400, 'InvalidArgument'],
     ['a body over max_xml_bytes', JSON.stringify({ query: '{ me { name } }' }) + ' '.repeat(2 * 1024 * 1024), 413, 'RequestTooLarge'],

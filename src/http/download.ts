@@ -1,16 +1,16 @@
 /**
  * Sends a data node's bytes: the headers clients rely on (length, type,
  * disposition, ETag/Digest from the MD5, Last-Modified), single byte ranges,
- * HEAD. Used by the storage server's one-shot GET and by /vospace/files.
+ * HEAD. Used by the storage server's one-shot GET and by /vospace/files (src/rest/files.ts).
  */
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
 import type { Pack } from 'tar-stream';
-import type { NodeRecord } from '../src/domain/node';
-import { P } from '../src/domain/properties';
-import type { StorageBackend } from '../src/storage/backend';
+import type { NodeRecord } from '../domain/node';
+import { P } from '../domain/properties';
+import type { StorageBackend } from '../storage/backend';
 
 const contentDisposition = (name: string) =>
   `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
