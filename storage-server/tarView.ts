@@ -57,6 +57,7 @@
  */
 import { finished, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { create as contentDisposition } from 'content-disposition';
 import type { Request, Response } from 'express';
 import { extract as tarExtract, pack as tarPack, type Extract, type Pack } from 'tar-stream';
 import { ANONYMOUS, type Identity } from '../src/auth/identity';
@@ -100,9 +101,6 @@ async function ownerOf(svc: Services, job: Job): Promise<Identity> {
   if (!u || u.id !== job.ownerId) return ANONYMOUS;
   return { userId: u.id, name: u.name, admin: u.isAdmin, groups: u.groups };
 }
-
-const contentDisposition = (name: string) =>
-  `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 // ---------------------------------------------------------------- pull
 
