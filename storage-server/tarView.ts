@@ -69,7 +69,7 @@ import { fault, isFault, type VOSpaceFault } from '../src/domain/faults';
 import type { Job } from '../src/domain/job';
 import type { NodeRecord } from '../src/domain/node';
 import { isContainer, isDataType, isLink } from '../src/domain/nodeTypes';
-import { AUTO_NAME, MAX_PATH_BYTES, NULL_NAME, checkName, joinPath, parentOf } from '../src/domain/paths';
+import { AUTO_NAME, MAX_PATH_BYTES, NULL_NAME, checkName, joinPath } from '../src/domain/paths';
 import { logger } from '../src/log';
 import type { Services } from '../src/services/context';
 import { publicFault } from '../src/services/publicFault';
