@@ -57,6 +57,7 @@
  */
 import { finished, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { create as contentDisposition } from 'content-disposition';
 import type { Request, Response } from 'express';
 import { extract as tarExtract, pack as tarPack, type Extract, type Pack } from 'tar-stream';
 import type { Identity } from '../src/auth/identity';
@@ -64,7 +65,7 @@ import { fault, isFault, type VOSpaceFault } from '../src/domain/faults';
 import type { Job } from '../src/domain/job';
 import type { NodeRecord } from '../src/domain/node';
 import { isContainer, isDataType, isLink } from '../src/domain/nodeTypes';
-import { AUTO_NAME, MAX_PATH_BYTES, NULL_NAME, checkName, joinPath, parentOf } from '../src/domain/paths';
+import { AUTO_NAME, MAX_PATH_BYTES, NULL_NAME, checkName, joinPath } from '../src/domain/paths';
 import type { Services } from '../src/services/context';
 import { publicFault } from '../src/services/publicFault';
 import { allow, createNode, permitted, walkBelow } from '../src/services/nodes';
@@ -89,8 +90,6 @@ const noop = () => {};
 /** One entry of an archive being read: its header, and its bytes as a stream. */
 type Entry = Extract extends AsyncIterable<infer S> ? S : never;
 
-const contentDisposition = (name: string) =>
-  `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 // ---------------------------------------------------------------- pull
 

@@ -9,109 +9,23 @@
  * lock and HTTPS scenario always uses an embedded data directory, the only
  * kind that has a lock.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDb, usePg, type TestDb } from './helpers/db';
 import { nodeXml, request } from './helpers/http';
+import { writeIni } from './helpers/ini';
+import { MAIN, alive, cli, cliOk, exitWithin, freePort, killAll, launch, startListening, type Listening, type Proc } from './helpers/processes';
 
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist/src/cli.js');
-const MAIN = path.join(ROOT, 'dist/src/main.js');
 const AUTHORITY = 'cli.example.org';
 const TOKEN_LINE = /^vos_[A-Za-z0-9_-]+\n$/;
 
 jest.setTimeout(40_000);
 
-// ---------------------------------------------------------------- processes
-
-interface Proc {
-  child: ChildProcess;
-  /** 'test': killed after the test that started it; 'suite': after the file. */
-  scope: 'test' | 'suite';
-  stdout: string;
-  stderr: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const procs = new Set<Proc>();
-
-/** The environment of a child: no jest worker id (so logging is as in production), no inherited config. */
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  delete env.JEST_WORKER_ID;
-  delete env.NODE_OPTIONS;
-  if (!('VOSPACE_CONFIG' in extra)) delete env.VOSPACE_CONFIG;
-  return env;
-}
-
-/** `input`, when given, is the child's whole stdin (a pipe, not a terminal); else it has none. */
-function launch(args: string[], scope: Proc['scope'], env: Record<string, string> = {}, input?: string): Proc {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(env), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-  if (input !== undefined) child.stdin!.end(input);
-  const p: Proc = {
-    child,
-    scope,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
-  };
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (p.stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (p.stderr += d));
-  procs.add(p);
-  void p.exited.then(() => procs.delete(p));
-  return p;
-}
-
-const alive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null;
-
-async function killAll(scope?: Proc['scope']): Promise<void> {
-  const doomed = [...procs].filter((p) => !scope || p.scope === scope);
-  for (const p of doomed) if (alive(p)) p.child.kill('SIGKILL');
-  await Promise.all(doomed.map((p) => p.exited));
-}
-
 afterEach(() => killAll('test'));
-
-/** Resolves with the exit of P, or rejects (after killing it) if it takes longer than MS. */
-async function exitWithin(p: Proc, ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      p.child.kill('SIGKILL');
-      reject(new Error(`${p.child.spawnargs.slice(1).join(' ')} still running after ${ms} ms\nstdout: ${p.stdout}\nstderr: ${p.stderr}`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([p.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** node dist/src/cli.js --config FILE ARGS… (no --config when FILE is undefined). */
-async function cli(file: string | undefined, args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
-  const p = launch([CLI, ...(file ? ['--config', file] : []), ...args], 'test', env, input);
-  const { code } = await exitWithin(p, 20_000);
-  return { code, stdout: p.stdout, stderr: p.stderr };
-}
-
-/** cli(), expecting success. */
-async function cliOk(file: string | undefined, args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
-  const r = await cli(file, args, env, input);
-  if (r.code !== 0) throw new Error(`vospace ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 async function newToken(file: string, user: string): Promise<string> {
   const r = await cliOk(file, ['token', 'create', '--user', user]);
@@ -126,7 +40,7 @@ interface UserRow {
 }
 
 async function listUsers(file: string | undefined, env: Record<string, string> = {}): Promise<UserRow[]> {
-  return JSON.parse((await cliOk(file, ['user', 'list'], env)).stdout) as UserRow[];
+  return JSON.parse((await cliOk(file, ['user', 'list'], { env })).stdout) as UserRow[];
 }
 
 interface TokenRow {
@@ -142,55 +56,10 @@ async function listTokens(file: string, user: string): Promise<TokenRow[]> {
   return JSON.parse((await cliOk(file, ['token', 'list', '--user', user])).stdout) as TokenRow[];
 }
 
-interface Service {
-  proc: Proc;
-  /** The base URL it printed, e.g. http://127.0.0.1:PORT/vospace */
-  url: string;
-}
-
 /** node dist/src/main.js --config FILE, once it has printed where it listens. */
-async function startMain(file: string, scope: Proc['scope']): Promise<Service> {
-  const proc = launch([MAIN, '--config', file], scope);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error('no "listening on" line within 20 s')), 20_000);
-    const onData = () => {
-      const m = /listening on (\S+)/.exec(proc.stdout);
-      if (m) done(undefined, m[1]);
-    };
-    const onExit = (code: number | null) => done(new Error(`the service exited (${code}) before listening`));
-    function done(err?: Error, found?: string) {
-      clearTimeout(timer);
-      proc.child.stdout!.off('data', onData);
-      proc.child.off('exit', onExit);
-      if (err) reject(new Error(`${err.message}\nstdout: ${proc.stdout}\nstderr: ${proc.stderr}`));
-      else resolve(found!);
-    }
-    proc.child.stdout!.on('data', onData);
-    proc.child.once('exit', onExit);
-  });
-  return { proc, url };
-}
+const startMain = (file: string, scope: Proc['scope']): Promise<Listening> => startListening([MAIN, '--config', file], { timeoutMs: 20_000, scope });
 
 // ------------------------------------------------------------------ helpers
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Each service's storage server on a port of its own (0: any free one) and bytes beside the INI file. */
-function writeIni(file: string, space: Record<string, string | number>): string {
-  const dir = path.dirname(file);
-  const storage = { root_dir: path.join(dir, 'storage'), staging_dir: path.join(dir, 'staging') };
-  const lines = ['[Space]', ...Object.entries(space).map(([k, v]) => `${k} = ${v}`), '', '[Storage]', 'name = posix', 'port = 0', `parameters = ${JSON.stringify(storage)}`, ''];
-  fs.writeFileSync(file, lines.join('\n'));
-  return file;
-}
 
 const nodeUri = (p: string) => `vos://${AUTHORITY}!vospace/${p}`;
 
@@ -236,7 +105,7 @@ describe(`CLI and service on ${usePg ? 'PostgreSQL (dsn)' : 'the embedded databa
   let socket: string;
   let dataDir: string;
   let port: number;
-  let service: Service | undefined;
+  let service: Listening | undefined;
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -343,7 +212,7 @@ describe(`CLI and service on ${usePg ? 'PostgreSQL (dsn)' : 'the embedded databa
   }, 120_000); // ten CLI runs, each opening the embedded database
 
   test('(a) user passwd reads the password from stdin with --password-stdin, and refuses a stdin that is not a terminal without it', async () => {
-    const set = await cliOk(file, ['user', 'passwd', 'alice', '--password-stdin'], {}, 'alice-password\n');
+    const set = await cliOk(file, ['user', 'passwd', 'alice', '--password-stdin'], { input: 'alice-password\n' });
     expect(set.stderr).toContain('password of alice set');
     expect(set.stdout).toBe('');
     for (const [args, input, message] of [
@@ -353,7 +222,7 @@ describe(`CLI and service on ${usePg ? 'PostgreSQL (dsn)' : 'the embedded databa
       [['user', 'passwd', 'alice', '--password-stdin'], '', /^vospace: no password on stdin$/m],
       [['user', 'passwd', 'nobody', '--password-stdin'], 'long-enough\n', /^vospace: NodeNotFound: no user 'nobody'$/m],
     ] as const) {
-      const r = await cli(file, [...args], {}, input);
+      const r = await cli(file, [...args], { input });
       expect({ args, code: r.code === 0 ? 0 : 'failed', stdout: r.stdout }).toEqual({ args, code: 'failed', stdout: '' });
       expect(r.stderr).toMatch(message);
     }
@@ -456,13 +325,13 @@ describe(`CLI and service on ${usePg ? 'PostgreSQL (dsn)' : 'the embedded databa
     expect(alice.answer).toBe('alice');
     expect(await cookieUser(url, alice.cookie!)).toBe('alice');
 
-    await cliOk(file, ['user', 'passwd', 'alice', '--password-stdin'], {}, 'alice-second\r\nignored line\n');
+    await cliOk(file, ['user', 'passwd', 'alice', '--password-stdin'], { input: 'alice-second\r\nignored line\n' });
     expect(await cookieUser(url, alice.cookie!)).toBeNull();
     expect((await signIn(url, 'alice', 'alice-password')).answer).toBe('PermissionDenied: wrong user name or password');
     expect((await signIn(url, 'alice', 'alice-second')).answer).toBe('alice');
 
     expect((await signIn(url, 'bob', 'bob-password')).answer).toBe('PermissionDenied: wrong user name or password');
-    await cliOk(file, ['user', 'passwd', 'bob', '--password-stdin'], {}, 'bob-password');
+    await cliOk(file, ['user', 'passwd', 'bob', '--password-stdin'], { input: 'bob-password' });
     expect((await signIn(url, 'bob', 'bob-password')).answer).toBe('bob');
   });
 
@@ -550,7 +419,7 @@ describe('embedded database: one opener at a time, HTTPS', () => {
   let certFile: string;
   let keyFile: string;
   let port: number;
-  let service: Service;
+  let service: Listening;
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vospace-tls-'));
@@ -617,7 +486,7 @@ describe('embedded database: one opener at a time, HTTPS', () => {
       key_file: keyFile,
       admin_socket: socket,
     });
-    const p = launch([MAIN, '--config', second], 'test');
+    const p = launch([MAIN, '--config', second]);
     const { code } = await exitWithin(p, 20_000);
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();

@@ -92,12 +92,6 @@ function visibleTo(q: Knex.QueryBuilder, visible: SqlCondition | null | undefine
   return visible ? q.whereRaw(visible.sql, visible.bindings as Knex.RawBinding[]) : q;
 }
 
-/** The deepest of `paths` that exists: tells a missing parent from a link or a data node in the way. */
-export async function deepestExisting(db: Db, paths: string[]): Promise<NodeRecord | undefined> {
-  const row = await selectNodes(db, false).whereIn('n.path', paths).orderByRaw('length(n.path) DESC').first();
-  return row ? toNode(row) : undefined;
-}
-
 /** The sort columns other than the name, and the type a cursor's key is cast to. */
 const SORT_COLUMNS: Record<Exclude<ChildSortBy, 'name'>, { sql: string; type: string }> = {
   size: { sql: 'n.size', type: 'bigint' },

@@ -5,15 +5,13 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { create as contentDisposition } from 'content-disposition';
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
 import type { Pack } from 'tar-stream';
 import type { NodeRecord } from '../domain/node';
 import { P } from '../domain/properties';
 import type { StorageBackend } from '../storage/backend';
-
-const contentDisposition = (name: string) =>
-  `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 /**
  * Writes the headers and, unless HEAD, the bytes. Resolves once everything is

@@ -1,4 +1,6 @@
-/** Small HTTP client over a real socket (Node's fetch), and VOSpace documents to send. */
+/** Small HTTP client over a real socket (Node's fetch), VOSpace documents to send, and the check of a fault answer. */
+import type { IncomingHttpHeaders } from 'node:http';
+
 export interface Reply {
   status: number;
   headers: Headers;
@@ -15,6 +17,19 @@ export async function request(
   const body = typeof opts.body === 'string' || opts.body === undefined ? opts.body : new Uint8Array(opts.body);
   const res = await fetch(url, { method, headers, body, redirect: 'manual' });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/**
+ * Asserts a VOSpace fault answer: the status, text/plain, and a body
+ * `FaultName: detail`. Takes a fetch reply or a node:http one (raw tests).
+ */
+export function expectFault(r: { status: number; text: string; headers: Headers | IncomingHttpHeaders }, status: number, name: string): void {
+  const type = r.headers instanceof Headers ? r.headers.get('content-type') : r.headers['content-type'];
+  expect({ status: r.status, body: r.text, type }).toEqual({
+    status,
+    body: expect.stringMatching(new RegExp(`^${name}: \\S`)),
+    type: expect.stringMatching(/^text\/plain/),
+  });
 }
 
 export const VOS = 'http://www.ivoa.net/xml/VOSpace/v2.0';

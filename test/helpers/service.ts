@@ -12,6 +12,7 @@ import { startService, type RunningService } from '../../src/server';
 import { createToken } from '../../src/services/tokens';
 import { addUser } from '../../src/services/users';
 import { createTestDb, TEST_ROOT, type TestDb } from './db';
+import { iniText } from './ini';
 
 export interface TestService {
   running: RunningService;
@@ -43,22 +44,24 @@ export interface TestServiceOptions {
 export async function startTestService(opts: TestServiceOptions = {}): Promise<TestService> {
   const db: TestDb = await createTestDb();
   const own = path.join(TEST_ROOT, `svc-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  const ini = [
-    '[Space]',
-    'host = 127.0.0.1',
-    'port = 0',
-    'uri = example.org',
-    `dsn = ${db.dsn}`,
-    `data_dir = ${db.dataDir || path.join(TEST_ROOT, 'unused')}`,
-    `admin_socket = ${path.join(TEST_ROOT, `admin-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.sock`)}`,
-    `parameters = ${JSON.stringify(opts.parameters ?? {})}`,
-    ...Object.entries(opts.space ?? {}).map(([k, v]) => `${k} = ${v}`),
-    '[Storage]',
-    'host = 127.0.0.1',
-    'port = 0',
-    `parameters = ${JSON.stringify({ root_dir: path.join(own, 'storage'), staging_dir: path.join(own, 'staging'), ...(opts.storageParameters ?? {}) })}`,
-    ...Object.entries(opts.storage ?? {}).map(([k, v]) => `${k} = ${v}`),
-  ].join('\n');
+  const ini = iniText(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      uri: 'example.org',
+      dsn: db.dsn,
+      data_dir: db.dataDir || path.join(TEST_ROOT, 'unused'),
+      admin_socket: path.join(TEST_ROOT, `admin-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.sock`),
+      parameters: opts.parameters ?? {},
+      ...opts.space,
+    },
+    {
+      host: '127.0.0.1',
+      port: 0,
+      parameters: { root_dir: path.join(own, 'storage'), staging_dir: path.join(own, 'staging'), ...opts.storageParameters },
+      ...opts.storage,
+    },
+  );
   const config = parseConfig(ini);
   let running: RunningService;
   try {

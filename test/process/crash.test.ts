@@ -19,33 +19,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDb, usePg, type TestDb } from '../helpers/db';
-import {
-  MAIN,
-  MiB,
-  STORAGE_MAIN,
-  endpointOnPort,
-  filesUnder,
-  freePort,
-  generate,
-  getBytes,
-  jobError,
-  jobPhase,
-  kill9,
-  killAll,
-  md5hex,
-  negotiate,
-  nodeBytes,
-  putBytes,
-  settledPhase,
-  sha256,
-  startListening,
-  userWithToken,
-  waitFor,
-  writeIni,
-  type Listening,
-  type Proc,
-  type PutResult,
-} from './procs';
+import { writeIni } from '../helpers/ini';
+import { MAIN, STORAGE_MAIN, freePort, kill9, killAll, startListening, userWithToken, type Listening, type Proc } from '../helpers/processes';
+import { MiB, endpointOnPort, filesUnder, generate, getBytes, jobError, jobPhase, md5hex, negotiate, nodeBytes, putBytes, settledPhase, sha256, waitFor, type PutResult } from './procs';
 
 jest.setTimeout(120_000);
 

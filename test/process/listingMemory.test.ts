@@ -18,7 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/db/connection';
 import { createTestDb, usePg, type TestDb } from '../helpers/db';
-import { MAIN, MiB, ROOT, RssSampler, freePort, killAll, startListening, userWithToken, vmRss, writeIni, type Listening } from './procs';
+import { writeIni } from '../helpers/ini';
+import { MAIN, ROOT, freePort, killAll, startListening, userWithToken, type Listening } from '../helpers/processes';
+import { MiB, RssSampler, vmRss } from './procs';
 
 jest.setTimeout(300_000);
 

@@ -17,28 +17,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDb, usePg, type TestDb } from '../helpers/db';
-import {
-  MAIN,
-  MiB,
-  ROOT,
-  RssSampler,
-  endpointOnPort,
-  filesUnder,
-  freePort,
-  generate,
-  getBytes,
-  jobPhase,
-  killAll,
-  negotiate,
-  nodeBytes,
-  putBytes,
-  settledPhase,
-  startListening,
-  userWithToken,
-  vmRss,
-  writeIni,
-  type Listening,
-} from './procs';
+import { writeIni } from '../helpers/ini';
+import { MAIN, ROOT, freePort, killAll, startListening, userWithToken, type Listening } from '../helpers/processes';
+import { MiB, RssSampler, endpointOnPort, filesUnder, generate, getBytes, jobPhase, negotiate, nodeBytes, putBytes, settledPhase, vmRss } from './procs';
 
 jest.setTimeout(180_000);
 

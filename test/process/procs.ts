@@ -1,176 +1,20 @@
 /**
- * Shared helpers for the process-level tests (crash.test.ts, memory.test.ts):
- * the service, the standalone storage server and the CLI as real child
- * processes (node dist/…), INI files, and a small streaming HTTP client for
- * transfers (bytes generated on the fly, hashed both ways, never held whole).
- *
- * Every child started here is tracked; killAll() SIGKILLs the ones still
- * alive and waits for them, so a test file can always clean up in afterEach.
+ * What the process-level tests (crash, memory, shutdown, startup) share
+ * beyond the launcher (../helpers/processes.ts): a small streaming HTTP
+ * client for transfers (bytes generated on the fly, hashed both ways, never
+ * held whole), VOSpace calls by base URL, and RSS sampling.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request } from '../helpers/http';
 
-export const ROOT = path.resolve(__dirname, '../..');
-export const MAIN = path.join(ROOT, 'dist/src/main.js');
-export const STORAGE_MAIN = path.join(ROOT, 'dist/storage-server/main.js');
-export const CLI = path.join(ROOT, 'dist/src/cli.js');
-
 export const MiB = 1024 * 1024;
 export const CORE = 'ivo://ivoa.net/vospace/core#';
 const VOS = 'http://www.ivoa.net/xml/VOSpace/v2.0';
-
-// ---------------------------------------------------------------- processes
-
-export interface Proc {
-  child: ChildProcess;
-  pid: number;
-  stdout: string;
-  stderr: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const procs = new Set<Proc>();
-
-/** A child's environment: no jest worker id (logging as in production), no NODE_OPTIONS, no inherited config. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.JEST_WORKER_ID;
-  delete env.NODE_OPTIONS;
-  delete env.VOSPACE_CONFIG;
-  return env;
-}
-
-export function launch(args: string[]): Proc {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid === undefined) throw new Error(`could not spawn node ${args.join(' ')}`);
-  const p: Proc = {
-    child,
-    pid: child.pid,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
-  };
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (p.stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (p.stderr += d));
-  procs.add(p);
-  void p.exited.then(() => procs.delete(p));
-  return p;
-}
-
-export const alive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null;
-
-/** SIGKILLs every child still running and waits for them all to be gone. */
-export async function killAll(): Promise<void> {
-  const doomed = [...procs];
-  for (const p of doomed) if (alive(p)) p.child.kill('SIGKILL');
-  await Promise.all(doomed.map((p) => p.exited));
-}
-
-/** SIGKILL one child and wait for its exit. */
-export async function kill9(p: Proc): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  p.child.kill('SIGKILL');
-  return p.exited;
-}
-
-/** Resolves with the exit of P, or rejects (after killing it) if it takes longer than MS. */
-export async function exitWithin(p: Proc, ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      p.child.kill('SIGKILL');
-      reject(new Error(`node ${p.child.spawnargs.slice(1).join(' ')} still running after ${ms} ms\nstdout: ${p.stdout}\nstderr: ${p.stderr}`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([p.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export interface Listening {
-  proc: Proc;
-  /** The first URL it printed after "listening on". */
-  url: string;
-}
-
-/** Starts node ARGS and waits for its "listening on URL" line. */
-export async function startListening(args: string[], timeoutMs = 30_000): Promise<Listening> {
-  const proc = launch(args);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`no "listening on" line within ${timeoutMs} ms`)), timeoutMs);
-    const onData = () => {
-      const m = /listening on (\S+)/.exec(proc.stdout);
-      if (m) done(undefined, m[1]);
-    };
-    const onExit = (code: number | null, signal: string | null) => done(new Error(`exited (${code ?? signal}) before listening`));
-    function done(err?: Error, found?: string) {
-      clearTimeout(timer);
-      proc.child.stdout!.off('data', onData);
-      proc.child.off('exit', onExit);
-      if (err) reject(new Error(`node ${args.join(' ')}: ${err.message}\nstdout: ${proc.stdout}\nstderr: ${proc.stderr}`));
-      else resolve(found!);
-    }
-    proc.child.stdout!.on('data', onData);
-    proc.child.once('exit', onExit);
-    onData();
-  });
-  return { proc, url };
-}
-
-/** node dist/src/cli.js --config FILE ARGS…, expecting exit 0; returns stdout. */
-export async function cliOk(ini: string, args: string[]): Promise<string> {
-  const p = launch([CLI, '--config', ini, ...args]);
-  const { code } = await exitWithin(p, 30_000);
-  if (code !== 0) throw new Error(`vospace ${args.join(' ')} exited ${code}\nstdout: ${p.stdout}\nstderr: ${p.stderr}`);
-  return p.stdout;
-}
-
-/** A user with its home container, and a bearer token for it (the database opened directly by the CLI). */
-export async function userWithToken(ini: string, name: string): Promise<string> {
-  await cliOk(ini, ['user', 'add', name]);
-  const token = (await cliOk(ini, ['token', 'create', '--user', name])).trim();
-  if (!/^vos_[A-Za-z0-9_-]+$/.test(token)) throw new Error(`token create printed ${JSON.stringify(token)}`);
-  return token;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Writes an INI file of [Space] and [Storage]; the storage parameters are given as an object. */
-export function writeIni(
-  file: string,
-  space: Record<string, string | number>,
-  storage: { port: number; rootDir: string; stagingDir: string },
-): string {
-  const lines = [
-    '[Space]',
-    ...Object.entries(space).map(([k, v]) => `${k} = ${v}`),
-    '',
-    '[Storage]',
-    'name = posix',
-    'host = 127.0.0.1',
-    `port = ${storage.port}`,
-    `parameters = ${JSON.stringify({ root_dir: storage.rootDir, staging_dir: storage.stagingDir })}`,
-    '',
-  ];
-  fs.writeFileSync(file, lines.join('\n'));
-  return file;
-}
 
 /** Regular files under DIR (recursively), with their sizes; [] if DIR does not exist. */
 export function filesUnder(dir: string): { name: string; size: number }[] {

@@ -15,33 +15,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDb, usePg, type TestDb } from '../helpers/db';
-import {
-  MAIN,
-  MiB,
-  STORAGE_MAIN,
-  endpointOnPort,
-  exitWithin,
-  filesUnder,
-  freePort,
-  generate,
-  getBytes,
-  jobError,
-  jobPhase,
-  killAll,
-  md5hex,
-  negotiate,
-  nodeBytes,
-  putBytes,
-  settledPhase,
-  sha256,
-  sleep,
-  startListening,
-  userWithToken,
-  waitFor,
-  writeIni,
-  type Listening,
-  type PutResult,
-} from './procs';
+import { writeIni } from '../helpers/ini';
+import { MAIN, STORAGE_MAIN, exitWithin, freePort, killAll, startListening, userWithToken, type Listening } from '../helpers/processes';
+import { MiB, endpointOnPort, filesUnder, generate, getBytes, jobError, jobPhase, md5hex, negotiate, nodeBytes, putBytes, settledPhase, sha256, sleep, waitFor, type PutResult } from './procs';
 
 jest.setTimeout(120_000);
 

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDb, usePg, type TestDb } from '../helpers/db';
-import {
-  MAIN, MiB, cliOk, exitWithin, filesUnder, freePort, generate, kill9, killAll, launch, negotiate, putBytes, sleep, startListening, userWithToken, waitFor, writeIni,
-} from './procs';
+import { writeIni } from '../helpers/ini';
+import { MAIN, cliOk, exitWithin, freePort, kill9, killAll, launch, startListening, userWithToken } from '../helpers/processes';
+import { MiB, filesUnder, generate, negotiate, putBytes, sleep, waitFor } from './procs';
 
 jest.setTimeout(120_000);
 
@@ -74,7 +74,7 @@ test('a default admin socket whose directory does not exist yet: the directory i
   expect(fs.statSync(path.dirname(socketDir)).mode & 0o777).toBe(0o700);
   // The CLI reaches the running service through it.
   await cliOk(ini, ['user', 'add', 'bob']);
-  expect(JSON.parse(await cliOk(ini, ['user', 'list'])).map((u: { name: string }) => u.name)).toEqual(['bob']);
+  expect(JSON.parse((await cliOk(ini, ['user', 'list'])).stdout).map((u: { name: string }) => u.name)).toEqual(['bob']);
   expect(running.proc.child.exitCode).toBeNull();
 });
 

@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { CORE, VOS, nodeXml } from '../helpers/http';
+import { CORE, VOS, nodeXml, expectFault } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import { parseXml, type El } from '../helpers/xml';
 
@@ -67,12 +67,6 @@ function sendRaw(
     req.on('error', reject);
     req.end(opts.body);
   });
-}
-
-/** Asserts a VOSpace fault answer: status, text/plain, body starting with the fault name. */
-function expectFault(r: Reply, status: number, name: string): void {
-  expect({ status: r.status, start: r.text.split(':')[0] }).toEqual({ status, start: name });
-  expect(r.headers['content-type']).toMatch(/^text\/plain/);
 }
 
 const nodePath = (p: string) => `/vospace/nodes/${p}`;

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
-import { CORE, VOS, nodeXml } from '../helpers/http';
+import { CORE, VOS, nodeXml, expectFault } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import { brokenInvariants, filesIn, snapshot, type Snapshot } from '../fuzz/invariants';
 
@@ -83,10 +83,6 @@ function send(method: string, target: string, opts: { token?: string; body?: str
     req.on('error', reject);
     req.end(opts.body);
   });
-}
-
-function expectFault(r: Reply, status: number, name: string): void {
-  expect({ status: r.status, fault: r.text.split(':')[0] }).toEqual({ status, fault: name });
 }
 
 async function expectAlive(): Promise<void> {

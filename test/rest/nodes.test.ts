@@ -7,7 +7,7 @@
  * percent-encoding of the URIs.
  */
 import http from 'node:http';
-import { request, nodeXml, VOS, XSI, CORE, type Reply, type Prop } from '../helpers/http';
+import { request, nodeXml, VOS, XSI, CORE, type Reply, type Prop, expectFault } from '../helpers/http';
 import { parseXml, type El } from '../helpers/xml';
 import { startTestService, type TestService } from '../helpers/service';
 
@@ -66,12 +66,6 @@ function nodeDoc(r: Reply): NodeOut {
 
 /** The decoded last name of a node URI. */
 const nameOfUri = (uri: string) => decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1));
-
-/** Asserts a fault answer: status, text/plain, body `FaultName: detail`. */
-function expectFault(r: Reply, status: number, name: string): void {
-  expect({ status: r.status, body: r.text }).toEqual({ status, body: expect.stringMatching(new RegExp(`^${name}: \\S`)) });
-  expect(r.headers.get('content-type') ?? '').toMatch(/^text\/plain/);
-}
 
 /** A request with exactly these headers (no Content-Type unless given), as the CADC client sends. */
 function rawRequest(method: string, url: string, body: string, headers: Record<string, string>): Promise<Reply> {

@@ -16,6 +16,8 @@ import { createTestDb, type TestDb } from '../helpers/db';
 import { startTestService, type TestService } from '../helpers/service';
 import { HTTPGET, getBytes, negotiate, push, putBytes, readTransfer, sha256, transferXml } from '../transfers/lib';
 import * as procs from '../process/procs';
+import * as processes from '../helpers/processes';
+import { writeIni } from '../helpers/ini';
 
 jest.setTimeout(120_000);
 
@@ -288,34 +290,34 @@ describe('logs of a spawned service', () => {
   let db: TestDb | undefined;
   let dir: string | undefined;
   afterEach(async () => {
-    await procs.killAll();
+    await processes.killAll();
     await db?.drop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('hold requests and job phases, and no bearer or endpoint token, after a full push and pull', async () => {
-    expect(fs.existsSync(procs.MAIN)).toBe(true); // run `npm run -s build` first
+    expect(fs.existsSync(processes.MAIN)).toBe(true); // run `npm run -s build` first
     db = await createTestDb();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vospace-logs-'));
-    const [port, storagePort] = [await procs.freePort(), await procs.freePort()];
-    const ini = procs.writeIni(
+    const [port, storagePort] = [await processes.freePort(), await processes.freePort()];
+    const ini = writeIni(
       path.join(dir, 'vospace.ini'),
       { host: '127.0.0.1', port, uri: 'logs.example.org', dsn: db.dsn, data_dir: db.dataDir || path.join(dir, 'unused'), admin_socket: path.join(dir, 'admin.sock') },
       { port: storagePort, rootDir: path.join(dir, 'storage'), stagingDir: path.join(dir, 'staging') },
     );
-    const token = await procs.userWithToken(ini, 'alice');
+    const token = await processes.userWithToken(ini, 'alice');
     const env = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'info';
-    let service: procs.Listening;
+    let service: processes.Listening;
     try {
-      service = await procs.startListening([procs.MAIN, '--config', ini]);
+      service = await processes.startListening([processes.MAIN, '--config', ini]);
     } finally {
       if (env === undefined) delete process.env.LOG_LEVEL;
       else process.env.LOG_LEVEL = env;
     }
     const base = service.url;
     // A token made while the service runs goes through its admin socket.
-    const second = (await procs.cliOk(ini, ['token', 'create', '--user', 'alice'])).trim();
+    const second = (await processes.cliOk(ini, ['token', 'create', '--user', 'alice'])).stdout.trim();
     const target = 'vos://logs.example.org!vospace/alice/f';
     const bytes = randomBytes(100_000);
 
@@ -360,7 +362,7 @@ describe('logs of a spawned service', () => {
     await procs.waitFor('the cut request to be logged', () => (service.proc.stderr.includes('/vospace/nodes/alice/cut') ? true : undefined), 5000);
 
     service.proc.child.kill('SIGTERM');
-    expect(await procs.exitWithin(service.proc, 30_000)).toEqual({ code: 0, signal: null });
+    expect(await processes.exitWithin(service.proc, 30_000)).toEqual({ code: 0, signal: null });
     const log = service.proc.stderr;
 
     // No credential, whole or in part.

@@ -89,8 +89,6 @@ async function relative(top: string): Promise<Map<string, Row>> {
 /** What a copy keeps of a node. */
 const content = (r: Row) => ({ name: r.name, type: r.type, target: r.target, size: r.size, md5: r.md5, props: r.props });
 
-const nodeCount = async () => Number((await svc.db('nodes').count<{ count: string }[]>('* as count'))[0].count);
-
 /**
  * The tree's invariants: exactly one root (path '', no parent); every other
  * node has a parent that exists, is a ContainerNode, and whose path is the

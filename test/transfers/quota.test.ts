@@ -14,11 +14,11 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
 import { gql } from '../graphql/gql';
-import { CORE, VOS, nodeXml, request, type Reply } from '../helpers/http';
+import { CORE, VOS, nodeXml, request, type Reply, expectFault } from '../helpers/http';
 import { usePg } from '../helpers/db';
 import { startTestService, type TestService } from '../helpers/service';
 import {
-  HTTPPUT, MiB, createJob, eventually, faultName, filesUnder, getJob, negotiate, nodeProp, pull, push, putBytes,
+  HTTPPUT, MiB, createJob, eventually, filesUnder, getJob, negotiate, nodeProp, pull, push, putBytes,
   readTransfer, runJob, sha256, sleep, slowPut, transferXml, waitFinal, type JobDoc,
 } from './lib';
 
@@ -60,11 +60,6 @@ async function quotaDir(path: string, bytes: number): Promise<void> {
 const space = (path: string) => nodeProp(t, alice, path, SPACE);
 const length = (path: string) => nodeProp(t, alice, path, LENGTH);
 const stagingEmpty = () => eventually(() => filesUnder(t.dirs.staging).length === 0);
-
-function expectFault(r: Reply, status: number, name: string): void {
-  expect({ status: r.status, fault: faultName(r) }).toEqual({ status, fault: name });
-  expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
-}
 
 /** A push transfer document declaring the length it will send. */
 function pushDoc(path: string, declared: string): string {

@@ -35,6 +35,7 @@ export function BarChart({ label, labels, series, format = String }: { label: st
       },
     });
     return () => chart.destroy();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` stands for labels and series: the chart is redrawn only when the data it shows changes
   }, [key]);
   return (
     <div className="chart">

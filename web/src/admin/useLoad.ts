@@ -25,6 +25,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
   }, []);
   useEffect(() => {
     void reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller's deps are what the loader reads
   }, [reload, ...deps]);
   return { data: state.data, error: state.error, reload };
 }
