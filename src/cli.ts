@@ -23,7 +23,7 @@ async function run(c: AdminCommand): Promise<unknown> {
   }
   const db = await openDatabase({ dsn: config.space.dsn, dataDir: config.space.dataDir, poolMax: 2 });
   try {
-    return await runAdminCommand(createServices(config, db), c);
+    return await runAdminCommand(await createServices(config, db), c);
   } finally {
     await db.close();
   }

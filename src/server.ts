@@ -51,7 +51,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   // What has been started so far, stopped again (last first) if a later step fails.
   const started: (() => Promise<unknown>)[] = [() => db.close()];
   try {
-    const svc = createServices(config, db, policy);
+    const svc = await createServices(config, db, policy);
     await svc.events.start();
     started.push(() => svc.events.stop());
     const { app, stop } = await createApp(svc);

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     throw new Error('a standalone storage server needs [Space] dsn (PostgreSQL); with the embedded database, npm start runs it');
   }
   const db = await openDatabase({ dsn: config.space.dsn, dataDir: config.space.dataDir, poolMax: 10, prepared: config.space.preparedStatements });
-  const svc = createServices(config, db);
+  const svc = await createServices(config, db);
   await svc.events.start();
   const running = await new StorageServer(svc).listen();
   process.stdout.write(`VOSpace storage server listening on ${running.url} (bytes under ${config.storage.rootDir})\n`);
