@@ -17,7 +17,7 @@
  * a streamed copy.
  */
 import { randomBytes } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable, pipeline } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -134,9 +134,12 @@ export class S3Backend implements StorageBackend {
     // The marker first: a crash at any later point leaves something listStaged finds.
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.marker(ref), Body: '' }));
     const body = new Md5Counter();
+    // Upload takes a Body's `size` for its length, and Md5Counter's is the count so far: it gets a plain stream.
+    const plain = new PassThrough();
+    pipeline(body, plain, () => undefined);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: this.object(`objects/${ref}`), Body: body },
+      params: { Bucket: this.bucket, Key: this.object(`objects/${ref}`), Body: plain },
       partSize: PART_SIZE,
       queueSize: QUEUE_SIZE,
       leavePartsOnError: false,
