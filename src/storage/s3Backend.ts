@@ -152,7 +152,7 @@ export class S3Backend implements StorageBackend {
     return { stream, ref, stored: () => ({ md5: body.digest(), size: body.size }) };
   }
 
-  async commit(ref: string): Promise<string> {
+  async commit(ref: string, _nodeId?: number): Promise<string> {
     const entry = this.staging.get(ref);
     if (entry) await entry.done;
     this.staging.delete(ref);
