@@ -38,10 +38,10 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { ByteRange, StagedObject, StagedRef, StorageBackend } from './backend';
 import { Md5Counter } from './hashing';
 
-/** Bytes of one part of a multipart upload (S3's least is 5 MiB, its most 10 000 parts: 80 GiB here). */
-const PART_SIZE = 8 * 1024 * 1024;
+/** Bytes of one part of a multipart upload (S3's least is 5 MiB, its most 10 000 parts: 156 GiB here). */
+const PART_SIZE = 16 * 1024 * 1024;
 /** Parts uploaded at once: with PART_SIZE, the bytes one upload holds in memory. */
-const QUEUE_SIZE = 4;
+const QUEUE_SIZE = 3;
 /** Largest object one CopyObject may copy (S3's limit); bigger ones copy part by part. */
 const COPY_OBJECT_LIMIT = 5 * 1024 * 1024 * 1024;
 /** Bytes per UploadPartCopy. */

@@ -12,6 +12,7 @@ import { startService, type RunningService } from '../../src/server';
 import { createToken } from '../../src/services/tokens';
 import { addUser } from '../../src/services/users';
 import { createTestDb, TEST_ROOT, type TestDb } from './db';
+import { newBucket, sharedRgw } from './rgw';
 
 export interface TestService {
   running: RunningService;
@@ -40,6 +41,15 @@ export interface TestServiceOptions {
   policy?: Policy;
 }
 
+/** VOSPACE_TEST_STORAGE=s3 (npm run test:s3): services keep bytes in a new bucket of the run's gateway. */
+export const useS3 = process.env.VOSPACE_TEST_STORAGE === 's3';
+
+async function s3Storage(): Promise<Record<string, unknown>> {
+  const g = sharedRgw();
+  if (!g) throw new Error('VOSPACE_TEST_STORAGE=s3 needs the run\'s gateway: run it as npm run test:s3 (jest.s3.config.js)');
+  return { endpoint: g.endpoint, bucket: await newBucket(g), region: 'us-east-1', access_key_id: g.accessKeyId, secret_access_key: g.secretAccessKey, force_path_style: true };
+}
+
 export async function startTestService(opts: TestServiceOptions = {}): Promise<TestService> {
   const db: TestDb = await createTestDb();
   const own = path.join(TEST_ROOT, `svc-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
@@ -56,7 +66,8 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
     '[Storage]',
     'host = 127.0.0.1',
     'port = 0',
-    `parameters = ${JSON.stringify({ root_dir: path.join(own, 'storage'), staging_dir: path.join(own, 'staging'), ...(opts.storageParameters ?? {}) })}`,
+    ...(useS3 ? ['name = s3'] : []),
+    `parameters = ${JSON.stringify({ root_dir: path.join(own, 'storage'), staging_dir: path.join(own, 'staging'), ...(useS3 ? await s3Storage() : {}), ...(opts.storageParameters ?? {}) })}`,
     ...Object.entries(opts.storage ?? {}).map(([k, v]) => `${k} = ${v}`),
   ].join('\n');
   const config = parseConfig(ini);
