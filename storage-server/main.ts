@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   stopOnSignals(config.space.shutdownGraceSeconds, 'transfers', async (graceMs) => {
     await running.close(graceMs);
     await svc.events.stop();
+    await svc.backend.close?.();
     await db.close();
   });
 }

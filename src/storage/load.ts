@@ -17,7 +17,10 @@ export async function loadBackend(storage: StorageConfig): Promise<StorageBacken
   if (name === 'posix') return new PosixBackend({ rootDir: storage.rootDir, stagingDir: storage.stagingDir });
   if (name === 's3') {
     const backend = new S3Backend(s3Options(storage.parameters));
-    await backend.check();
+    await backend.check().catch(async (e: unknown) => {
+      await backend.close();
+      throw e;
+    });
     return backend;
   }
   if (/[/\\]|\.[cm]?js$/.test(name)) return loadModule(name, storage);

@@ -35,8 +35,14 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { logger } from '../log';
 import type { ByteRange, StagedObject, StagedRef, StorageBackend } from './backend';
 import { Md5Counter } from './hashing';
+
+// The SDK warns once, on Node < 22, that its releases after January 2027 will need Node 22.
+// The version in package.json is pinned and supports Node 20: the notice is noise in the
+// log (an operator can set the variable to false to see it).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** Bytes of one part of a multipart upload (S3's least is 5 MiB, its most 10 000 parts: 156 GiB here). */
 const PART_SIZE = 16 * 1024 * 1024;
@@ -63,7 +69,7 @@ export interface S3Options {
   copyObjectLimit?: number;
   /** Bytes per UploadPartCopy (at least 5 MiB except the last). */
   copyPartSize?: number;
-  /** Where refusals are reported (default console.warn). */
+  /** Where refusals are reported (default the service's log). */
   warn?: (msg: string, detail: Record<string, unknown>) => void;
 }
 
@@ -101,7 +107,7 @@ export class S3Backend implements StorageBackend {
     this.prefix = opts.prefix ?? '';
     this.copyLimit = opts.copyObjectLimit ?? COPY_OBJECT_LIMIT;
     this.copyPart = opts.copyPartSize ?? COPY_PART_SIZE;
-    this.warn = opts.warn ?? ((msg, detail) => console.warn(msg, detail));
+    this.warn = opts.warn ?? ((msg, detail) => logger.warn(detail, msg));
   }
 
   /** Start-up check: the bucket exists and these credentials reach it. */
@@ -132,7 +138,8 @@ export class S3Backend implements StorageBackend {
   async stage(jobId: string): Promise<StagedObject> {
     const ref = `${jobId.replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(STAGED_SUFFIX_BYTES).toString('hex')}`;
     // The marker first: a crash at any later point leaves something listStaged finds.
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.marker(ref), Body: '' }));
+    // A Body of known length (0): an empty string sends no Content-Length, and the SDK then warns of a stream of unknown length.
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.marker(ref), Body: Buffer.alloc(0), ContentLength: 0 }));
     const body = new Md5Counter();
     // Upload takes a Body's `size` for its length, and Md5Counter's is the count so far: it gets a plain stream.
     const plain = new PassThrough();
@@ -292,6 +299,11 @@ export class S3Backend implements StorageBackend {
   async freeSpace(): Promise<number | undefined> {
     // An object store has no free space to report, only quotas and bills.
     return undefined;
+  }
+
+  /** Ends the client's kept-alive sockets. */
+  async close(): Promise<void> {
+    this.client.destroy();
   }
 }
 
