@@ -66,7 +66,7 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
     '[Storage]',
     'host = 127.0.0.1',
     'port = 0',
-    ...(useS3 ? ['name = s3'] : []),
+    ...(useS3 && !opts.storage?.name ? ['name = s3'] : []),
     `parameters = ${JSON.stringify({ root_dir: path.join(own, 'storage'), staging_dir: path.join(own, 'staging'), ...(useS3 ? await s3Storage() : {}), ...(opts.storageParameters ?? {}) })}`,
     ...Object.entries(opts.storage ?? {}).map(([k, v]) => `${k} = ${v}`),
   ].join('\n');
