@@ -11,6 +11,8 @@ import { parseConfig, type Config } from '../../src/config';
 import { startService, type RunningService } from '../../src/server';
 import { createToken } from '../../src/services/tokens';
 import { addUser } from '../../src/services/users';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { S3Backend } from '../../src/storage/s3Backend';
 import { createTestDb, TEST_ROOT, type TestDb } from './db';
 import { newBucket, sharedRgw } from './rgw';
 
@@ -21,8 +23,14 @@ export interface TestService {
   origin: string;
   /** http://127.0.0.1:PORT/vospace */
   base: string;
-  /** This service's own storage directories. */
+  /** This service's own storage directories (posix; under s3 they stay empty). */
   dirs: { root: string; staging: string };
+  /** The refs of the backend's staged objects: uploads under way, or left by a crash (any backend). */
+  staged(): Promise<string[]>;
+  /** The locations of the stored objects (committed uploads and copies), sorted (posix or s3). */
+  objects(): Promise<string[]>;
+  /** The bytes of a stored object. */
+  bytes(location: string): Promise<Buffer>;
   authority: string;
   /** vos:// URI of a path ('alice/x' → vos://example.org!vospace/alice/x). */
   uri(path: string): string;
@@ -87,6 +95,13 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
     dirs: { root: path.join(own, 'storage'), staging: path.join(own, 'staging') },
     authority: 'example.org',
     uri: (p) => running.svc.uris.format(p.replace(/^\//, '')),
+    staged: async () => (await running.svc.backend.listStaged()).map((s) => s.ref).sort(),
+    objects: () => storedObjects(running.svc.backend, path.join(own, 'storage')),
+    async bytes(location) {
+      const parts: Buffer[] = [];
+      for await (const c of await running.svc.backend.read(location)) parts.push(c as Buffer);
+      return Buffer.concat(parts);
+    },
     async user(name, o = {}) {
       await addUser(running.svc, OPERATOR, { name, admin: o.admin, groups: o.groups });
       return (await createToken(running.svc, OPERATOR, name)).token;
@@ -97,4 +112,22 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
       fs.rmSync(own, { recursive: true, force: true });
     },
   };
+}
+
+/** Posix: the files under root_dir. S3: the keys under objects/ that are not an upload's still staged (its marker is there). */
+async function storedObjects(backend: RunningService['svc']['backend'], rootDir: string): Promise<string[]> {
+  if (!(backend instanceof S3Backend)) {
+    if (!fs.existsSync(rootDir)) return [];
+    const files = fs.readdirSync(rootDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+    return files.map((d) => path.relative(rootDir, path.join(d.parentPath, d.name))).sort();
+  }
+  const staged = new Set((await backend.listStaged()).map((s) => `objects/${s.ref}`));
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await backend.client.send(new ListObjectsV2Command({ Bucket: backend.bucket, Prefix: 'objects/', ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => !staged.has(k)));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
 }

@@ -76,6 +76,10 @@ describe('[Storage] name', () => {
       await push(t, token, 'alice/m.txt', bytes);
       expect((await pull(t, token, 'alice/m.txt')).equals(bytes)).toBe(true);
       expect(fs.readFileSync(path.join(t.dirs.root, '..', 'commits.log'), 'utf8').trim().split('\n')).toHaveLength(1);
+      const [object, ...more] = await t.objects();
+      expect(more).toEqual([]);
+      expect((await t.bytes(object)).equals(bytes)).toBe(true);
+      expect(await t.staged()).toEqual([]);
     } finally {
       await t.close();
     }
