@@ -23,7 +23,12 @@ async function run(c: AdminCommand): Promise<unknown> {
   }
   const db = await openDatabase({ dsn: config.space.dsn, dataDir: config.space.dataDir, poolMax: 2 });
   try {
-    return await runAdminCommand(createServices(config, db), c);
+    const svc = await createServices(config, db);
+    try {
+      return await runAdminCommand(svc, c);
+    } finally {
+      await svc.backend.close?.();
+    }
   } finally {
     await db.close();
   }

@@ -51,7 +51,8 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   // What has been started so far, stopped again (last first) if a later step fails.
   const started: (() => Promise<unknown>)[] = [() => db.close()];
   try {
-    const svc = createServices(config, db, policy);
+    const svc = await createServices(config, db, policy);
+    started.push(async () => svc.backend.close?.());
     await svc.events.start();
     started.push(() => svc.events.stop());
     const { app, stop } = await createApp(svc);
@@ -92,6 +93,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         await stop();
         await svc.events.stop();
         svc.signIns.stop();
+        await svc.backend.close?.();
         await db.close();
       },
     };

@@ -5,13 +5,13 @@ import { TokenAuthenticator } from '../auth/tokens';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
 import { NodeUris } from '../domain/paths';
-import { PosixBackend } from '../storage/posixBackend';
+import { loadBackend } from '../storage/load';
 import type { Services } from './context';
 import { JobEvents } from './jobEvents';
 import { StorageDirectory } from '../db/storageStore';
 import { LIVE_SERVER_SECONDS } from './transfers';
 
-export function createServices(config: Config, db: Database, policy: Policy = defaultPolicy): Services {
+export async function createServices(config: Config, db: Database, policy: Policy = defaultPolicy): Promise<Services> {
   return {
     db: db.knex,
     embedded: db.embedded,
@@ -23,6 +23,6 @@ export function createServices(config: Config, db: Database, policy: Policy = de
     storage: config.storage,
     events: new JobEvents(db.knex, config.space.dsn),
     storageServers: new StorageDirectory(db.knex, LIVE_SERVER_SECONDS),
-    backend: new PosixBackend({ rootDir: config.storage.rootDir, stagingDir: config.storage.stagingDir }),
+    backend: await loadBackend(config.storage),
   };
 }

@@ -6,15 +6,16 @@ import { createServices } from './create';
 
 export interface OpenServices {
   svc: Services;
-  /** Stops the job event listener and closes the database. */
+  /** Stops the job event listener, closes the storage backend and the database. */
   close(): Promise<void>;
 }
 
 /** The services over the database of `config`, with job events listening. */
 export async function openServices(config: Config, opts: { poolMax: number }): Promise<OpenServices> {
   const db = await openDatabase({ dsn: config.space.dsn, dataDir: config.space.dataDir, poolMax: opts.poolMax, prepared: config.space.preparedStatements });
-  const svc = createServices(config, db);
+  let svc: Services;
   try {
+    svc = await createServices(config, db);
     await svc.events.start();
   } catch (e) {
     await db.close();
@@ -24,6 +25,7 @@ export async function openServices(config: Config, opts: { poolMax: number }): P
     svc,
     close: async () => {
       await svc.events.stop();
+      await svc.backend.close?.();
       await db.close();
     },
   };

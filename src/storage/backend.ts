@@ -57,4 +57,6 @@ export interface StorageBackend {
   listStaged(): Promise<StagedRef[]>;
   /** Free bytes where objects are kept, when known. */
   freeSpace(): Promise<number | undefined>;
+  /** Shutdown: release connections (optional; the service calls it last). */
+  close?(): Promise<void>;
 }

@@ -11,8 +11,11 @@ import { parseConfig, type Config } from '../../src/config';
 import { startService, type RunningService } from '../../src/server';
 import { createToken } from '../../src/services/tokens';
 import { addUser } from '../../src/services/users';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { S3Backend } from '../../src/storage/s3Backend';
 import { createTestDb, TEST_ROOT, type TestDb } from './db';
 import { iniText } from './ini';
+import { newBucket, sharedRgw } from './rgw';
 
 export interface TestService {
   running: RunningService;
@@ -21,8 +24,14 @@ export interface TestService {
   origin: string;
   /** http://127.0.0.1:PORT/vospace */
   base: string;
-  /** This service's own storage directories. */
+  /** This service's own storage directories (posix; under s3 they stay empty). */
   dirs: { root: string; staging: string };
+  /** The refs of the backend's staged objects: uploads under way, or left by a crash (any backend). */
+  staged(): Promise<string[]>;
+  /** The locations of the stored objects (committed uploads and copies), sorted (posix or s3). */
+  objects(): Promise<string[]>;
+  /** The bytes of a stored object. */
+  bytes(location: string): Promise<Buffer>;
   authority: string;
   /** vos:// URI of a path ('alice/x' → vos://example.org!vospace/alice/x). */
   uri(path: string): string;
@@ -39,6 +48,15 @@ export interface TestServiceOptions {
   /** More [Space] keys (policy_module, …). */
   space?: Record<string, string>;
   policy?: Policy;
+}
+
+/** VOSPACE_TEST_STORAGE=s3 (npm run test:s3): services keep bytes in a new bucket of the run's gateway. */
+export const useS3 = process.env.VOSPACE_TEST_STORAGE === 's3';
+
+async function s3Storage(): Promise<Record<string, unknown>> {
+  const g = sharedRgw();
+  if (!g) throw new Error('VOSPACE_TEST_STORAGE=s3 needs the run\'s gateway: run it as npm run test:s3 (jest.s3.config.js)');
+  return { endpoint: g.endpoint, bucket: await newBucket(g), region: 'us-east-1', access_key_id: g.accessKeyId, secret_access_key: g.secretAccessKey, force_path_style: true };
 }
 
 export async function startTestService(opts: TestServiceOptions = {}): Promise<TestService> {
@@ -58,7 +76,8 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
     {
       host: '127.0.0.1',
       port: 0,
-      parameters: { root_dir: path.join(own, 'storage'), staging_dir: path.join(own, 'staging'), ...opts.storageParameters },
+      parameters: { root_dir: path.join(own, 'storage'), staging_dir: path.join(own, 'staging'), ...(useS3 ? await s3Storage() : {}), ...opts.storageParameters },
+      ...(useS3 && !opts.storage?.name ? { name: 's3' } : {}),
       ...opts.storage,
     },
   );
@@ -79,6 +98,13 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
     dirs: { root: path.join(own, 'storage'), staging: path.join(own, 'staging') },
     authority: 'example.org',
     uri: (p) => running.svc.uris.format(p.replace(/^\//, '')),
+    staged: async () => (await running.svc.backend.listStaged()).map((s) => s.ref).sort(),
+    objects: () => storedObjects(running.svc.backend, path.join(own, 'storage')),
+    async bytes(location) {
+      const parts: Buffer[] = [];
+      for await (const c of await running.svc.backend.read(location)) parts.push(c as Buffer);
+      return Buffer.concat(parts);
+    },
     async user(name, o = {}) {
       await addUser(running.svc, OPERATOR, { name, admin: o.admin, groups: o.groups });
       return (await createToken(running.svc, OPERATOR, name)).token;
@@ -89,4 +115,22 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
       fs.rmSync(own, { recursive: true, force: true });
     },
   };
+}
+
+/** Posix: the files under root_dir. S3: the keys under objects/ that are not an upload's still staged (its marker is there). */
+async function storedObjects(backend: RunningService['svc']['backend'], rootDir: string): Promise<string[]> {
+  if (!(backend instanceof S3Backend)) {
+    if (!fs.existsSync(rootDir)) return [];
+    const files = fs.readdirSync(rootDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+    return files.map((d) => path.relative(rootDir, path.join(d.parentPath, d.name))).sort();
+  }
+  const staged = new Set((await backend.listStaged()).map((s) => `objects/${s.ref}`));
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await backend.client.send(new ListObjectsV2Command({ Bucket: backend.bucket, Prefix: 'objects/', ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => !staged.has(k)));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
 }
