@@ -1,6 +1,6 @@
 /**
- * A real Ceph RADOS Gateway for the S3 tests, started with the coordinator's
- * script (../shared/ceph/rgw.sh from the project root, or $RGW_SH): one
+ * A real Ceph RADOS Gateway for the S3 tests, started with the workplace's
+ * script (../shared/ceph/rgw.sh from the project root, else /work/shared/ceph/rgw.sh, or $RGW_SH): one
  * monitor, one in-memory OSD, the gateway on a free loopback port. A
  * gateway that cannot start fails the tests; nothing is skipped.
  *
@@ -17,7 +17,9 @@ import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/clie
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
-export const RGW_SH = process.env.RGW_SH ?? path.resolve(ROOT, '..', 'shared', 'ceph', 'rgw.sh');
+/** Where the workplace keeps rgw.sh: beside the checkout (../shared), or at /work/shared for a clone made elsewhere (CI's). */
+const RGW_CANDIDATES = [path.resolve(ROOT, '..', 'shared', 'ceph', 'rgw.sh'), '/work/shared/ceph/rgw.sh'];
+export const RGW_SH = process.env.RGW_SH ?? RGW_CANDIDATES.find((f) => fs.existsSync(f)) ?? RGW_CANDIDATES[0];
 const ACCESS_KEY = 'vospace-test';
 const SECRET_KEY = 'vospace-test-secret';
 
