@@ -91,9 +91,9 @@ export async function graphqlRouter(svc: Services): Promise<{ router: express.Ro
             throw new GraphQLError(e.message, { extensions: { code: e.fault, http: { status: e.status } } });
           }
         } else {
-          caller.session = await svc.tokens.session(readSessionCookie(req));
+          // resolveCaller (src/http/rateLimit.ts) has looked the cookie up for the whole app.
+          caller.session = res.locals.session as SessionCaller | undefined;
           who = caller.session?.identity ?? ANONYMOUS;
-          res.locals.identity = who; // for the request log
         }
         return contextOf(svc, who, originOf(req), caller);
       },

@@ -10,8 +10,8 @@
  * (measured on an Express app doing nothing else).
  */
 import type { Request, RequestHandler, Response } from 'express';
-import type { Identity } from '../auth/identity';
 import { logger } from '../log';
+import { callerOf } from './rateLimit';
 
 const R = '[redacted]';
 /** Query parameters whose value is a credential, by name. */
@@ -65,7 +65,7 @@ export function requestLog(): RequestHandler {
         req: { id, method: req.method, url: redactUrl(req.originalUrl ?? req.url), remoteAddress: req.socket?.remoteAddress },
         res: { statusCode: res.statusCode },
         responseTime: Date.now() - start,
-        caller: ((res.locals?.sessionIdentity ?? res.locals?.identity) as Identity | undefined)?.name ?? undefined,
+        caller: (res.locals ? callerOf(res) : undefined)?.name ?? undefined,
         job: jobOf(req, res),
       };
       if (failed) logger.error(line, 'request errored');
