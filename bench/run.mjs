@@ -2,29 +2,37 @@
 // npm run bench: measures the service (embedded PGlite and a real PostgreSQL)
 // with ../shared/vosbench/vosbench.mjs, against an nginx reference started in
 // the same run, then the parts vosbench cannot measure (bench/scale.mjs,
-// bench/gqlsql.mjs, bench/storage.mjs), and rewrites bench/RESULTS.md
-// (previous results kept below).
+// bench/gqlsql.mjs, bench/storage.mjs, bench/cpu.mjs), judges issue 13's goals
+// (bench/goals.mjs) and rewrites bench/RESULTS.md (previous results kept below).
 //
-// Parts, in this order for each database:
-//   main      nginx reference (bytes) and client ceiling (the metadata runs against
-//             bench/null-vospace.mjs, a server doing no work, plain and behind Express with the
-//             service's middleware), then vosbench: metadata c=8 and c=1,
-//             the large listing, smallput, 1 GiB up/download, the GraphQL portal query (this file)
+// Once, first: the machine's single-core MD5 speed (node crypto over BENCH_BYTES in memory) and
+// the nginx reference (PUT of BENCH_BYTES with and without the client's hash, GET with and
+// without), when main, storage or s3 runs. Then the parts, in this order for each database:
+//   main      client ceiling (once: the metadata runs against bench/null-vospace.mjs, a server
+//             doing no work, plain and behind Express with the service's middleware), then
+//             vosbench: metadata c=8 and c=1, the large listing, 4 KiB pushes (async, vosbench's
+//             sync form and REQUEST=redirect of bench/synctrans.mjs, alternating, twice),
+//             BENCH_BYTES up/download, the GraphQL portal query (this file)
 //   scale     get/create latency (c=1) at 10^3, 10^5, 10^6 nodes, bulk-loaded with SQL (scale.mjs)
 //   paging    cost of each page of a 100 000-child listing vs. its offset, REST and GraphQL,
 //             then the whole listing without limit (streamed), with the server's peak RSS
 //             (scale.mjs; in the scale space when both run)
 //   sqlcount  SQL statements per request: GraphQL portal query, REST get, 1000-child
 //             listing, create (gqlsql.mjs: the service in-process, knex `query` events)
-//   storage   RSS of a standalone storage server during a 1 GiB up/download (PostgreSQL only;
-//             storage.mjs)
+//   storage   a standalone storage server on the posix backend during a BENCH_BYTES
+//             up/download: MB/s and RSS (PostgreSQL only; storage.mjs)
+//   s3        the same on the s3 backend, against a real Ceph RADOS Gateway started for it with
+//             ../shared/ceph/rgw.sh (PostgreSQL only; storage.mjs, rgw.mjs)
+//   cpu       service and PostgreSQL CPU per create, get, setprops (PostgreSQL only; cpu.mjs)
 //
 // Knobs (environment):
 //   BENCH_ONLY=main,scale,...       run only these parts (for development). Such a partial run
 //                                   does NOT touch bench/RESULTS.md or bench/results/: its report
 //                                   and raw lines go to $TMPDIR/vospace-bench-partial-<time>.{md,jsonl}
 //   BENCH_DBS=embedded,postgresql   which databases to run
-//   BENCH_BYTES=1GiB                size of the byte transfers (main and storage)
+//   BENCH_BYTES=1GiB                size of the byte transfers (MD5, nginx, main, storage, s3)
+//   BENCH_N=2000                    requests of each metadata scenario (main, and the ceiling)
+//   BENCH_SMALL_N=300               4 KiB pushes in each of the six smallput runs (main)
 //   BENCH_BIG_LIST=100000           children of the large listed container (main, created through REST)
 //   BENCH_BIG_LIST_MAX_S=150        if creating BENCH_BIG_LIST children would take longer
 //                                   than this (estimated from the create rate), use
@@ -35,15 +43,21 @@
 //                                   and it); BENCH_SCALE_GETS=500, BENCH_SCALE_CREATES=300 samples
 //   BENCH_PAGING=0                  skip the paging part; BENCH_PAGING_N=100000 children
 //   BENCH_SQLCOUNT=0                skip the statement count; BENCH_SQLCOUNT_N=20 requests of each kind
-//   BENCH_STORAGE_RSS=0             skip the standalone storage server part
+//   BENCH_STORAGE_RSS=0             skip the standalone storage server part (posix)
+//   BENCH_S3=0                      skip the s3 part; RGW_MEM_BYTES caps the gateway's in-memory OSD
+//                                   (default max(4 GiB, 3 × BENCH_BYTES)); RGW_SH=path of rgw.sh
+//   BENCH_CPU=0                     skip the cpu part; BENCH_CPU_N=3000 requests of each scenario
 //   BENCH_KEEP_TMP=1                keep the temporary directory (logs, data)
 //   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   (databases created and dropped by the run)
 // Time on the 2-core reference machine (measured with other work running on
-// it): main ~4–5 min per database (more with BENCH_BIG_LIST_MAX_S=400) and
+// it, 2026-11-26): main ~4–5 min per database (more with BENCH_BIG_LIST_MAX_S=400) and
 // ~40 s once for the client ceiling (plain and through Express),
 // scale+paging ~3 min on the embedded database (loading 10^6 nodes ~35 s)
 // and ~1.7 min on PostgreSQL (~17 s), sqlcount ~10–25 s per database,
-// storage ~30–60 s.
+// storage ~30–60 s. Added 2026-12-05 (estimates for a quiet machine; measured at a load
+// average of ~20 with small sizes): MD5 and the second nginx PUT ~5 s; the five extra
+// smallput runs ~30 s per database; s3 ~1.5 min (the gateway starts in ~15–25 s, then two
+// 1 GiB up/downloads through it); cpu ~40 s. The whole default run: ~12–15 min.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem, cpus, loadavg } from 'node:os';
