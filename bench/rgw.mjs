@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { REPO, freePort } from './lib.mjs';
+import { REPO, cleanups, freePort } from './lib.mjs';
 
 const run = promisify(execFile);
 const CANDIDATES = [resolve(REPO, '..', 'shared', 'ceph', 'rgw.sh'), '/work/shared/ceph/rgw.sh'];
@@ -19,7 +19,10 @@ const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 const client = (g) => new S3Client({ endpoint: g.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey } });
 
-/** Starts the gateway; resolves with { endpoint, accessKeyId, secretAccessKey, dir, bucket, memBytes }. */
+/**
+ * Starts the gateway; resolves with { endpoint, accessKeyId, secretAccessKey, dir, bucket, memBytes }.
+ * Its daemons are stopped at the bench's exit (cleanups) even if it is interrupted while starting.
+ */
 export async function startRgw({ memBytes }) {
   if (!existsSync(RGW_SH)) throw new Error(`no rgw.sh at ${RGW_SH} (set RGW_SH)`);
   const dir = mkdtempSync(join(tmpdir(), 'vospace-bench-rgw-'));
@@ -36,6 +39,7 @@ export async function startRgw({ memBytes }) {
   let ended = false;
   const exited = new Promise((ok) => script.on('exit', () => { ended = true; ok(); }));
   const g = { endpoint: `http://127.0.0.1:${port}`, accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY, dir, bucket: `bench-${Date.now().toString(36)}`, memBytes };
+  cleanups.push(() => stopRgw(g));
   const deadline = Date.now() + 120_000;
   let placed = false;
   while (!placed && !ended && Date.now() < deadline) {
@@ -68,7 +72,7 @@ export async function startRgw({ memBytes }) {
   throw new Error(`the Ceph gateway did not start (${last?.message}); rgw.sh said: ${output.trim().slice(-500)}`);
 }
 
-/** Stops exactly the daemons rgw.sh started (their pids are in DIR/pids) and removes DIR. */
+/** Stops exactly the daemons rgw.sh started (their pids are in DIR/pids) and removes DIR; again is harmless. */
 export async function stopRgw(g) {
   await run('bash', [RGW_SH, 'stop', g.dir]);
   rmSync(g.dir, { recursive: true, force: true });

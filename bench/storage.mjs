@@ -31,7 +31,6 @@ export async function runStorageRss(db, { tmp, logFile, runId, bytes }, backend 
     log(`${db}: s3: starting a Ceph RADOS Gateway`);
     const s = performance.now();
     rgw = await startRgw({ memBytes: rgwMemBytes(bytes) });
-    cleanups.push(() => stopRgw(rgw));
     storage = { name: 's3', parameters: s3Parameters(rgw) };
     push({ kind: 'rgw', start_s: r2((performance.now() - s) / 1000), mem_bytes: rgw.memBytes });
   }
