@@ -3,10 +3,11 @@
 //
 // vosbench runs the scenarios one after another in one process and prints each scenario's line
 // when it ends; at each line the user and system CPU of the service (/proc/PID/stat) and of every
-// backend of its database (pg_stat_activity) are read, so each scenario gets the CPU spent between
-// the end of the previous one and its own end, divided by its requests. With create,get,setprops
-// the get and setprops read the nodes the create made, so no untimed set-up falls in between
-// (only vosbench's first few requests: the namespace probe and two containers).
+// client backend of its database (pg_stat_activity; not autovacuum) are read, so each scenario
+// gets the CPU spent between the end of the previous one and its own end, divided by its
+// requests. With create,get,setprops the get and setprops read the nodes the create made, so no
+// untimed set-up falls in between (only vosbench's first few requests: the namespace probe and
+// two containers). A scenario run alone that fills its own nodes (get) carries that filling.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,12 +31,14 @@ function cpuSeconds(pid) {
   } catch { return null; } // ended
 }
 function backends(dbName) {
-  return execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-Atc', `SELECT pid FROM pg_stat_activity WHERE datname = '${dbName}'`]).toString().split('\n').filter(Boolean);
+  return execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-Atc', `SELECT pid FROM pg_stat_activity WHERE datname = '${dbName}' AND backend_type = 'client backend'`]).toString().split('\n').filter(Boolean);
 }
+/** The service first: listing the backends runs psql, while vosbench goes on with its next scenario. */
 function snapshot(svcPid, dbName) {
+  const svc = cpuSeconds(svcPid);
   const pg = new Map();
   for (const pid of backends(dbName)) { const s = cpuSeconds(pid); if (s) pg.set(pid, s); }
-  return { svc: cpuSeconds(svcPid), pg };
+  return { svc, pg };
 }
 /** CPU seconds between two snapshots; a backend born in between counts from zero, one gone is lost. */
 function spent(a, b) {
