@@ -18,8 +18,10 @@ export const CPU_KNOBS = ['BENCH_CPU', 'BENCH_CPU_N'];
 export const CPU_GOAL_US = 400;
 const SCENARIOS = 'create,get,setprops';
 /**
- * PostgreSQL CPU per request before issue 13's work ("no higher than today"): this part run on
- * commit 0f85af1 (2026-12-05, `BENCH_ONLY=cpu BENCH_DBS=postgresql`, n=3000, c=8), µs user+system.
+ * PostgreSQL CPU per request before issue 13's work ("no higher than today"), µs user+system: to
+ * be filled from `BENCH_ONLY=cpu BENCH_DBS=postgresql npm run bench` on commit 0f85af1 on a quiet
+ * machine (not yet: the machine was at a load average of 20–30 when this part was written, which
+ * inflates CPU per request 2–3×). Until then the report prints the figures without a verdict.
  */
 export const PG_BEFORE_US = { create: null, get: null, setprops: null };
 
