@@ -132,7 +132,7 @@ export function goalsSection({ results, nginx, ceiling, extra, md5 }) {
       row(`${DB_NAME[r.db]}: download, ${sfx}`, `${fmt(dn?.stream_MBps)} MB/s = ${get && dn ? fmt(dn.stream_MBps / get, 2) : '—'}× nginx GET ${fmt(get)}`, `≥ ${GOAL.download}× nginx GET`, verdict(get && dn ? dn.stream_MBps / get : null, GOAL.download, { d: 2, unit: '×' }));
     }
   }
-  if (md5) row('limit of an upload: single-core MD5 (node crypto, in memory)', `${fmt(md5.MBps)} MB/s over ${md5.bytes_label}`, '(the service computes MD5 of every upload)', 'reported');
+  if (md5) row('the limit of an upload: this machine\'s single-core MD5 (node crypto, in memory, 64 MiB at a time)', `${fmt(md5.MBps)} MB/s over ${fmt(md5.bytes / 2 ** 20, 0)} MiB`, '(the service computes the MD5 of every upload as it arrives)', 'reported');
 
   // GraphQL portal query
   for (const r of results) {

@@ -514,7 +514,6 @@ function writeReport({ results, nginx, ceiling, md5, env: e, seconds, tmpNote, e
   if (tmpNote) md.push(`- ${tmpNote}`);
   md.push('');
   md.push(goalsSection({ results, nginx, ceiling, extra, md5 }));
-  if (md5) md.push(`Single-core MD5 of this machine (node crypto, ${fmt(md5.bytes / 2 ** 20, 0)} MiB hashed in memory, 64 MiB at a time): ${fmt(md5.MBps)} MB/s, the limit of one upload (the service computes the MD5 of every upload).`, '');
   if (nginx?.error) md.push(`**nginx reference failed:** ${nginx.error}`, '');
   if (nginx?.lines?.length) {
     md.push('### nginx reference (same run)', '', '| run | MB/s (stream) | sha256 checked |', '|---|---|---|');
