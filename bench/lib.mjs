@@ -111,15 +111,26 @@ export function rssSampler(pid) {
 }
 
 // ---------------------------------------------------------------- vosbench
-/** Runs vosbench; returns its JSON lines (parsed). Throws if it fails. */
-export function vosbench(args, { logFile, tag }) {
+/**
+ * Runs vosbench; returns its JSON lines (parsed). Throws if it fails. vosbench prints a scenario's
+ * line when the scenario ends: onLine(line) is called then, so a caller can read counters at each
+ * scenario's end.
+ */
+export function vosbench(args, { logFile, tag, onLine }) {
   return new Promise((res, rej) => {
     const full = [VOSBENCH, ...args, '--tag', tag];
     appendFileSync(logFile, `\n$ node ${full.join(' ')}\n`);
     const c = spawn(process.execPath, full, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(c);
     let out = '';
-    c.stdout.on('data', (d) => { out += d; });
+    let pending = '';
+    c.stdout.on('data', (d) => {
+      out += d;
+      pending += d;
+      const done = pending.split('\n');
+      pending = done.pop();
+      for (const l of done) if (onLine && l.trim().startsWith('{')) onLine(JSON.parse(l));
+    });
     c.stderr.on('data', (d) => appendFileSync(logFile, d));
     c.on('exit', (code) => {
       children.delete(c);
@@ -182,19 +193,31 @@ export const r2 = (x) => (x == null ? null : Math.round(x * 100) / 100);
 
 // ---------------------------------------------------------------- formatting
 export const fmt = (x, d = 1) => (x == null || Number.isNaN(x) ? '—' : Number(x).toFixed(d));
+/** Bytes of a size as vosbench reads it: K/M/G and KiB/MiB/GiB are binary, KB/MB/GB decimal. */
+export function parseSize(s) {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)(b?)\s*$/i.exec(String(s));
+  if (!m) throw new Error(`bad size ${s}`);
+  const base = m[4] && !m[3] ? 1000 : 1024;
+  return Math.round(Number(m[1]) * base ** { '': 0, k: 1, m: 2, g: 3, t: 4 }[m[2].toLowerCase()]);
+}
 
 // ---------------------------------------------------------------- plain HTTP
-/** One request; resolves with the status, the body as text and the time to the last byte. */
+/**
+ * One request; resolves with the status, the headers, the body as text and the time to the last
+ * byte. `path` is below 127.0.0.1:port, or a whole http:// URL (then `port` is not used).
+ */
 export function httpReq(agent, port, method, path, { headers = {}, body } = {}) {
   return new Promise((res, rej) => {
     const data = body == null ? null : Buffer.from(body);
     const h = { ...headers };
     if (data) h['content-length'] = data.length;
+    const u = /^http:/.test(path) ? new URL(path) : null;
+    const where = u ? { host: u.hostname, port: u.port, path: u.pathname + u.search } : { host: '127.0.0.1', port, path };
     const t0 = performance.now();
-    const q = http.request({ host: '127.0.0.1', port, path, method, agent, headers: h }, (s) => {
+    const q = http.request({ ...where, method, agent, headers: h }, (s) => {
       const chunks = [];
       s.on('data', (c) => chunks.push(c));
-      s.on('end', () => res({ status: s.statusCode, body: Buffer.concat(chunks).toString(), ms: performance.now() - t0 }));
+      s.on('end', () => res({ status: s.statusCode, headers: s.headers, body: Buffer.concat(chunks).toString(), ms: performance.now() - t0 }));
       s.on('error', rej);
     });
     q.on('error', rej);
@@ -222,8 +245,9 @@ export const median = (xs) => {
  * (dropped at exit), on the embedded database a new data_dir; an INI file,
  * the user `bench` (home /bench) and a token for it. The service is not
  * started: start() and stop() do that (node dist/src/main.js, or `launcher`).
+ * `storage` = { name, parameters } replaces the posix [Storage] backend (e.g. s3).
  */
-export async function prepareSpace({ db, dir, logFile, label, parameters = {} }) {
+export async function prepareSpace({ db, dir, logFile, label, parameters = {}, storage = null }) {
   mkdirSync(dir, { recursive: true });
   let dsn = '';
   let dbName = null;
@@ -250,10 +274,10 @@ use_ssl = 0
 parameters = ${JSON.stringify({ shutdown_grace_seconds: 5, ...parameters })}
 
 [Storage]
-name = posix
+name = ${storage?.name ?? 'posix'}
 host = 127.0.0.1
 port = ${sport}
-parameters = {"root_dir": "${join(dir, 'storage')}", "staging_dir": "${join(dir, 'staging')}", "endpoint_ttl": 3600}
+parameters = ${JSON.stringify(storage?.parameters ?? { root_dir: join(dir, 'storage'), staging_dir: join(dir, 'staging'), endpoint_ttl: 3600 })}
 use_ssl = 0
 `);
   const cli = (...a) => {

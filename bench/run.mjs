@@ -2,29 +2,37 @@
 // npm run bench: measures the service (embedded PGlite and a real PostgreSQL)
 // with ../shared/vosbench/vosbench.mjs, against an nginx reference started in
 // the same run, then the parts vosbench cannot measure (bench/scale.mjs,
-// bench/gqlsql.mjs, bench/storage.mjs), and rewrites bench/RESULTS.md
-// (previous results kept below).
+// bench/gqlsql.mjs, bench/storage.mjs, bench/cpu.mjs), judges issue 13's goals
+// (bench/goals.mjs) and rewrites bench/RESULTS.md (previous results kept below).
 //
-// Parts, in this order for each database:
-//   main      nginx reference (bytes) and client ceiling (the metadata runs against
-//             bench/null-vospace.mjs, a server doing no work, plain and behind Express with the
-//             service's middleware), then vosbench: metadata c=8 and c=1,
-//             the large listing, smallput, 1 GiB up/download, the GraphQL portal query (this file)
+// Once, first: the machine's single-core MD5 speed (node crypto over BENCH_BYTES in memory) and
+// the nginx reference (PUT of BENCH_BYTES with and without the client's hash, GET with and
+// without), when main, storage or s3 runs. Then the parts, in this order for each database:
+//   main      client ceiling (once: the metadata runs against bench/null-vospace.mjs, a server
+//             doing no work, plain and behind Express with the service's middleware), then
+//             vosbench: metadata c=8 and c=1, the large listing, 4 KiB pushes (async, vosbench's
+//             sync form and REQUEST=redirect of bench/synctrans.mjs, alternating, twice),
+//             BENCH_BYTES up/download, the GraphQL portal query (this file)
 //   scale     get/create latency (c=1) at 10^3, 10^5, 10^6 nodes, bulk-loaded with SQL (scale.mjs)
 //   paging    cost of each page of a 100 000-child listing vs. its offset, REST and GraphQL,
 //             then the whole listing without limit (streamed), with the server's peak RSS
 //             (scale.mjs; in the scale space when both run)
 //   sqlcount  SQL statements per request: GraphQL portal query, REST get, 1000-child
 //             listing, create (gqlsql.mjs: the service in-process, knex `query` events)
-//   storage   RSS of a standalone storage server during a 1 GiB up/download (PostgreSQL only;
-//             storage.mjs)
+//   storage   a standalone storage server on the posix backend during a BENCH_BYTES
+//             up/download: MB/s and RSS (PostgreSQL only; storage.mjs)
+//   s3        the same on the s3 backend, against a real Ceph RADOS Gateway started for it with
+//             ../shared/ceph/rgw.sh (PostgreSQL only; storage.mjs, rgw.mjs)
+//   cpu       service and PostgreSQL CPU per create, get, setprops (PostgreSQL only; cpu.mjs)
 //
 // Knobs (environment):
 //   BENCH_ONLY=main,scale,...       run only these parts (for development). Such a partial run
 //                                   does NOT touch bench/RESULTS.md or bench/results/: its report
 //                                   and raw lines go to $TMPDIR/vospace-bench-partial-<time>.{md,jsonl}
 //   BENCH_DBS=embedded,postgresql   which databases to run
-//   BENCH_BYTES=1GiB                size of the byte transfers (main and storage)
+//   BENCH_BYTES=1GiB                size of the byte transfers (MD5, nginx, main, storage, s3)
+//   BENCH_N=2000                    requests of each metadata scenario (main, and the ceiling)
+//   BENCH_SMALL_N=300               4 KiB pushes in each of the six smallput runs (main)
 //   BENCH_BIG_LIST=100000           children of the large listed container (main, created through REST)
 //   BENCH_BIG_LIST_MAX_S=150        if creating BENCH_BIG_LIST children would take longer
 //                                   than this (estimated from the create rate), use
@@ -35,28 +43,37 @@
 //                                   and it); BENCH_SCALE_GETS=500, BENCH_SCALE_CREATES=300 samples
 //   BENCH_PAGING=0                  skip the paging part; BENCH_PAGING_N=100000 children
 //   BENCH_SQLCOUNT=0                skip the statement count; BENCH_SQLCOUNT_N=20 requests of each kind
-//   BENCH_STORAGE_RSS=0             skip the standalone storage server part
+//   BENCH_STORAGE_RSS=0             skip the standalone storage server part (posix)
+//   BENCH_S3=0                      skip the s3 part; RGW_MEM_BYTES caps the gateway's in-memory OSD
+//                                   (default max(4 GiB, 3 × BENCH_BYTES)); RGW_SH=path of rgw.sh
+//   BENCH_CPU=0                     skip the cpu part; BENCH_CPU_N=3000 requests of each scenario
 //   BENCH_KEEP_TMP=1                keep the temporary directory (logs, data)
 //   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   (databases created and dropped by the run)
 // Time on the 2-core reference machine (measured with other work running on
-// it): main ~4–5 min per database (more with BENCH_BIG_LIST_MAX_S=400) and
+// it, 2026-11-26): main ~4–5 min per database (more with BENCH_BIG_LIST_MAX_S=400) and
 // ~40 s once for the client ceiling (plain and through Express),
 // scale+paging ~3 min on the embedded database (loading 10^6 nodes ~35 s)
 // and ~1.7 min on PostgreSQL (~17 s), sqlcount ~10–25 s per database,
-// storage ~30–60 s.
+// storage ~30–60 s. Added 2026-12-05 (estimates for a quiet machine; measured at a load
+// average of ~20 with small sizes): MD5 and the second nginx PUT ~5 s; the five extra
+// smallput runs ~30 s per database; s3 ~1.5 min (the gateway starts in ~15–25 s, then two
+// 1 GiB up/downloads through it); cpu ~40 s. The whole default run: ~12–15 min.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
-  AUTHORITY, HERE, PG_URL, REPO, VOSBENCH, cleanupAll, cleanups, ensurePostgres, fmt, freePort, gqlPost, log, pct, psql, r2,
+  AUTHORITY, HERE, PG_URL, REPO, VOSBENCH, cleanupAll, cleanups, ensurePostgres, fmt, freePort, gqlPost, log, parseSize, pct, psql, r2,
   readRssKiB, rssSampler, sh, startChild, stopChild, vosbench,
 } from './lib.mjs';
 import { SCALE, SCALE_KNOBS, runScale, scaleSection } from './scale.mjs';
 import { SQLCOUNT, SQLCOUNT_KNOBS, runSqlCount, sqlCountSection } from './gqlsql.mjs';
-import { STORAGE_KNOBS, STORAGE_RSS, runStorageRss, storageSection } from './storage.mjs';
+import { S3, STORAGE_KNOBS, STORAGE_RSS, backendsSection, runStorageRss, storageSection } from './storage.mjs';
+import { CPU, CPU_KNOBS, cpuSection, runCpu } from './cpu.mjs';
+import { ANCHOR_NOTE, GOAL, METADATA_SCENARIOS, PYVOSPACE, ceilingLine, ceilingRate, goalsSection, metaGoal, rateOf, smallputOf, verdict } from './goals.mjs';
+import { runRedirectPush } from './synctrans.mjs';
 
 const RESULTS_DIR = join(HERE, 'results');
 const RESULTS_MD = join(HERE, 'RESULTS.md');
@@ -68,8 +85,10 @@ const BIG_LIST = Number(env.BENCH_BIG_LIST ?? 100000);
 const BIG_LIST_FALLBACK = Number(env.BENCH_BIG_LIST_FALLBACK ?? 20000);
 const BIG_LIST_MAX_S = Number(env.BENCH_BIG_LIST_MAX_S ?? 150);
 const GQL_SECONDS = Number(env.BENCH_GQL_SECONDS ?? 5);
+const N = Number(env.BENCH_N ?? 2000);
+const SMALL_N = Number(env.BENCH_SMALL_N ?? 300);
 
-const PARTS = ['main', 'scale', 'paging', 'sqlcount', 'storage'];
+const PARTS = ['main', 'scale', 'paging', 'sqlcount', 'storage', 's3', 'cpu'];
 const ONLY = env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((s) => s.trim()).filter(Boolean) : null;
 for (const p of ONLY ?? []) if (!PARTS.includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (parts: ${PARTS.join(', ')})`);
 const partOn = (p) => !ONLY || ONLY.includes(p);
@@ -78,30 +97,25 @@ SCALE.on &&= partOn('scale');
 SCALE.pagingOn &&= partOn('paging');
 SQLCOUNT.on &&= partOn('sqlcount');
 STORAGE_RSS.on &&= partOn('storage');
+S3.on &&= partOn('s3');
+CPU.on &&= partOn('cpu');
+const NGINX_ON = MAIN || STORAGE_RSS.on || S3.on;
 
 const started = new Date();
 const DATE = started.toISOString().slice(0, 10);
 const RUN_ID = started.toISOString();
-const KNOBS = ['BENCH_ONLY', 'BENCH_DBS', 'BENCH_BYTES', 'BENCH_BIG_LIST', 'BENCH_BIG_LIST_MAX_S', 'BENCH_GQL_SECONDS', ...SCALE_KNOBS, ...SQLCOUNT_KNOBS, ...STORAGE_KNOBS].filter((k) => env[k]);
+const KNOBS = ['BENCH_ONLY', 'BENCH_DBS', 'BENCH_BYTES', 'BENCH_N', 'BENCH_SMALL_N', 'BENCH_BIG_LIST', 'BENCH_BIG_LIST_MAX_S', 'BENCH_GQL_SECONDS', ...SCALE_KNOBS, ...SQLCOUNT_KNOBS, ...STORAGE_KNOBS, ...CPU_KNOBS].filter((k) => env[k]);
 const COMMAND = `${KNOBS.map((k) => `${k}=${env[k]} `).join('')}npm run bench`;
 
-// pyvospace anchor figures, copied from ../shared/vosbench/results/SUMMARY.md (2026-11-25;
-// n=500, c=8 and c=1, list of 1000 children, 256 MiB objects; medians of two runs).
-const PYVOSPACE = {
-  c8: { mkdir: 374, create: 367, get: 732, setprops: 739, list: 27.7, smallput: 79 },
-  c1: { mkdir: 283, create: 244, get: 365, setprops: 320, list: 30 },
-  delete_nodes_s: { c8: 2107 / 0.194, c1: 2004 / 0.162 },
-  upload_MBps: 83.9,
-  download_MBps: 86.2,
-};
-const TARGET = { metadata: 5, list: 10, upload: 0.9, download: 0.8, rssGrowthMiB: 64 };
+/** The service's RSS may grow by less than this during a byte transfer. */
+const RSS_GROWTH_MIB = 64;
 
 // vosbench arguments of the metadata runs, shared by the service runs (runDb) and the client
 // ceiling (runCeiling), so both measure the same requests. The warm-up is not recorded: a freshly
 // started Node process runs its first requests unoptimised (JIT), which a 5-listing sample would
 // mostly measure; a service in use is past that.
-const WARMUP_ARGS = ['--scenarios', 'mkdir,create,get,setprops,list,delete', '--n', '300', '--list-n', '1000', '--list-reps', '10', '--concurrency', '8'];
-const META_ARGS = (c) => ['--scenarios', 'mkdir,create,get,setprops,delete', '--n', '2000', '--concurrency', String(c)];
+const WARMUP_ARGS = ['--scenarios', 'mkdir,create,get,setprops,list,delete', '--n', String(Math.min(300, N)), '--list-n', '1000', '--list-reps', '10', '--concurrency', '8'];
+const META_ARGS = (c) => ['--scenarios', 'mkdir,create,get,setprops,delete', '--n', String(N), '--concurrency', String(c)];
 // On its own: in one run with n=2000, vosbench lists the 2000 nodes it made for get/setprops
 // instead of a container of --list-n children (pyvospace's anchor listed 1000). 20 listings, not
 // vosbench's 5: each vosbench run is a fresh process, and its first parses of a 1000-child
@@ -177,12 +191,27 @@ http {
     if (!sha) throw new Error(`nginx rawput failed: ${JSON.stringify(put.map((l) => l.sample_errors))}`);
     lines.push(...(await vosbench(['--scenarios', 'rawget', '--url', `${base}/put/blob.bin`, '--expect-sha256', sha], { logFile, tag: 'nginx-rawget' })));
     lines.push(...(await vosbench(['--scenarios', 'rawget', '--url', `${base}/put/blob.bin`, '--no-verify'], { logFile, tag: 'nginx-rawget-noverify' })));
+    // the reference of the service's --no-verify uploads: the client does not hash either
+    lines.push(...(await vosbench(['--scenarios', 'rawput', '--url', `${base}/put/blob2.bin`, '--bytes', BYTES, '--no-verify'], { logFile, tag: 'nginx-rawput-noverify' })));
     meta.masterRssMiB = Math.round((sampleRss() ?? 0) / 102.4) / 10;
   } finally {
     await stopChild(ng);
     rmSync(join(dir, 'www'), { recursive: true, force: true });
   }
   return { meta, lines };
+}
+
+// ---------------------------------------------------------------- MD5
+/** The machine's single-core MD5 speed (node crypto, in memory) over BENCH_BYTES: the limit of an upload, which the service hashes. */
+function md5Speed() {
+  const chunk = randomBytes(64 * 2 ** 20);
+  const count = Math.max(1, Math.ceil(parseSize(BYTES) / chunk.length));
+  const h = createHash('md5');
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) h.update(chunk);
+  h.digest();
+  const bytes = count * chunk.length;
+  return { kind: 'md5', bytes, bytes_label: BYTES, MBps: r2(bytes / 1e6 / ((performance.now() - t0) / 1000)) };
 }
 
 // ---------------------------------------------------------------- client ceiling
@@ -334,7 +363,15 @@ use_ssl = 0
       push(lines, { concurrency: 8, big_list: true });
       out.lines.push({ kind: 'rss', phase: `list ${n} (creation, 2 paged listings, delete)`, ...rss, db, run: RUN_ID });
     });
-    await step('smallput', async () => push(await vosbench([...base, '--scenarios', 'smallput', '--small-n', '500', '--small-bytes', '4096', '--concurrency', '8'], { logFile, tag: `${db}-smallput` }), { concurrency: 8 }));
+    // async, vosbench's sync form and REQUEST=redirect, alternating, twice: compared in one run
+    await step('smallput', async () => {
+      for (const rep of [1, 2]) {
+        for (const mode of ['async', 'sync']) {
+          push(await vosbench([...base, '--scenarios', 'smallput', '--small-n', String(SMALL_N), '--small-bytes', '4096', '--concurrency', '8', '--transfer-mode', mode], { logFile, tag: `${db}-smallput-${mode}-r${rep}` }), { concurrency: 8, rep });
+        }
+        push([await runRedirectPush({ port, token, n: SMALL_N, c: 8, bytes: 4096, name: `smallput-redirect-r${rep}` })], { rep });
+      }
+    });
     await step(`bytes ${BYTES}`, async () => {
       const stop = rssSampler(svc.pid);
       const lines = await vosbench([...base, '--scenarios', 'upload,download', '--bytes', BYTES], { logFile, tag: `${db}-bytes` });
@@ -358,34 +395,10 @@ use_ssl = 0
 }
 
 // ---------------------------------------------------------------- report
-function verdict(ratio, target) {
-  if (ratio == null) return '—';
-  return ratio >= target ? `met (${fmt(ratio, 2)}× ≥ ${target}×)` : `**missed** (${fmt(ratio, 2)}× < ${target}×, ${fmt((ratio / target) * 100, 0)}% of target)`;
-}
-
-const METADATA_SCENARIOS = ['mkdir', 'create', 'get', 'setprops', 'list', 'delete'];
-/** The client ceiling's line of scenario s at concurrency c, if it ran. */
-const ceilingLine = (ceiling, s, c, stack = 'node:http') => ceiling?.lines?.find((x) => x.scenario === s && x.concurrency === c && (x.stack ?? 'node:http') === stack);
-/** Its rate: ops/s, or nodes/s for the tree delete; null if it did not run or failed. */
-function ceilingRate(ceiling, s, c) {
-  const l = ceilingLine(ceiling, s, c);
-  if (!l?.ok) return null;
-  return s === 'delete' ? l.nodes_per_s : l.ops_s;
-}
-/** The target of scenario s at c in the same unit: 5× pyvospace, 10× for list. */
-function targetRate(s, c) {
-  const ref = s === 'delete' ? PYVOSPACE.delete_nodes_s[`c${c}`] : PYVOSPACE[`c${c}`][s];
-  return ref == null ? null : ref * (s === 'list' ? TARGET.list : TARGET.metadata);
-}
-/** The two ceiling cells of a metadata row: the ceiling, and the target as % of it (bold when above 100%: out of reach). */
+/** The ceiling cells of a metadata row: the ceiling (node:http) and through Express. */
 function ceilingCells(ceiling, s, c) {
-  const ceil = ceilingRate(ceiling, s, c);
-  const t = targetRate(s, c);
-  if (!ceil) return '— | —';
-  const unit = s === 'delete' ? ' nodes/s' : '';
-  if (t == null) return `${fmt(ceil, s === 'delete' ? 0 : 1)}${unit} | —`;
-  const p = fmt((t / ceil) * 100, 0);
-  return `${fmt(ceil, s === 'delete' ? 0 : 1)}${unit} | ${fmt(t, 0)}${unit} = ${t > ceil ? `**${p}%**` : `${p}%`}`;
+  const f = (x) => (x == null ? '—' : `${fmt(x, s === 'delete' ? 0 : 1)}${s === 'delete' ? ' nodes/s' : ''}`);
+  return `${f(ceilingRate(ceiling, s, c))} | ${f(ceilingRate(ceiling, s, c, 'express'))}`;
 }
 
 function ceilingSection(ceiling) {
@@ -394,7 +407,7 @@ function ceilingSection(ceiling) {
   for (const n of ceiling?.notes ?? []) md.push(`- ${n}`);
   if (ceiling?.notes?.length) md.push('');
   if (!ceiling?.lines?.length) return md.join('\n');
-  md.push('The metadata runs (same vosbench arguments, after the same unrecorded warm-up) against `bench/null-vospace.mjs`, a server that answers with documents of a real service\'s shape (a ~1 KB node for get, a 1000-child `detail=min` listing) but does no work. The client and this server share the machine\'s CPUs as the client and the service do, so no server can go much faster here; the metadata tables give each target as a % of these figures. The delete figure is of one DELETE of a few ms, so it is noisy.', '');
+  md.push('The metadata runs (same vosbench arguments, after the same unrecorded warm-up) against `bench/null-vospace.mjs`, a server that answers with documents of a real service\'s shape (a ~1 KB node for get, a 1000-child `detail=min` listing) but does no work. The client and this server share the machine\'s CPUs as the client and the service do, so no server can go much faster here; where a goal is above these figures, the metadata tables judge 70% of the Express figure instead. The delete figure is of one DELETE of a few ms, so it is noisy.', '');
   md.push('"Express" is the same server behind Express and the service\'s own middleware (security headers, request log, rate limit), as `src/app.ts` sets them up: the floor of the service\'s HTTP stack before any database or XML work.', '');
   md.push('| scenario | c=8 ops/s | c=8 through Express | c=1 ops/s | c=1 through Express | p50 ms (c=8 / c=1) | errors (c=8 / c=1, both stacks) |', '|---|---|---|---|---|---|---|');
   for (const s of METADATA_SCENARIOS) {
@@ -416,26 +429,23 @@ function dbSection(r, nginx, ceiling) {
   if (r.error) md.push(`**Run failed:** ${r.error}`, '');
   for (const n of r.notes) md.push(`- ${n}`);
   if (r.notes.length) md.push('');
-  md.push('Metadata (n=2000, list of 1000 children, `detail=min`; pyvospace anchor: n=500):', '');
-  md.push('| scenario | c | ops/s | p50 ms | p99 ms | errors | pyvospace ops/s | ratio | target ≥5× (list ≥10×) | ceiling ops/s | target as % of ceiling |', '|---|---|---|---|---|---|---|---|---|---|---|');
+  md.push(`Metadata (n=${N}, list of 1000 children, \`detail=min\`; pyvospace anchor: n=500, side by side 2026-12-04):`, '');
+  md.push('| scenario | c | ops/s | p50 ms | p99 ms | errors | pyvospace | ratio | goal | result | ceiling | ceiling through Express |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of [8, 1]) {
     for (const s of METADATA_SCENARIOS) {
       const l = find((x) => x.scenario === s && x.concurrency === c && !x.big_list);
+      const g = metaGoal(r.db, s, c, ceiling);
       const cc = ceilingCells(ceiling, s, c);
-      if (!l) { md.push(`| ${s} | ${c} | not measured | | | | | | | ${cc} |`); continue; }
-      if (s === 'delete') {
-        const ref = PYVOSPACE.delete_nodes_s[`c${c}`];
-        const rate = l.nodes_per_s;
-        md.push(`| delete tree (${l.nodes_in_tree} nodes, one DELETE) | ${c} | ${fmt(rate, 0)} nodes/s | ${fmt(l.p50_ms)} (total) | | ${l.errors} | ${fmt(ref, 0)} nodes/s | ${fmt(rate / ref, 2)}× | ${verdict(rate / ref, TARGET.metadata)} | ${cc} |`);
-        continue;
-      }
-      const ref = PYVOSPACE[`c${c}`][s];
-      const ratio = ref ? l.ops_s / ref : null;
-      md.push(`| ${s === 'list' ? 'list 1000 children (listings/s)' : s} | ${c} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${fmt(l.p99_ms)} | ${l.errors} | ${fmt(ref)} | ${fmt(ratio, 2)}× | ${verdict(ratio, s === 'list' ? TARGET.list : TARGET.metadata)} | ${cc} |`);
+      const x = rateOf(l, s);
+      const d = s === 'list' ? 1 : 0;
+      const name = s === 'list' ? 'list 1000 children (listings/s)' : s === 'delete' ? `delete tree (${l?.nodes_in_tree ?? '?'} nodes, one DELETE; nodes/s)` : s;
+      if (!l) { md.push(`| ${name} | ${c} | not measured | | | | ${fmt(g.anchor, d)} | | ${g.rule}: ${fmt(g.rate, d)} | — | ${cc} |`); continue; }
+      const lat = s === 'delete' ? `${fmt(l.p50_ms)} (total) | ` : `${fmt(l.p50_ms)} | ${fmt(l.p99_ms)}`;
+      md.push(`| ${name} | ${c} | ${fmt(x, d)} | ${lat} | ${l.errors} | ${fmt(g.anchor, d)} | ${fmt(x / g.anchor, 2)}× | ${g.rule}: ${fmt(g.rate, d)} | ${verdict(x, g.rate, { d })} | ${cc} |`);
     }
   }
   md.push('');
-  if (ceiling?.lines?.length) md.push('Ceiling: the client ceiling of this run (above), same scenario and c. A target above 100% of it (in bold) is out of reach for any server on this machine. If a service figure is above its ceiling, that ceiling did not hold in this run (run-to-run noise).', '');
+  if (ceiling?.lines?.length) md.push('Ceiling: the client ceiling of this run (above), same scenario and c. If a service figure is above its ceiling, that ceiling did not hold in this run (run-to-run noise).', '');
   const big = find((x) => x.scenario === 'list' && x.big_list);
   const bigDel = find((x) => x.scenario === 'delete' && x.big_list);
   const bigRss = find((x) => x.kind === 'rss' && x.phase.startsWith('list'));
@@ -449,29 +459,34 @@ function dbSection(r, nginx, ceiling) {
   if (bigDel) md.push(`| delete of the ${bigDel.nodes_in_tree}-node tree (one DELETE) | ${fmt(bigDel.p50_ms / 1000, 2)} s, ${fmt(bigDel.nodes_per_s, 0)} nodes/s |`);
   if (bigRss) md.push(`| server RSS before → peak (whole step incl. creating the children) | ${fmt(bigRss.beforeMiB)} → ${fmt(bigRss.peakMiB)} MiB (+${fmt(bigRss.growthMiB)} MiB, ${bigRss.samples} samples) |`);
   md.push('');
-  const sp = find((x) => x.scenario === 'smallput');
   md.push('Transfers:', '');
-  md.push('| figure | value | reference | ratio | target |', '|---|---|---|---|---|');
-  if (sp) md.push(`| smallput 4 KiB ×500, c=8, async (incl. negotiation) | ${fmt(sp.ops_s)} ops/s, p50 ${fmt(sp.p50_ms)} ms, p99 ${fmt(sp.p99_ms)} ms, ${sp.errors} errors | pyvospace ${PYVOSPACE.c8.smallput} ops/s | ${fmt(sp.ops_s / PYVOSPACE.c8.smallput, 2)}× | — (informational) |`);
-  else md.push('| smallput | not measured (failed) | | | |');
-  const ng = (s, nv) => nginx?.lines.find((x) => x.scenario === s && (nv ? x.sha256 == null : true) && (!nv && s === 'rawget' ? x.verified === true : true));
-  const ngPut = ng('rawput', false); const ngGet = ng('rawget', false); const ngGetNv = nginx?.lines.find((x) => x.scenario === 'rawget' && x.tag === 'nginx-rawget-noverify');
+  md.push('| figure | value | reference | ratio | goal |', '|---|---|---|---|---|');
+  const spAsync = smallputOf(L, 'async');
+  for (const [mode, what] of [['async', 'async (`/transfers`, PHASE=RUN)'], ['sync', 'sync, vosbench\'s form (transfer document to `/synctrans`, 303 to transferDetails)'], ['sync-redirect', 'sync, `REQUEST=redirect` (`bench/synctrans.mjs`)']]) {
+    const sp = smallputOf(L, mode);
+    if (!sp) { md.push(`| smallput 4 KiB, c=8, ${what} | not measured (failed) | | | |`); continue; }
+    const ref = mode === 'async' ? PYVOSPACE.smallput : spAsync?.ops_s;
+    const goal = mode === 'async' ? GOAL.smallput * PYVOSPACE.smallput : spAsync?.ops_s;
+    md.push(`| smallput 4 KiB, ${sp.reps} runs of ${sp.n / sp.reps} alternating with the other forms, c=8, ${what}, incl. negotiation | ${fmt(sp.ops_s)} ops/s (mean of runs), p50 ${fmt(sp.p50_ms)} ms, ${sp.errors} errors | ${mode === 'async' ? `pyvospace ${fmt(PYVOSPACE.smallput, 1)}` : `async ${fmt(spAsync?.ops_s)}`} ops/s | ${ref ? fmt(sp.ops_s / ref, 2) : '—'}× | ${mode === 'async' ? `≥ ${GOAL.smallput}×` : '≥ async'}: ${verdict(sp.ops_s, goal)} |`);
+  }
+  const ngl = (tag) => nginx?.lines?.find((x) => x.tag === tag);
   for (const nv of [false, true]) {
     const up = find((x) => x.scenario === 'upload' && !!x.no_verify === nv);
     const dn = find((x) => x.scenario === 'download' && !!x.no_verify === nv);
     const sfx = nv ? ', `--no-verify`' : ' (sha256 computed by the client)';
+    const ngPut = ngl(nv ? 'nginx-rawput-noverify' : 'nginx-rawput');
+    const ngGet = ngl(nv ? 'nginx-rawget-noverify' : 'nginx-rawget');
     if (up) {
       const ratio = ngPut ? up.stream_MBps / ngPut.stream_MBps : null;
-      md.push(`| upload ${BYTES}${sfx} | ${fmt(up.stream_MBps)} MB/s stream, ${fmt(up.total_MBps)} incl. ${fmt(up.negotiate_ms)} ms negotiation | nginx PUT ${fmt(ngPut?.stream_MBps)} MB/s; pyvospace ${PYVOSPACE.upload_MBps} | ${fmt(ratio, 2)}× nginx, ${fmt(up.stream_MBps / PYVOSPACE.upload_MBps, 1)}× pyvospace | ${nv ? '—' : verdict(ratio, TARGET.upload)} |`);
+      md.push(`| upload ${BYTES}${sfx} | ${fmt(up.stream_MBps)} MB/s stream, ${fmt(up.total_MBps)} incl. ${fmt(up.negotiate_ms)} ms negotiation | nginx PUT ${fmt(ngPut?.stream_MBps)} MB/s${nv ? ' (--no-verify)' : ''}; pyvospace ${fmt(PYVOSPACE.upload_MBps)} | ${fmt(ratio, 2)}× nginx, ${fmt(up.stream_MBps / PYVOSPACE.upload_MBps, 1)}× pyvospace | ≥ ${GOAL.upload}× nginx: ${verdict(ratio, GOAL.upload, { d: 2, unit: '×' })} |`);
     } else md.push(`| upload${sfx} | not measured (failed) | | | |`);
     if (dn) {
-      const ref = nv ? ngGetNv : ngGet;
-      const ratio = ref ? dn.stream_MBps / ref.stream_MBps : null;
-      md.push(`| download ${BYTES}${sfx}${nv ? '' : `, verified=${dn.verified}`} | ${fmt(dn.stream_MBps)} MB/s stream, ${fmt(dn.total_MBps)} incl. ${fmt(dn.negotiate_ms)} ms negotiation | nginx GET ${fmt(ref?.stream_MBps)} MB/s${nv ? ' (--no-verify)' : ''}; pyvospace ${PYVOSPACE.download_MBps} | ${fmt(ratio, 2)}× nginx, ${fmt(dn.stream_MBps / PYVOSPACE.download_MBps, 1)}× pyvospace | ${verdict(ratio, TARGET.download)} |`);
+      const ratio = ngGet ? dn.stream_MBps / ngGet.stream_MBps : null;
+      md.push(`| download ${BYTES}${sfx}${nv ? '' : `, verified=${dn.verified}`} | ${fmt(dn.stream_MBps)} MB/s stream, ${fmt(dn.total_MBps)} incl. ${fmt(dn.negotiate_ms)} ms negotiation | nginx GET ${fmt(ngGet?.stream_MBps)} MB/s${nv ? ' (--no-verify)' : ''}; pyvospace ${fmt(PYVOSPACE.download_MBps)} | ${fmt(ratio, 2)}× nginx, ${fmt(dn.stream_MBps / PYVOSPACE.download_MBps, 1)}× pyvospace | ≥ ${GOAL.download}× nginx: ${verdict(ratio, GOAL.download, { d: 2, unit: '×' })} |`);
     } else md.push(`| download${sfx} | not measured (failed) | | | |`);
   }
   for (const x of L.filter((y) => y.kind === 'rss' && y.phase.startsWith('upload'))) {
-    md.push(`| server RSS during ${x.phase} (service + in-process storage server) | ${fmt(x.beforeMiB)} → peak ${fmt(x.peakMiB)} MiB (+${fmt(x.growthMiB)} MiB, ${x.samples} samples) | | | growth < ${TARGET.rssGrowthMiB} MiB: ${x.growthMiB < TARGET.rssGrowthMiB ? 'met' : `**missed** by ${fmt(x.growthMiB - TARGET.rssGrowthMiB)} MiB`} |`);
+    md.push(`| server RSS during ${x.phase} (service + in-process storage server) | ${fmt(x.beforeMiB)} → peak ${fmt(x.peakMiB)} MiB (+${fmt(x.growthMiB)} MiB, ${x.samples} samples) | | | growth < ${RSS_GROWTH_MIB} MiB: ${x.growthMiB < RSS_GROWTH_MIB ? 'met' : `**missed** by ${fmt(x.growthMiB - RSS_GROWTH_MIB)} MiB`} |`);
   }
   md.push('');
   const g = find((x) => x.scenario === 'graphql-portal');
@@ -483,7 +498,7 @@ function dbSection(r, nginx, ceiling) {
   return md.join('\n');
 }
 
-function writeReport({ results, nginx, ceiling, env: e, seconds, tmpNote, extra, file, keepPrevious }) {
+function writeReport({ results, nginx, ceiling, md5, env: e, seconds, tmpNote, extra, file, keepPrevious }) {
   const md = [];
   md.push('# Benchmark results', '');
   md.push(`## Run of ${RUN_ID}${ONLY ? ` (partial: ${ONLY.join(', ')})` : ''}`, '');
@@ -492,12 +507,13 @@ function writeReport({ results, nginx, ceiling, env: e, seconds, tmpNote, extra,
   md.push(`- Versions: node ${process.version}, PostgreSQL ${e.pgVersion ?? 'not run'}, nginx ${nginx?.meta?.version ?? 'not run'}, vosbench \`../shared/vosbench/vosbench.mjs\`.`);
   md.push(`- Raw lines: ${ONLY ? `\`${e.jsonl}\`` : DBS.map((db) => `\`bench/results/${DATE}-${db}.jsonl\``).join(', ')} (run id \`${RUN_ID}\`).`);
   if (MAIN) {
-    md.push(`- pyvospace figures are the anchors of \`../shared/vosbench/results/SUMMARY.md\` (a different run, n=500, 256 MiB); nginx ran in this run on 127.0.0.1 with the same ${BYTES} file (PUT via \`dav_methods PUT\`, then GET of it).`);
+    md.push(`- ${ANCHOR_NOTE}; nginx ran in this run on 127.0.0.1 with the same ${BYTES} file (PUT via \`dav_methods PUT\`, then GET of it; a second PUT without the client's hash).`);
     md.push('- Metadata runs are async-mode vosbench defaults; MB = 10^6 bytes; "stream" = the data PUT/GET alone.');
     md.push('- Caveats: each figure is ONE run on a shared machine (vosbench\'s README: ±25% between runs). The service\'s upload computes MD5 and fsyncs before renaming into place; nginx\'s dav PUT does not fsync. A download ratio above 1× means the client (sha256, or its socket read loop), not nginx, was the limit; the nginx GET follows its PUT and the service\'s download follows its upload, so both are served from the page cache. RSS is of the service process, which runs the storage server in-process (except in "Standalone storage server RSS"). Before the metadata runs each service gets an unrecorded warm-up (every metadata scenario at n=300 and ten 1000-child listings), so the figures are of a service past its JIT warm-up, as pyvospace (no JIT) always is. Runs before 2026-11-26T03:00 listed 2000 children, not 1000 (vosbench lists the nodes its get made when --n ≥ --list-n): their listings/s are of twice the children.');
   }
   if (tmpNote) md.push(`- ${tmpNote}`);
   md.push('');
+  md.push(goalsSection({ results, nginx, ceiling, extra, md5 }));
   if (nginx?.error) md.push(`**nginx reference failed:** ${nginx.error}`, '');
   if (nginx?.lines?.length) {
     md.push('### nginx reference (same run)', '', '| run | MB/s (stream) | sha256 checked |', '|---|---|---|');
@@ -507,11 +523,12 @@ function writeReport({ results, nginx, ceiling, env: e, seconds, tmpNote, extra,
   if (ceiling) md.push(ceilingSection(ceiling));
   for (const r of results) md.push(dbSection(r, nginx, ceiling));
   const failedPart = (rs) => rs.filter((r) => r.error).map((r) => `**${r.db}: failed:** ${r.error}`);
-  for (const [rs, section] of [[extra.scale, scaleSection], [extra.sql, sqlCountSection], [extra.storage, storageSection]]) {
+  const backends = (rs) => backendsSection(rs, nginx, results);
+  for (const [rs, section] of [[extra.scale, scaleSection], [extra.sql, sqlCountSection], [extra.storage, storageSection], [extra.storage, backends], [extra.cpu, cpuSection]]) {
     if (!rs.length) continue;
     const text = section(rs.filter((r) => !r.error));
     if (text) md.push(text);
-    const f = failedPart(rs);
+    const f = section === backends ? [] : failedPart(rs);
     if (f.length) md.push(...f, '');
   }
   md.push('### Not yet measured', '');
@@ -528,9 +545,13 @@ function writeReport({ results, nginx, ceiling, env: e, seconds, tmpNote, extra,
   if (mq.length) md.push(`- **SQL statements per request** on ${mq.join(', ')}: ${why(SQLCOUNT.on, ONLY ? 'BENCH_ONLY' : 'BENCH_SQLCOUNT=0')}.`);
   const mst = DBS.includes('postgresql') ? missing(extra.storage, 'storage-rss', ['postgresql']) : ['postgresql'];
   if (mst.length) md.push(`- **Standalone storage server RSS**: ${DBS.includes('postgresql') ? why(STORAGE_RSS.on, ONLY ? 'BENCH_ONLY' : 'BENCH_STORAGE_RSS=0') : 'PostgreSQL not in BENCH_DBS'}.`);
+  const gotS3 = extra.storage.some((r) => r.lines.some((l) => l.kind === 'storage-rss' && l.backend === 's3'));
+  if (!gotS3) md.push(`- **S3 backend** (upload and download through Ceph RGW): ${DBS.includes('postgresql') ? why(S3.on, ONLY ? 'BENCH_ONLY' : 'BENCH_S3=0') : 'PostgreSQL not in BENCH_DBS'}.`);
+  const mc = DBS.includes('postgresql') ? missing(extra.cpu, 'cpu', ['postgresql']) : ['postgresql'];
+  if (mc.length) md.push(`- **CPU per request**: ${DBS.includes('postgresql') ? why(CPU.on, ONLY ? 'BENCH_ONLY' : 'BENCH_CPU=0') : 'PostgreSQL not in BENCH_DBS'}.`);
   md.push('- A standalone storage server on the embedded database: not possible by design (one process owns a PGlite directory, so `npm start` runs the storage server in-process).');
   md.push('- **Profiles of missed targets** (`--cpu-prof`, `EXPLAIN ANALYZE`): not taken by this script.');
-  md.push('- Only one run per setting: no repeated runs/medians (pyvospace anchors are medians of two).');
+  md.push('- Only one run per setting, except the small pushes (two alternating runs of each form): no medians of repeated runs (pyvospace anchors are means of two).');
   md.push('');
   let prev = keepPrevious && existsSync(file) ? readFileSync(file, 'utf8') : '';
   prev = prev.replace(/^# Benchmark results\s*\n/, '').replace(/^# Previous results\s*$/m, '').trim();
@@ -572,13 +593,17 @@ async function main() {
   }
   let nginx = null;
   let ceiling = null;
-  if (MAIN) {
+  const md5 = NGINX_ON ? md5Speed() : null;
+  if (md5) log(`single-core MD5: ${md5.MBps} MB/s`);
+  if (NGINX_ON) {
     try { nginx = await runNginx(tmp, logFile); } catch (err) { nginx = { error: err.message, lines: [] }; log(`nginx: ${err.message}`); }
+  }
+  if (MAIN) {
     log('client ceiling (bench/null-vospace.mjs)');
     try { ceiling = await runCeiling(logFile); } catch (err) { ceiling = { error: err.message, lines: [], notes: [] }; log(`ceiling: ${err.message}`); }
   }
   const results = [];
-  const extra = { scale: [], sql: [], storage: [] };
+  const extra = { scale: [], sql: [], storage: [], cpu: [] };
   const ctx = { tmp, logFile, runId: RUN_ID, bytes: BYTES };
   for (const db of DBS) {
     const lines = [];
@@ -587,14 +612,16 @@ async function main() {
       try { r = await runDb(db, tmp, logFile); } catch (err) { r = { db, lines: [], notes: [], error: err.message }; log(`${db}: ${err.message}`); }
       if (r.pgVersion) e.pgVersion = r.pgVersion;
       results.push(r);
-      lines.push(...(nginx?.lines ?? []).map((l) => ({ ...l, reference: 'nginx', run: RUN_ID })));
       lines.push(...(ceiling?.lines ?? []).map((l) => ({ ...l, reference: 'null-vospace', run: RUN_ID })), ...r.lines);
     }
+    lines.push(...(nginx?.lines ?? []).map((l) => ({ ...l, reference: 'nginx', run: RUN_ID })), ...(md5 ? [{ ...md5, reference: 'md5', run: RUN_ID }] : []));
     if (SCALE.on || SCALE.pagingOn) extra.scale.push(await part('scale', db, () => runScale(db, ctx)));
     if (SQLCOUNT.on) extra.sql.push(await part('sqlcount', db, () => runSqlCount(db, ctx)));
-    if (STORAGE_RSS.on && db === 'postgresql') extra.storage.push(await part('storage', db, () => runStorageRss(db, ctx)));
+    if (STORAGE_RSS.on && db === 'postgresql') extra.storage.push(await part('storage', db, () => runStorageRss(db, ctx, 'posix')));
+    if (S3.on && db === 'postgresql') extra.storage.push(await part('s3', db, () => runStorageRss(db, ctx, 's3')));
+    if (CPU.on && db === 'postgresql') extra.cpu.push(await part('cpu', db, () => runCpu(db, ctx)));
     const notes = [...(r?.notes ?? [])];
-    for (const x of [extra.scale, extra.sql, extra.storage].map((a) => a.find((y) => y.db === db)).filter(Boolean)) {
+    for (const x of [extra.scale, extra.sql, extra.storage, extra.cpu].flatMap((a) => a.filter((y) => y.db === db))) {
       lines.push(...x.lines);
       notes.push(...x.notes, ...(x.error ? [`FAILED: ${x.error}`] : []));
     }
@@ -605,7 +632,7 @@ async function main() {
   }
   const seconds = (performance.now() - t0) / 1000;
   // keep the log if anything failed
-  const all = [...results, ...extra.scale, ...extra.sql, ...extra.storage];
+  const all = [...results, ...extra.scale, ...extra.sql, ...extra.storage, ...extra.cpu];
   const failed = all.some((r) => r.error || r.notes.some((n) => n.includes('FAILED'))) || nginx?.error || ceiling?.error || ceiling?.notes?.length;
   let tmpNote = null;
   if (failed) {
@@ -613,7 +640,7 @@ async function main() {
     try { writeFileSync(kept, readFileSync(logFile)); tmpNote = `Something failed; the log is in \`${ONLY ? kept : `bench/results/${DATE}-bench.log`}\`.`; } catch { /* none */ }
   }
   const file = ONLY ? join(tmpdir(), `vospace-bench-partial-${stamp}.md`) : RESULTS_MD;
-  writeReport({ results, nginx, ceiling, env: e, seconds, tmpNote, extra, file, keepPrevious: !ONLY });
+  writeReport({ results, nginx, ceiling, md5, env: e, seconds, tmpNote, extra, file, keepPrevious: !ONLY });
   log(`wrote ${file}${ONLY ? ` and ${e.jsonl}` : ''} (${fmt(seconds / 60, 1)} min)`);
   return failed ? 1 : 0;
 }

@@ -1,0 +1,122 @@
+// CPU per metadata request, of the service process and of the PostgreSQL backends serving it:
+// part `cpu` of bench/run.mjs (PostgreSQL only) and bench/cpu-per-request.mjs on its own.
+//
+// vosbench runs the scenarios one after another in one process and prints each scenario's line
+// when it ends; at each line the user and system CPU of the service (/proc/PID/stat) and of every
+// client backend of its database (pg_stat_activity; not autovacuum) are read, so each scenario
+// gets the CPU spent between the end of the previous one and its own end, divided by its
+// requests. With create,get,setprops the get and setprops read the nodes the create made, so no
+// untimed set-up falls in between (only vosbench's first few requests: the namespace probe and
+// two containers). A scenario run alone that fills its own nodes (get) carries that filling.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AUTHORITY, fmt, log, prepareSpace, r2, sh, vosbench } from './lib.mjs';
+
+export const CPU = { on: process.env.BENCH_CPU !== '0', n: Number(process.env.BENCH_CPU_N ?? 3000) };
+export const CPU_KNOBS = ['BENCH_CPU', 'BENCH_CPU_N'];
+export const CPU_GOAL_US = 400;
+const SCENARIOS = 'create,get,setprops';
+/**
+ * PostgreSQL CPU per request before issue 13's work ("no higher than today"), µs user+system: to
+ * be filled from `BENCH_ONLY=cpu BENCH_DBS=postgresql npm run bench` on commit 0f85af1 on a quiet
+ * machine (not yet: the machine was at a load average of 20–30 when this part was written, which
+ * inflates CPU per request 2–3×). Until then the report prints the figures without a verdict.
+ */
+export const PG_BEFORE_US = { create: null, get: null, setprops: null };
+
+const TICK = Number(sh('getconf', ['CLK_TCK']).out) || 100;
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { user: Number(f[11]) / TICK, sys: Number(f[12]) / TICK };
+  } catch { return null; } // ended
+}
+function backends(dbName) {
+  return execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-Atc', `SELECT pid FROM pg_stat_activity WHERE datname = '${dbName}' AND backend_type = 'client backend'`]).toString().split('\n').filter(Boolean);
+}
+/** The service first: listing the backends runs psql, while vosbench goes on with its next scenario. */
+function snapshot(svcPid, dbName) {
+  const svc = cpuSeconds(svcPid);
+  const pg = new Map();
+  for (const pid of backends(dbName)) { const s = cpuSeconds(pid); if (s) pg.set(pid, s); }
+  return { svc, pg };
+}
+/** CPU seconds between two snapshots; a backend born in between counts from zero, one gone is lost. */
+function spent(a, b) {
+  const pg = { user: 0, sys: 0 };
+  for (const [pid, s] of b.pg) {
+    const s0 = a.pg.get(pid) ?? { user: 0, sys: 0 };
+    pg.user += s.user - s0.user;
+    pg.sys += s.sys - s0.sys;
+  }
+  return { svc: { user: b.svc.user - a.svc.user, sys: b.svc.sys - a.svc.sys }, pg, backends: b.pg.size };
+}
+
+/**
+ * Runs vosbench's `scenarios` against a started service and returns one line per scenario with
+ * the CPU per request (µs) of the service and of its PostgreSQL backends.
+ */
+export async function measureCpu({ space, scenarios = SCENARIOS, n, c, logFile, tag }) {
+  const pid = space.svc.pid;
+  let last = snapshot(pid, space.dbName);
+  const out = [];
+  await vosbench(
+    ['--base', `http://127.0.0.1:${space.port}/vospace`, '--authority', AUTHORITY, '--token', space.token, '--root', 'bench', '--n', String(n), '--concurrency', String(c), '--scenarios', scenarios],
+    {
+      logFile, tag,
+      onLine: (l) => {
+        const now = snapshot(pid, space.dbName);
+        const d = spent(last, now);
+        last = now;
+        const reqs = (l.ok ?? 0) + (l.errors ?? 0);
+        const us = (s) => (reqs ? Math.round((s * 1e6) / reqs) : null);
+        out.push({
+          kind: 'cpu', scenario: l.scenario, n: reqs, concurrency: c, ok: l.ok, errors: l.errors, ops_s: l.ops_s, p50_ms: l.p50_ms,
+          service_user_us: us(d.svc.user), service_sys_us: us(d.svc.sys), service_us: us(d.svc.user + d.svc.sys),
+          pg_user_us: us(d.pg.user), pg_sys_us: us(d.pg.sys), pg_us: us(d.pg.user + d.pg.sys), pg_backends: d.backends,
+        });
+      },
+    },
+  );
+  return out;
+}
+
+/** Part `cpu`: a fresh space on PostgreSQL, an unrecorded warm-up, then create, get, setprops at c=8. */
+export async function runCpu(db, { tmp, logFile, runId }) {
+  const out = { db, lines: [], notes: [] };
+  if (db !== 'postgresql') return out;
+  const t0 = performance.now();
+  const space = await prepareSpace({ db, dir: join(tmp, `${db}-cpu`), logFile, label: 'cpu' });
+  await space.start();
+  try {
+    log(`${db}: cpu: warm-up, then ${SCENARIOS} n=${CPU.n} c=8`);
+    await measureCpu({ space, n: 300, c: 8, logFile, tag: `${db}-cpu-warmup` });
+    for (const l of await measureCpu({ space, n: CPU.n, c: 8, logFile, tag: `${db}-cpu` })) {
+      out.lines.push({ ...l, db, run: runId });
+      log(`${db}: cpu ${l.scenario}: service ${l.service_us} µs, PostgreSQL ${l.pg_us} µs per request`);
+    }
+  } finally {
+    await space.stop();
+  }
+  out.lines.push({ kind: 'step', step: 'cpu', seconds: r2((performance.now() - t0) / 1000), db, run: runId });
+  return out;
+}
+
+export function cpuSection(results) {
+  const all = results.flatMap((r) => r.lines).filter((l) => l.kind === 'cpu');
+  if (!all.length) return '';
+  const md = ['### CPU per request (PostgreSQL)', ''];
+  md.push(`A fresh space on PostgreSQL, the service as \`npm start\` runs it (\`dist/src/main.js\`), an unrecorded warm-up (n=300), then one vosbench run of \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency} (the get and setprops use the nodes the create made). At the end of each scenario (its line on vosbench's stdout) the CPU of the service process and of every PostgreSQL backend of its database is read from \`/proc/PID/stat\`; a scenario's figure is the CPU since the previous scenario's end divided by its requests (the first also carries vosbench's few set-up requests). \`node bench/cpu-per-request.mjs\` measures the same on its own (and writes a \`--cpu-prof\` profile with PROF=DIR). Goal (issue 13): service ≤ ${CPU_GOAL_US} µs per request; PostgreSQL no higher than before issue 13 (${PG_BEFORE_US.get == null ? 'no figure recorded' : 'commit 0f85af1, this part'}).`, '');
+  md.push('| scenario | ops/s | p50 ms | service user µs | service system µs | service total µs | goal ≤ 400 µs | PostgreSQL user µs | PostgreSQL system µs | PostgreSQL total µs | before issue 13 | backends |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const l of all) {
+    const before = PG_BEFORE_US[l.scenario];
+    md.push(`| ${l.scenario} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${l.service_user_us} | ${l.service_sys_us} | ${l.service_us} | ${cpuVerdict(l.service_us)} | ${l.pg_user_us} | ${l.pg_sys_us} | ${l.pg_us} | ${before == null ? '—' : `${before} µs: ${l.pg_us <= before ? 'met' : `**missed** (${fmt((l.pg_us / before) * 100, 0)}% of it)`}`} | ${l.pg_backends} |`);
+  }
+  const step = results.flatMap((r) => r.lines).find((l) => l.kind === 'step' && l.step === 'cpu');
+  md.push('', `Step time ${fmt(step?.seconds, 0)} s. CPU is counted in clock ticks of 1/${TICK} s.`, '');
+  for (const r of results) for (const n of r.notes) md.push(`- ${n}`);
+  return md.join('\n');
+}
+
+export const cpuVerdict = (us) => (us == null ? '—' : us <= CPU_GOAL_US ? 'met' : `**missed** (${us} µs, ${fmt((CPU_GOAL_US / us) * 100, 0)}% of goal)`);
