@@ -21,12 +21,10 @@ const OPERATIONS = new Set([
 
 let t: TestService;
 let alice: string;
-let admin: string;
 
 beforeAll(async () => {
   t = await startTestService();
   alice = await t.user('alice');
-  admin = await t.user('root', { admin: true });
 });
 afterAll(() => t?.close());
 
@@ -81,6 +79,36 @@ test('the request histogram counts each request once, under what it did and its 
   expect(moved(before, after, (s) => s.value('vospace_http_request_duration_seconds_bucket', { ...op, le: '+Inf' }))).toBe(3);
   expect(moved(before, after, (s) => s.value('vospace_http_request_duration_seconds_sum', op))).toBeGreaterThan(0);
   for (const o of after.labelValues('vospace_http_request_duration_seconds_count', 'operation')) expect(OPERATIONS).toContain(o);
+});
+
+test('every other operation has its name: job changes and lists, sync transfers, GraphQL, the registry line, the portal', async () => {
+  const before = await metrics();
+  const job = await createJob(t, alice, { target: t.uri('alice/h'), direction: 'pullFromVoSpace', protocols: [HTTPGET] });
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const answers = [
+    (await request('POST', `${t.base}/transfers/${job}/destruction`, { token: alice, body: 'DESTRUCTION=2100-01-01T00:00:00Z', headers: form })).status,
+    (await request('DELETE', `${t.base}/transfers/${job}`, { token: alice })).status,
+    (await request('GET', `${t.base}/async-delete`, { token: alice })).status,
+    (await request('POST', `${t.base}/async-delete`, { token: alice, body: `target=${encodeURIComponent(t.uri('alice/none'))}`, headers: form })).status,
+    (await request('GET', `${t.base}/synctrans`, { token: alice })).status,
+    (await request('POST', `${t.origin}/graphql`, { token: alice, body: '{"query":"{ me { name } }"}', headers: { 'content-type': 'application/json' } })).status,
+    (await request('GET', `${t.origin}/reg/resource-caps`)).status,
+    (await request('GET', `${t.origin}/`)).status,
+  ];
+  expect(answers).toEqual([303, 303, 200, 303, 400, 200, 200, 200]);
+  const after = await metrics();
+  const counted = (op: string, status: number) => moved(before, after, (s) => requests(s, op, status));
+  expect([
+    counted('transfers.post', 303),
+    counted('jobs.post', 303),
+    counted('jobs.delete', 303),
+    counted('jobs.get', 200),
+    counted('recursive.post', 303),
+    counted('sync', 400),
+    counted('graphql', 200),
+    counted('service', 200),
+    counted('portal', 200),
+  ]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1]);
 });
 
 test('bytes moved: an upload and a download count exactly their bytes, through the storage server and /files', async () => {
