@@ -19,6 +19,7 @@ export function metricsEndpoint(svc: Services, metrics: Metrics, opts: { jobs: b
     const address = req.socket.remoteAddress;
     let who: Identity;
     if (address && allowed(address, 0)) {
+      // An operator's scraper, as the admin socket's CLI is an operator's: it may read the service figures.
       who = OPERATOR;
     } else {
       // The metadata app has resolved the caller already (src/http/rateLimit.ts); the storage server has not.
