@@ -1,4 +1,4 @@
-/** The metadata service's HTTP app: REST at /vospace, GraphQL at /graphql, the web portal at /. */
+/** The metadata service's HTTP app: REST at /vospace, GraphQL at /graphql, Prometheus at /metrics, the web portal at /. */
 import express from 'express';
 import { graphqlRouter } from './graphql/server';
 import { fault } from './domain/faults';
@@ -8,17 +8,22 @@ import { portal } from './http/portal';
 import { requestLog } from './http/requestLog';
 import { securityHeaders } from './http/securityHeaders';
 import { faultHandler } from './http/faults';
+import type { Metrics } from './http/metrics';
+import { metricsEndpoint } from './http/metricsEndpoint';
+import { metadataOperation } from './http/operations';
 import { REST_MOUNT, restRouter } from './rest/router';
 import type { Services } from './services/context';
 
-export async function createApp(svc: Services): Promise<{ app: express.Express; stop: () => Promise<void> }> {
+export async function createApp(svc: Services, metrics: Metrics): Promise<{ app: express.Express; stop: () => Promise<void> }> {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.set('trust proxy', svc.space.trustProxy);
   const gql = await graphqlRouter(svc);
-  app.use(securityHeaders(), requestLog(), resolveCaller(svc));
+  app.use(metrics.timeRequests(metadataOperation(REST_MOUNT)), securityHeaders(), requestLog(), resolveCaller(svc));
+  // Before the rate limit: a scraper is not to be refused for the traffic it measures.
+  app.get('/metrics', metricsEndpoint(svc, metrics, { jobs: true }));
   const limit = rateLimitPerCaller(svc.space.rateLimitPerMinute);
   if (limit) app.use(limit);
   app.use(REST_MOUNT, restRouter(svc));

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { IniError, parseIni } from './configparser';
 
 export interface TlsConfig {
@@ -59,6 +60,11 @@ export interface SpaceConfig extends TlsConfig {
   signinFailures: number;
   /** parameters.web_root: the built portal served at `/` (default web/dist of the package, wherever the service is started from). */
   webRoot: string;
+  /**
+   * metrics_allow: the client addresses whose requests to /metrics are served without a token
+   * (addresses, CIDR subnets, or proxy-addr's names loopback, linklocal, uniquelocal); empty for none.
+   */
+  metricsAllow: string[];
 }
 
 export interface StorageConfig extends TlsConfig {
@@ -178,6 +184,19 @@ function packageRoot(): string {
   }
 }
 
+/** metrics_allow: a comma-separated list for proxy-addr (as Express's 'trust proxy' takes it), or `none`. */
+function addressList(sec: Section, key: string, dflt: string): string[] {
+  const raw = str(sec, key, dflt);
+  const list = raw.toLowerCase() === 'none' ? [] : raw.split(',').map((a) => a.trim().toLowerCase());
+  try {
+    if (list.some((a) => !a)) throw new Error('an empty entry');
+    proxyaddr.compile(list);
+  } catch (e) {
+    return fail(`${key} = ${raw}: ${(e as Error).message}; expected addresses or subnets (127.0.0.1, ::1, 10.0.0.0/8), loopback, linklocal, uniquelocal, or none`);
+  }
+  return list;
+}
+
 function proxySetting(v: unknown): boolean | number | string {
   if (v === undefined) return false;
   if (typeof v === 'boolean' || (typeof v === 'string' && v.trim()) || (typeof v === 'number' && Number.isInteger(v) && v >= 0)) return v;
@@ -220,6 +239,7 @@ export function parseConfig(text: string, file?: string): Config {
     sessionHours: param(parameters, 'session_hours', 12),
     signinFailures: param(parameters, 'signin_failures', 5),
     webRoot: pathParameter(parameters, 'web_root', path.join(packageRoot(), 'web', 'dist')),
+    metricsAllow: addressList(s, 'metrics_allow', 'loopback'),
   };
   if (space.dsn && !/^postgres(ql)?:\/\//.test(space.dsn)) fail(`dsn must be a postgres:// URL or empty`);
   if (!/^[A-Za-z0-9.-]+$/.test(space.uri)) fail(`uri = ${space.uri} is not a host-like authority`);

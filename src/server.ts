@@ -16,6 +16,7 @@ import type { Config } from './config';
 import { openDatabase, type Database } from './db/connection';
 import { StorageServer, type RunningStorage } from '../storage-server/server';
 import { logger } from './log';
+import { Metrics } from './http/metrics';
 import type { Services } from './services/context';
 import { sweepJobs } from './services/jobs';
 import { createServices } from './services/create';
@@ -55,11 +56,13 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     started.push(async () => svc.backend.close?.());
     await svc.events.start();
     started.push(() => svc.events.stop());
-    const { app, stop } = await createApp(svc);
+    // One registry for the service and the storage server beside it: /metrics of the service shows both.
+    const metrics = new Metrics(db.knex, { jobs: true });
+    const { app, stop } = await createApp(svc, metrics);
     started.push(stop);
     // Recovery first (the storage server's, then a sweep of the jobs left behind), so that
     // nothing is answered, not even an operator's command, while a crash's leftovers still look alive.
-    const storage = opts.storage === false ? undefined : await new StorageServer(svc).listen();
+    const storage = opts.storage === false ? undefined : await new StorageServer(svc, { metrics }).listen();
     if (storage) started.push(() => storage.close(0));
     const sweep = () => sweepJobs(svc).catch((err) => logger.warn({ err }, 'job sweep failed'));
     await sweep();

@@ -25,6 +25,9 @@ import { requestLog } from '../src/http/requestLog';
 import { securityHeaders } from '../src/http/securityHeaders';
 import { logger } from '../src/log';
 import { faultHandler } from '../src/http/faults';
+import { Metrics } from '../src/http/metrics';
+import { metricsEndpoint } from '../src/http/metricsEndpoint';
+import { storageOperation } from '../src/http/operations';
 import type { Services } from '../src/services/context';
 import { guarded, uploadBudget, type Budget } from '../src/services/quota';
 import { publicFault } from '../src/services/publicFault';
@@ -67,8 +70,18 @@ export class StorageServer {
   /** Origins whose pages may use the endpoints (storage-server/cors.ts). */
   private corsOrigins: ReadonlySet<string>;
 
-  constructor(private readonly svc: Services) {
+  /** Its requests and the bytes it moves; served at its own /metrics only when it has its own (standalone). */
+  private readonly metrics: Metrics;
+  private readonly servesMetrics: boolean;
+
+  /** `metrics`: the service's, when this server runs inside it (the service's /metrics then shows this server's figures). */
+  constructor(
+    private readonly svc: Services,
+    opts: { metrics?: Metrics } = {},
+  ) {
     this.corsOrigins = new Set(svc.storage.corsOrigins ?? serviceOrigins(svc.space));
+    this.metrics = opts.metrics ?? new Metrics(svc.db, { jobs: false });
+    this.servesMetrics = !opts.metrics;
   }
 
   /** Ends a job this server was serving: ERROR with the fault (unless it was aborted meanwhile). */
@@ -88,7 +101,7 @@ export class StorageServer {
 
   /** What the container views (storage-server/tarView.ts) borrow from this server. */
   private tarContext(): TarContext {
-    return { svc: this.svc, storageId: this.id, fail: (job, e) => this.fail(job, e) };
+    return { svc: this.svc, storageId: this.id, fail: (job, e) => this.fail(job, e), metrics: this.metrics };
   }
 
   async put(req: Request, res: Response): Promise<void> {
@@ -111,6 +124,7 @@ export class StorageServer {
     try {
       await pipeline(budget ? guarded(req, budget) : req, staged.stream);
       const { md5, size } = staged.stored();
+      this.metrics.uploaded(size);
       const declared = declaredMd5(req);
       if (declared && declared !== md5.toString('base64')) {
         throw fault('PreconditionFailed', `the bytes received do not match the declared MD5 (${declared}); nothing was changed`);
@@ -145,6 +159,7 @@ export class StorageServer {
     if (job.transfer.view === VIEW.tar && isContainer(node.type)) return sendTar(this.tarContext(), req, res, job, node);
     try {
       if (!(await sendNodeBytes(req, res, node, svc.backend))) return;
+      this.metrics.downloaded(Number(res.getHeader('content-length')));
       await completeDownload(svc, job);
     } catch (e) {
       const f = publicFault(e, { job: job.id });
@@ -160,7 +175,10 @@ export class StorageServer {
     app.disable('x-powered-by');
     app.set('etag', false);
     // Not rate limited: each endpoint serves one transfer only.
-    app.use(securityHeaders(), storageCors(() => this.corsOrigins), requestLog(), (_req, _res, next) => void ready.then(() => next(), next));
+    app.use(this.metrics.timeRequests(storageOperation), securityHeaders(), storageCors(() => this.corsOrigins), requestLog());
+    // Served while the start-up recovery runs too.
+    if (this.servesMetrics) app.get('/metrics', metricsEndpoint(this.svc, this.metrics, { jobs: false }));
+    app.use((_req, _res, next) => void ready.then(() => next(), next));
     app.put('/transfer/:token', (req, res) => this.track(this.put(req, res)));
     app.get('/transfer/:token', (req, res) => this.track(this.get(req, res)));
     app.use((req, _res, next) => next(fault('NotFound', `no resource at ${req.method} ${req.path}`)));

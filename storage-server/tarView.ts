@@ -73,6 +73,7 @@ import { QuotaGuard, uploadBudget, type Budget } from '../src/services/quota';
 import { commitUpload, completeDownload, forgetNodes, markWriting, nodeAt, ownerOf, type UploadedFile } from '../src/services/uploads';
 import { pipeBody } from '../src/http/download';
 import { Md5Counter } from '../src/storage/hashing';
+import type { Metrics } from '../src/http/metrics';
 
 /** What the storage server lends the tar code: its services, its id, and how it fails a job. */
 export interface TarContext {
@@ -80,6 +81,8 @@ export interface TarContext {
   storageId: number;
   /** Ends the job in ERROR with the fault (and clears the busy marks of the job). */
   fail(job: Job, f: VOSpaceFault): Promise<void>;
+  /** Where the bytes moved are counted. */
+  metrics: Pick<Metrics, 'uploaded' | 'downloaded'>;
 }
 
 /** Nodes read per query while walking a subtree. */
@@ -157,7 +160,7 @@ export async function sendTar(ctx: TarContext, req: Request, res: Response, job:
     } catch (e) {
       pack.destroy(e as Error);
     }
-    await sending;
+    ctx.metrics.downloaded(await sending);
     await completeDownload(svc, job);
   } catch (e) {
     await ctx.fail(job, publicFault(e, { job: job.id }, 'TransferFailed', 'the tar download failed'));
@@ -365,6 +368,7 @@ export async function receiveTar(ctx: TarContext, req: Request, res: Response, j
       }
     }
     await feeding;
+    ctx.metrics.uploaded(archive.size);
     const md5 = archive.digest();
     if (declaredMd5 && declaredMd5 !== md5.toString('base64')) {
       throw fault('PreconditionFailed', `the archive received does not match the declared MD5 (${declaredMd5}); nothing was changed`);

@@ -102,6 +102,7 @@ describe('parseConfig', () => {
       sessionHours: 12,
       signinFailures: 5,
       webRoot: WEB_DIST,
+      metricsAllow: ['loopback'],
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -158,6 +159,7 @@ describe('parseConfig', () => {
       sessionHours: 12,
       signinFailures: 5,
       webRoot: WEB_DIST,
+      metricsAllow: ['loopback'],
     });
     expect(c.storage).toEqual({
       name: 'posix',
@@ -261,6 +263,19 @@ describe('parseConfig', () => {
       }
       for (const v of ['-1', '1.5', '""', '[]', 'null']) {
         expect(errorOf(`[Space]\nparameters = {"trust_proxy": ${v}}\n`)).toMatch(/^configuration: parameters\.trust_proxy must be true, false, a number of proxies/);
+      }
+    });
+
+    test('metrics_allow: addresses, subnets, proxy-addr\'s names, or none; anything else refused with what is expected', () => {
+      const allow = (v: string) => parseConfig(`[Space]\nmetrics_allow = ${v}\n`).space.metricsAllow;
+      expect(allow('127.0.0.1, ::1')).toEqual(['127.0.0.1', '::1']);
+      expect(allow('10.1.2.0/24,Loopback , fd00::/8')).toEqual(['10.1.2.0/24', 'loopback', 'fd00::/8']);
+      expect(allow('none')).toEqual([]);
+      expect(allow('')).toEqual(['loopback']);
+      for (const v of ['prometheus.example.org', '10.0.0.1/33', '127.0.0.1,,::1', '300.1.1.1', 'any']) {
+        const msg = errorOf(`[Space]\nmetrics_allow = ${v}\n`);
+        expect(msg.startsWith(`configuration: metrics_allow = ${v}: `)).toBe(true);
+        expect(msg).toMatch(/; expected addresses or subnets \(127\.0\.0\.1, ::1, 10\.0\.0\.0\/8\), loopback, linklocal, uniquelocal, or none$/);
       }
     });
 

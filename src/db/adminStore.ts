@@ -4,7 +4,7 @@
  * Byte sums are numeric in SQL (a bigint sum may exceed bigint) and numbers here.
  */
 import type { Knex } from 'knex';
-import { PHASES, type Phase } from '../domain/job';
+import { PHASES, type JobKind, type Phase } from '../domain/job';
 import { P } from '../domain/properties';
 import type { Db } from './nodeStore';
 
@@ -131,6 +131,12 @@ export async function jobsByPhase(db: Db): Promise<{ phase: Phase; count: number
      LEFT JOIN jobs j ON j.phase = p.phase GROUP BY p.phase, p.ord ORDER BY p.ord`,
   );
   return rows.map((r) => ({ phase: r.phase, count: Number(r.count) }));
+}
+
+/** How many jobs there are of each kind in each phase; a kind and phase with none is left out. */
+export async function jobsByKindAndPhase(db: Db): Promise<{ kind: JobKind; phase: Phase; count: number }[]> {
+  const { rows } = await raw<{ kind: JobKind; phase: Phase; count: string }>(db, 'SELECT kind, phase, count(*) AS count FROM jobs GROUP BY kind, phase');
+  return rows.map((r) => ({ kind: r.kind, phase: r.phase, count: Number(r.count) }));
 }
 
 export interface FailedJob {

@@ -49,12 +49,12 @@ export async function sendNodeBytes(req: Request, res: Response, node: NodeRecor
 }
 
 /**
- * Pipes a body into a response; resolves once every byte is handed to the
+ * Pipes a body into a response; resolves, with the number of bytes, once every byte is handed to the
  * socket. A client that has the whole body may close the connection before
  * the source has even signalled its end (Connection: close on a loaded
  * machine): that is a finished download, not a failed one.
  */
-export async function pipeBody(body: Readable | Pack, res: Writable, length?: number): Promise<void> {
+export async function pipeBody(body: Readable | Pack, res: Writable, length?: number): Promise<number> {
   let handed = 0;
   body.on('data', (chunk: unknown) => void (handed += (chunk as Buffer).length));
   try {
@@ -63,4 +63,5 @@ export async function pipeBody(body: Readable | Pack, res: Writable, length?: nu
     const allOut = res.writableEnded || (length !== undefined && handed >= length);
     if (!allOut || (e as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw e;
   }
+  return handed;
 }

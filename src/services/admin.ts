@@ -1,7 +1,7 @@
 /** What the admin page shows: usage, storage servers, jobs. Administrators only. */
 import * as store from '../db/adminStore';
 import { fault } from '../domain/faults';
-import { MAX_JOB_LIST, type Phase } from '../domain/job';
+import { MAX_JOB_LIST, type JobKind, type Phase } from '../domain/job';
 import type { Identity, Services } from './context';
 import { LIVE_SERVER_SECONDS } from './transfers';
 import { requireAdmin } from './users';
@@ -33,6 +33,12 @@ export async function storageServers(svc: Services, who: Identity): Promise<stor
 export async function jobsByPhase(svc: Services, who: Identity): Promise<{ phase: Phase; count: number }[]> {
   requireAdmin(who, WHAT);
   return store.jobsByPhase(svc.db);
+}
+
+/** For the metrics: jobs by kind and phase (those with none left out). */
+export async function jobsByKindAndPhase(svc: Services, who: Identity): Promise<{ kind: JobKind; phase: Phase; count: number }[]> {
+  requireAdmin(who, WHAT);
+  return store.jobsByKindAndPhase(svc.db);
 }
 
 export async function recentFailures(svc: Services, who: Identity, last: number): Promise<store.FailedJob[]> {
