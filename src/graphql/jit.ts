@@ -61,8 +61,12 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
         executor: async ({ document, operationName, request, context }) => {
           const c = compiled(document, operationName);
           const variables = request.variables ?? {};
-          if (!c) return execute({ schema, document, operationName, contextValue: context, variableValues: variables });
+          const byGraphqlJs = () => execute({ schema, document, operationName, contextValue: context, variableValues: variables });
+          if (!c) return byGraphqlJs();
           const result = (await c.query(undefined, context, variables)) as ExecutionResult;
+          // No data: the variables did not fit, and nothing ran. graphql-js says why in its words, with the
+          // variable's node, by which Apollo answers 400 BAD_USER_INPUT.
+          if (!('data' in result)) return byGraphqlJs();
           return result.errors ? { ...result, errors: result.errors.map(asGraphqlJs) } : result;
         },
       };
