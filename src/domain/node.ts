@@ -92,11 +92,12 @@ const ro = (uri: string, value: string): Property => ({ uri, value, readOnly: tr
 
 /** What the service computes for a node; clients may read these but never set them. */
 export function computedProperties(n: NodeRecord): Property[] {
+  const mtime = n.mtime.toISOString();
   const out = [
     ro(P.length, String(n.size)),
-    ro(P.date, n.mtime.toISOString()),
+    ro(P.date, mtime),
     ro(P.ctime, n.ctime.toISOString()),
-    ro(P.mtime, n.mtime.toISOString()),
+    ro(P.mtime, mtime),
     ro(P.btime, n.btime.toISOString()),
   ];
   if (n.owner) out.push(ro(P.creator, n.owner));

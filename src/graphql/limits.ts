@@ -134,15 +134,31 @@ export function costError(schema: GraphQLSchema, document: DocumentNode, operati
   return undefined;
 }
 
-/** The Apollo plugin that refuses a costly operation after validation, before anything runs. */
+/** Estimates kept per document: one with more variable sets than this starts again (a client that varies without end). */
+const MAX_ESTIMATES_PER_DOCUMENT = 64;
+
+/**
+ * The Apollo plugin that refuses a costly operation after validation, before
+ * anything runs. An estimate depends only on the document, the operation and
+ * the variables, so it is worked out once for each: Apollo's document store
+ * hands back the same DocumentNode for the same text.
+ */
 export function costPlugin(limits: Limits): ApolloServerPlugin {
+  const estimates = new WeakMap<DocumentNode, Map<string, GraphQLError | undefined>>();
+  const estimate = (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined) => {
+    let known = estimates.get(document);
+    if (!known || known.size >= MAX_ESTIMATES_PER_DOCUMENT) estimates.set(document, (known = new Map()));
+    const key = `${operation.name?.value ?? ''} ${JSON.stringify(variables ?? {})}`;
+    if (!known.has(key)) known.set(key, costError(schema, document, operation, variables, limits));
+    return known.get(key);
+  };
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           // No operation (a bad operationName): execution answers that without running anything.
           if (!operation) return;
-          const error = costError(schema, document, operation, request.variables, limits);
+          const error = estimate(schema, document, operation, request.variables);
           if (error) throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, http: { status: 400 } } });
         },
       };

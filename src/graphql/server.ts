@@ -25,6 +25,7 @@ import { REST_MOUNT } from '../rest/router';
 import type { Services } from '../services/context';
 import type { GqlContext } from './context';
 import { csrfPlugin } from './csrf';
+import { jitGateway } from './jit';
 import { schema } from './schema';
 import { costPlugin, limitRules, nestingError, parseOptions, prepareOperation } from './limits';
 
@@ -50,7 +51,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 }
 
 export async function graphqlRouter(svc: Services): Promise<{ router: express.Router; stop: () => Promise<void> }> {
-  const apollo = new ApolloServer<GqlContext>({ schema: await schema(),
+  const apollo = new ApolloServer<GqlContext>({
+    // Our schema, executed by graphql-jit (src/graphql/jit.ts).
+    gateway: jitGateway(await schema()),
     formatError,
     // Introspection is refused by limitRules (with a message naming the setting), not by Apollo's own rule.
     introspection: true,

@@ -1,4 +1,9 @@
-/** GraphQL types over the domain: thin views of NodeRecord and Property. */
+/**
+ * GraphQL types over the domain: thin views of NodeRecord and Property.
+ * `simpleResolvers`: a plain field is read by graphql-js's default resolver,
+ * not wrapped by type-graphql for middlewares and auth checks that this
+ * schema has none of (a portal page has thousands of such fields).
+ */
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { NodeRecord } from '../domain/node';
 import { NODE_TYPES, type NodeType } from '../domain/nodeTypes';
@@ -6,14 +11,14 @@ import { NODE_TYPES, type NodeType } from '../domain/nodeTypes';
 export const NodeKind = Object.fromEntries(NODE_TYPES.map((t) => [t, t])) as { [K in NodeType]: K };
 registerEnumType(NodeKind, { name: 'NodeKind', description: 'The VOSpace node type (xsi:type without the vos: prefix).' });
 
-@ObjectType('Property', { description: 'A node property; readOnly ones are computed by the service.' })
+@ObjectType('Property', { simpleResolvers: true, description: 'A node property; readOnly ones are computed by the service.' })
 export class PropertyType {
   @Field(() => String) uri!: string;
   @Field(() => String) value!: string;
   @Field(() => Boolean) readOnly!: boolean;
 }
 
-@ObjectType('Node', { description: 'A VOSpace node.' })
+@ObjectType('Node', { simpleResolvers: true, description: 'A VOSpace node.' })
 export class NodeObject {
   /** The record behind the fields below, kept for the field resolvers. */
   record!: NodeRecord;
@@ -33,7 +38,7 @@ export class NodeObject {
   @Field(() => Date) btime!: Date;
 }
 
-@ObjectType('Grants', { description: 'Who may read and write a node, from its owner and its sharing properties. Grants are per node, never inherited.' })
+@ObjectType('Grants', { simpleResolvers: true, description: 'Who may read and write a node, from its owner and its sharing properties. Grants are per node, never inherited.' })
 export class GrantsObject {
   @Field(() => String, { nullable: true, description: 'The owner, who may read and write it.' }) owner!: string | null;
   @Field(() => [String], { description: 'Groups that may read it (core#groupread).' }) groupRead!: string[];
@@ -53,26 +58,26 @@ registerEnumType(ChildOrder, {
   },
 });
 
-@ObjectType('QuotaUsage', { description: 'A core#quota and the bytes it counts.' })
+@ObjectType('QuotaUsage', { simpleResolvers: true, description: 'A core#quota and the bytes it counts.' })
 export class QuotaUsageObject {
   @Field(() => String, { description: "Path of the container the core#quota is set on, with a leading '/'." }) path!: string;
   @Field(() => Float, { description: 'The quota, in bytes.' }) limit!: number;
   @Field(() => Float, { description: 'Bytes counted under it, as quotas count them (data bytes and property bytes below the container).' }) used!: number;
 }
 
-@ObjectType('NodeEdge')
+@ObjectType('NodeEdge', { simpleResolvers: true })
 export class NodeEdge {
   @Field(() => String, { description: 'Opaque cursor: pass it as `after` to continue after this child.' }) cursor!: string;
   @Field(() => NodeObject) node!: NodeObject;
 }
 
-@ObjectType('PageInfo')
+@ObjectType('PageInfo', { simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean) hasNextPage!: boolean;
   @Field(() => String, { nullable: true }) endCursor!: string | null;
 }
 
-@ObjectType('NodeConnection', { description: 'A page of a container’s children, in the order asked for.' })
+@ObjectType('NodeConnection', { simpleResolvers: true, description: 'A page of a container’s children, in the order asked for.' })
 export class NodeConnection {
   @Field(() => [NodeEdge]) edges!: NodeEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
@@ -80,7 +85,7 @@ export class NodeConnection {
   parent!: NodeRecord;
 }
 
-@ObjectType('User', { description: 'The authenticated caller.' })
+@ObjectType('User', { simpleResolvers: true, description: 'The authenticated caller.' })
 export class UserObject {
   @Field(() => String) name!: string;
   @Field(() => Boolean) admin!: boolean;
