@@ -114,6 +114,8 @@ export class StorageServer {
     if (job.transfer.view === VIEW.tar) return receiveTar(this.tarContext(), req, res, job, declaredMd5(req));
 
     const budget = await this.budget(job, req);
+    // Kept: a request destroyed (by an ABORT, or by the pipeline when the backend's stream fails) lets go of req.socket.
+    const socket = req.socket;
     // The request's chunks are handed over: nothing else reads them.
     const staged = await svc.backend.stage(job.id, { handOver: true });
     // An ABORT stops the upload at once, wherever it is.
@@ -138,10 +140,10 @@ export class StorageServer {
       await svc.backend.discard(staged.ref).catch(() => {});
       if (location) await svc.backend.remove(location).catch(() => {});
       // A client that left is no server failure: no error logged for it.
-      const f = req.socket.destroyed && !isFault(e) ? fault('TransferFailed', 'the client went away during the upload') : publicFault(e, { job: job.id });
+      const f = socket.destroyed && !isFault(e) ? fault('TransferFailed', 'the client went away during the upload') : publicFault(e, { job: job.id });
       await this.fail(job, f);
       // A request is destroyed once read to the end too: only a gone socket means the client left.
-      if (req.socket.destroyed) return void res.destroy();
+      if (socket.destroyed) return void res.destroy();
       throw f;
     } finally {
       unsubscribe();

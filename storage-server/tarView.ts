@@ -331,6 +331,8 @@ export async function receiveTar(ctx: TarContext, req: Request, res: Response, j
   const { svc } = ctx;
   const archive = new Md5Counter();
   const extract = tarExtract();
+  // Kept: an ABORT destroys the request, which then lets go of req.socket.
+  const socket = req.socket;
   // An ABORT stops the upload at once, wherever it is.
   const unsubscribe = svc.events.subscribe(job.id, (phase) => {
     if (phase === 'ABORTED') req.destroy(fault('TransferFailed', 'the transfer was aborted'));
@@ -381,7 +383,7 @@ export async function receiveTar(ctx: TarContext, req: Request, res: Response, j
     await unpacking?.undo();
     await ctx.fail(job, f);
     // Only a gone socket means the client left; otherwise it gets the answer (the rest of the body is read and dropped).
-    if (req.socket.destroyed) return void res.destroy();
+    if (socket.destroyed) return void res.destroy();
     req.unpipe(archive);
     req.resume();
     throw f;

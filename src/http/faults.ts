@@ -2,6 +2,7 @@
  * The one place a failure becomes an HTTP answer: `text/plain`, starting with
  * the fault name (`NodeNotFound: vos://…`), with the fault's status.
  */
+import type { Socket } from 'node:net';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { fault, isFault, type VOSpaceFault } from '../domain/faults';
 import { logger } from '../log';
@@ -27,9 +28,9 @@ export function toFault(err: unknown): VOSpaceFault {
  * the answer is sent, while the body is still arriving, and the kernel
  * resets the connection before the client reads the answer.
  */
-function drainAfterAnswer(req: Request): void {
+function drainAfterAnswer(req: Request, socket: Socket): void {
   let seen = 0;
-  const stop = () => req.socket.destroy();
+  const stop = () => socket.destroy();
   const timer = setTimeout(stop, DRAIN_MAX_MS);
   timer.unref();
   req.on('data', (chunk: Buffer) => {
@@ -38,7 +39,7 @@ function drainAfterAnswer(req: Request): void {
   });
   req.on('end', () => {
     clearTimeout(timer);
-    req.socket.end();
+    socket.end();
   });
   req.resume();
 }
@@ -54,7 +55,9 @@ export function sendFault(req: Request, res: Response, f: VOSpaceFault): void {
     return;
   }
   // Refused before its body was read (413, or an upload refused up front): let the client finish sending.
-  if (hasUnreadBody(req)) drainAfterAnswer(req);
+  // A request that was destroyed unread (an ABORT, a failed write) has let go of its socket; the answer still has it.
+  const socket = req.socket ?? res.socket;
+  if (socket && hasUnreadBody(req)) drainAfterAnswer(req, socket);
   res.status(f.status).type('text/plain; charset=utf-8').send(`${f.fault}: ${f.detail || f.fault}\n`);
 }
 

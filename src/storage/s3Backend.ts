@@ -163,8 +163,11 @@ export class S3Backend implements StorageBackend {
     const entry = this.staging.get(ref);
     if (entry) await entry.done;
     this.staging.delete(ref);
+    const location = `objects/${ref}`;
+    // As a posix rename fails on a staged file that is gone (discarded, deleted behind our back): never a location without bytes.
+    await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.object(location) }));
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.marker(ref) }));
-    return `objects/${ref}`;
+    return location;
   }
 
   async discard(ref: string): Promise<void> {

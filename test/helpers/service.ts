@@ -11,7 +11,7 @@ import { parseConfig, type Config } from '../../src/config';
 import { startService, type RunningService } from '../../src/server';
 import { createToken } from '../../src/services/tokens';
 import { addUser } from '../../src/services/users';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3Backend } from '../../src/storage/s3Backend';
 import { createTestDb, TEST_ROOT, type TestDb } from './db';
 import { iniText } from './ini';
@@ -32,6 +32,10 @@ export interface TestService {
   objects(): Promise<string[]>;
   /** The bytes of a stored object. */
   bytes(location: string): Promise<Buffer>;
+  /** Puts an object of another program, not named as an upload, in the staging area (posix: a file in staging_dir; s3: a key under staging/). */
+  putStranger(name: string): Promise<void>;
+  /** Every name in the staging area, ours or not (see putStranger). */
+  stagingArea(): Promise<string[]>;
   authority: string;
   /** vos:// URI of a path ('alice/x' → vos://example.org!vospace/alice/x). */
   uri(path: string): string;
@@ -105,6 +109,8 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
       for await (const c of await running.svc.backend.read(location)) parts.push(c as Buffer);
       return Buffer.concat(parts);
     },
+    putStranger: (name) => strangerIn(running.svc.backend, path.join(own, 'staging'), name),
+    stagingArea: () => stagingNames(running.svc.backend, path.join(own, 'staging')),
     async user(name, o = {}) {
       await addUser(running.svc, OPERATOR, { name, admin: o.admin, groups: o.groups });
       return (await createToken(running.svc, OPERATOR, name)).token;
@@ -117,20 +123,37 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
   };
 }
 
+type Backend = RunningService['svc']['backend'];
+
 /** Posix: the files under root_dir. S3: the keys under objects/ that are not an upload's still staged (its marker is there). */
-async function storedObjects(backend: RunningService['svc']['backend'], rootDir: string): Promise<string[]> {
+async function storedObjects(backend: Backend, rootDir: string): Promise<string[]> {
   if (!(backend instanceof S3Backend)) {
     if (!fs.existsSync(rootDir)) return [];
     const files = fs.readdirSync(rootDir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
     return files.map((d) => path.relative(rootDir, path.join(d.parentPath, d.name))).sort();
   }
   const staged = new Set((await backend.listStaged()).map((s) => `objects/${s.ref}`));
+  return (await keysUnder(backend, 'objects/')).filter((k) => !staged.has(k)).sort();
+}
+
+async function strangerIn(backend: Backend, stagingDir: string, name: string): Promise<void> {
+  if (backend instanceof S3Backend) await backend.client.send(new PutObjectCommand({ Bucket: backend.bucket, Key: `staging/${name}`, Body: 'not ours' }));
+  else fs.writeFileSync(path.join(stagingDir, name), 'not ours');
+}
+
+async function stagingNames(backend: Backend, stagingDir: string): Promise<string[]> {
+  if (backend instanceof S3Backend) return (await keysUnder(backend, 'staging/')).map((k) => k.slice('staging/'.length)).sort();
+  return fs.existsSync(stagingDir) ? fs.readdirSync(stagingDir).sort() : [];
+}
+
+/** The keys of a test bucket (no [Storage] prefix) under `prefix`. */
+async function keysUnder(backend: S3Backend, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await backend.client.send(new ListObjectsV2Command({ Bucket: backend.bucket, Prefix: 'objects/', ContinuationToken: token }));
-    keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => !staged.has(k)));
+    const page = await backend.client.send(new ListObjectsV2Command({ Bucket: backend.bucket, Prefix: prefix, ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return keys.sort();
+  return keys;
 }

@@ -130,6 +130,13 @@ export function conformance(label: string, setup: () => Promise<BackendUnderTest
       expect(refs).not.toContain(cut.ref);
     });
 
+    test('a commit of a staged object that is gone (discarded) fails: no location without its bytes', async () => {
+      const staged = await b.stage('jobVanished');
+      await pipeline(Readable.from(chunks(randomBytes(1000))), staged.stream);
+      await b.discard(staged.ref);
+      await expect(b.commit(staged.ref, 5)).rejects.toThrow();
+    });
+
     test("crash leftovers: a restarted server finds them with their job ids and cleans them", async () => {
       const finished = await b.stage('jobCrash1');
       await pipeline(Readable.from(chunks(randomBytes(MiB))), finished.stream);

@@ -11,7 +11,7 @@ import http from 'node:http';
 import { request, CORE } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import {
-  MiB, eventually, faultName, filesUnder, getBytes, getJob, negotiate, nodeProp, postJob, pull, push, sha256, sleep, slowPut, waitFinal,
+  MiB, eventually, faultName, getBytes, getJob, negotiate, nodeProp, postJob, pull, push, sha256, sleep, slowPut, waitFinal,
 } from './lib';
 
 let t: TestService;
@@ -30,7 +30,7 @@ async function expectBytes(p: string, bytes: Buffer): Promise<void> {
   expect(await nodeProp(t, alice, p, `${CORE}length`)).toBe(String(bytes.length));
 }
 
-const stagingEmpty = () => eventually(() => filesUnder(t.dirs.staging).length === 0);
+const stagingEmpty = () => eventually(async () => (await t.staged()).length === 0);
 
 /** The node can be written again: it is not left busy. */
 async function expectWritable(p: string): Promise<void> {
@@ -45,7 +45,7 @@ test('ABORT during an upload: the PUT is cut off, the old bytes stay, staging is
   const { id, endpoint } = await negotiate(t, alice, 'alice/abort.bin', 'pushToVoSpace');
   const up = slowPut(endpoint, big, { chunk: MiB, delayMs: 40 });
   await up.written(4 * MiB);
-  expect(filesUnder(t.dirs.staging).length).toBe(1);
+  expect(await t.staged()).toHaveLength(1);
   const abort = await postJob(t, alice, id, { PHASE: 'ABORT' });
   expect(abort.status).toBe(303);
   const out = await up.done;

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request, CORE } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import {
-  MiB, faultName, filesUnder, getBytes, getJob, negotiate, nodeProp, postJob, pull, push, putBytes, sha256, sleep, waitFinal,
+  MiB, faultName, getBytes, getJob, negotiate, nodeProp, postJob, pull, push, putBytes, sha256, sleep, waitFinal,
 } from './lib';
 
 let t: TestService;
@@ -225,7 +225,7 @@ describe('declared digests', () => {
     expect(job.errorMessage).toMatch(/^PreconditionFailed/);
     await expectBytes('alice/digest.bin', old);
     expect(await nodeProp(t, alice, 'alice/digest.bin', `${CORE}MD5`)).toBe(createHash('md5').update(old).digest('hex'));
-    expect(filesUnder(t.dirs.staging)).toEqual([]);
+    expect(await t.staged()).toEqual([]);
     // The node is not left busy: a new push works.
     const next = randomBytes(1000);
     await push(t, alice, 'alice/digest.bin', next);

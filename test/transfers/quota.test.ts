@@ -18,7 +18,7 @@ import { CORE, VOS, nodeXml, request, type Reply, expectFault } from '../helpers
 import { usePg } from '../helpers/db';
 import { startTestService, type TestService } from '../helpers/service';
 import {
-  HTTPPUT, MiB, createJob, eventually, filesUnder, getJob, negotiate, nodeProp, pull, push, putBytes,
+  HTTPPUT, MiB, createJob, eventually, getJob, negotiate, nodeProp, pull, push, putBytes,
   readTransfer, runJob, sha256, sleep, slowPut, transferXml, waitFinal, type JobDoc,
 } from './lib';
 
@@ -59,7 +59,7 @@ async function quotaDir(path: string, bytes: number): Promise<void> {
 
 const space = (path: string) => nodeProp(t, alice, path, SPACE);
 const length = (path: string) => nodeProp(t, alice, path, LENGTH);
-const stagingEmpty = () => eventually(() => filesUnder(t.dirs.staging).length === 0);
+const stagingEmpty = () => eventually(async () => (await t.staged()).length === 0);
 
 /** A push transfer document declaring the length it will send. */
 function pushDoc(path: string, declared: string): string {
@@ -237,7 +237,7 @@ describe('a declared core#length at negotiation', () => {
     const details = readTransfer((await request('GET', `${t.base}/transfers/${id}/results/transferDetails`, { token: alice })).text);
     expect(details.protocols).toEqual([]);
     expect((await request('GET', `${t.base}/nodes/alice/decl/new.bin`, { token: alice })).status).toBe(404);
-    expect(filesUnder(t.dirs.staging)).toEqual([]);
+    expect(await t.staged()).toEqual([]);
   });
 
   test('over the quota for an existing node: refused, its bytes unchanged and it is not left busy', async () => {
@@ -394,13 +394,13 @@ describe('uploads to the storage server', () => {
 // ---------------------------------------------------------------- tar
 
 describe('tar pushes into a container', () => {
-  const objects = () => new Set(filesUnder(t.dirs.root));
+  const objects = async () => new Set(await t.objects());
 
   test('over the quota: refused with 413, nothing changed (no node made, old bytes kept, no object left)', async () => {
     await quotaDir('alice/tar', 10_000);
     const keep = randomBytes(1000);
     await push(t, alice, 'alice/tar/keep.bin', keep);
-    const before = objects();
+    const before = await objects();
     const { put, id } = await pushTar('alice/tar', await makeTar({ 'one.bin': randomBytes(6000), 'dir/two.bin': randomBytes(5000), 'keep.bin': randomBytes(10) }));
     expectFault(put, 413, 'QuotaExceeded');
     expect(put.text).toMatch(/ran past/);
@@ -410,7 +410,7 @@ describe('tar pushes into a container', () => {
     }
     expect(sha256(await pull(t, alice, 'alice/tar/keep.bin'))).toBe(sha256(keep));
     expect(await stagingEmpty()).toBe(true);
-    expect(objects()).toEqual(before);
+    expect(await objects()).toEqual(before);
     expect(await space('alice/tar')).toBe('9000');
   });
 
@@ -419,7 +419,7 @@ describe('tar pushes into a container', () => {
     await mkdir('alice/tar2/sub');
     expect((await setQuota('alice/tar2/sub', '100')).status).toBe(200);
     await push(t, alice, 'alice/tar2/keep.bin', randomBytes(1000));
-    const before = objects();
+    const before = await objects();
     const refused = await pushTar('alice/tar2', await makeTar({ 'top.bin': randomBytes(50), 'sub/big.bin': randomBytes(101) }));
     expectFault(refused.put, 413, 'QuotaExceeded');
     expect(refused.put.text).toMatch(/tar2\/sub would hold 101 bytes, over its 100-byte quota/);
@@ -427,7 +427,7 @@ describe('tar pushes into a container', () => {
     expect((await request('GET', `${t.base}/nodes/alice/tar2/top.bin`, { token: alice })).status).toBe(404);
     expect((await request('GET', `${t.base}/nodes/alice/tar2/sub/big.bin`, { token: alice })).status).toBe(404);
     expect(await length('alice/tar2/keep.bin')).toBe('1000');
-    expect(objects()).toEqual(before);
+    expect(await objects()).toEqual(before);
 
     // 9000 free, plus the 1000 keep.bin frees: 9900 + 100 fits exactly.
     const bigger = randomBytes(9900);
@@ -442,7 +442,7 @@ describe('tar pushes into a container', () => {
 // ---------------------------------------------------------------- move and copy
 
 describe('copy and move into a quota\'d container', () => {
-  const objects = () => new Set(filesUnder(t.dirs.root));
+  const objects = async () => new Set(await t.objects());
   const exists = async (p: string) => (await request('GET', `${t.base}/nodes/${p}`, { token: alice })).status === 200;
 
   /** A move (keepBytes false) or copy (true) as a REST job, run at once, to its end. */
@@ -497,11 +497,11 @@ describe('copy and move into a quota\'d container', () => {
     const b = randomBytes(2001);
     await push(t, alice, 'alice/cover-src/a.bin', a);
     await push(t, alice, 'alice/cover-src/sub/b.bin', b);
-    const before = objects();
+    const before = await objects();
     expectRefused(await copy('alice/cover-src', 'alice/cover'), /alice\/cover would hold 10001 bytes, over its 10000-byte quota.*nothing was changed/);
     expectRefused(await copy('alice/cover-src', 'alice/cover/named'));
     for (const p of ['alice/cover/cover-src', 'alice/cover/named', 'alice/cover/named/a.bin']) expect(await exists(p)).toBe(false);
-    expect(objects()).toEqual(before);
+    expect(await objects()).toEqual(before);
     expect(await space('alice/cover')).toBe('5000');
     expect(sha256(await pull(t, alice, 'alice/cover-src/a.bin'))).toBe(sha256(a));
     expect(sha256(await pull(t, alice, 'alice/cover-src/sub/b.bin'))).toBe(sha256(b));
@@ -511,7 +511,7 @@ describe('copy and move into a quota\'d container', () => {
     expect(await exists('alice/cover/held3.bin')).toBe(false);
 
     // POST /synctrans with the document: 303 to the details, the job holds the same fault.
-    const held = objects();
+    const held = await objects();
     const body = transferXml({ target: t.uri('alice/cover-src'), direction: t.uri('alice/cover'), keepBytes: true });
     const r = await request('POST', `${t.base}/synctrans`, { token: alice, body, headers: xml });
     expect(r.status).toBe(303);
@@ -519,7 +519,7 @@ describe('copy and move into a quota\'d container', () => {
     expectRefused(await waitFinal(t, alice, id));
     await expectJobError(id, 'QuotaExceeded');
     expect(await exists('alice/cover/cover-src')).toBe(false);
-    expect(objects()).toEqual(held);
+    expect(await objects()).toEqual(held);
   });
 
   test('a move into another quota\'d container that would exceed is refused and the node stays where it was', async () => {
@@ -627,7 +627,7 @@ describe('copy and move into a quota\'d container', () => {
     await quotaDir('alice/gq-other', 100_000);
     await push(t, alice, 'alice/gq-other/f.bin', randomBytes(4000));
     await push(t, alice, 'alice/gq/held.bin', randomBytes(2000));
-    const before = objects();
+    const before = await objects();
     for (const keepBytes of [true, false]) {
       const rest = await transfer('alice/gq-other/f.bin', 'alice/gq', keepBytes);
       const graphql = await viaGraphql('alice/gq-other/f.bin', 'alice/gq', keepBytes);
@@ -638,7 +638,7 @@ describe('copy and move into a quota\'d container', () => {
     }
     expect(await exists('alice/gq/f.bin')).toBe(false);
     expect(await exists('alice/gq-other/f.bin')).toBe(true);
-    expect(objects()).toEqual(before);
+    expect(await objects()).toEqual(before);
     // Room made: both faces then copy and move.
     await push(t, alice, 'alice/gq/held.bin', Buffer.alloc(0));
     expect((await viaGraphql('alice/gq-other/f.bin', 'alice/gq/copy.bin', true)).phase).toBe('COMPLETED');
@@ -656,7 +656,7 @@ describe('copy and move into a quota\'d container', () => {
     for (let round = 0; round < 5; round++) {
       const dir = `alice/crace${round}`;
       await quotaDir(dir, 6 * MiB);
-      const before = objects().size;
+      const before = (await objects()).size;
       const ids = await Promise.all(['a', 'b'].map((name) =>
         createJob(t, alice, { target: t.uri('alice/crace-src'), direction: t.uri(`${dir}/${name}`), keepBytes: true }, '?PHASE=RUN')));
       const jobs = await Promise.all(ids.map((id) => waitFinal(t, alice, id)));
@@ -667,7 +667,7 @@ describe('copy and move into a quota\'d container', () => {
       expect(await length(`${dir}/${won}/f7.bin`)).toBe(String(MiB / 2));
       expect(await space(dir)).toBe(String(2 * MiB));
       // The refused copy made no byte object: only the winner's 8 are new.
-      expect(objects().size).toBe(before + 8);
+      expect((await objects()).size).toBe(before + 8);
     }
   });
 });

@@ -4,13 +4,12 @@
  * staged objects of jobs it had claimed and that no longer run): an upload
  * another server is receiving at that moment goes on to its end.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import type { RunningStorage } from '../../storage-server/server';
 import { StorageServer } from '../../storage-server/server';
 import { startTestService, type TestService } from '../helpers/service';
-import { MiB, eventually, filesUnder, getBytes, negotiate, sha256, slowPut, waitFinal } from './lib';
+import { MiB, eventually, getBytes, negotiate, sha256, slowPut, waitFinal } from './lib';
 
 let t: TestService;
 let alice: string;
@@ -38,9 +37,10 @@ test('a server starting while another receives an upload leaves that upload alon
   const { id, endpoint } = await negotiate(t, alice, 'alice/busy.bin', 'pushToVoSpace');
   const put = slowPut(endpoint, bytes, { chunk: 256 * 1024, delayMs: 25 });
   await put.written(MiB);
-  expect(await eventually(() => filesUnder(t.dirs.staging).length === 1)).toBe(true);
+  expect(await eventually(async () => (await t.staged()).length === 1)).toBe(true);
+  const staged = await t.staged();
   await startAnother();
-  expect(filesUnder(t.dirs.staging)).toHaveLength(1);
+  expect(await t.staged()).toEqual(staged);
   const out = await put.done;
   expect({ status: out.status, body: out.body }).toEqual({ status: 201, body: '' });
   expect((await waitFinal(t, alice, id)).phase).toBe('COMPLETED');
@@ -56,9 +56,19 @@ test("a restarted server removes its own earlier run's leftovers, and nothing el
   const theirs = await negotiate(t, alice, 'alice/theirs.bin', 'pushToVoSpace');
   await db('jobs').where('id', mine.id).update({ claimed_by: other.id, endpoint_used: true });
   await db('jobs').where('id', theirs.id).update({ claimed_by: t.running.storage!.id, endpoint_used: true, phase: 'ERROR' });
-  const staged = (jobId: string) => path.join(t.dirs.staging, `${jobId}-${randomBytes(8).toString('hex')}`);
-  const leftovers = { mine: staged(mine.id), theirs: staged(theirs.id), unknown: staged('noSuchJob'), stranger: path.join(t.dirs.staging, 'not-ours.tmp') };
-  for (const f of Object.values(leftovers)) fs.writeFileSync(f, 'partial');
+  // What each upload had staged when it was cut, made through the backend as the storage server makes it.
+  const backend = t.running.svc.backend;
+  const staged = async (jobId: string) => {
+    const s = await backend.stage(jobId);
+    s.stream.end('partial');
+    await once(s.stream, 'finish');
+    return s.ref;
+  };
+  const leftovers = { mine: await staged(mine.id), theirs: await staged(theirs.id), unknown: await staged('noSuchJob') };
+  const stranger = 'not-ours.tmp';
+  await t.putStranger(stranger);
+  const objects = await t.objects();
+  expect(await t.staged()).toEqual(Object.values(leftovers).sort());
 
   // The other server dies and comes back at the same address.
   const port = Number(new URL(other.url).port);
@@ -66,13 +76,13 @@ test("a restarted server removes its own earlier run's leftovers, and nothing el
   others.splice(others.indexOf(other), 1);
   await startAnother(port);
 
-  expect(fs.existsSync(leftovers.mine)).toBe(false);
-  expect(fs.existsSync(leftovers.theirs)).toBe(true);
-  expect(fs.existsSync(leftovers.unknown)).toBe(true);
-  expect(fs.existsSync(leftovers.stranger)).toBe(true);
+  expect(await t.staged()).toEqual([leftovers.theirs, leftovers.unknown].sort());
+  expect(await t.stagingArea()).toContain(stranger);
+  // Its bytes went with it (under s3, the object beside the marker).
+  expect(await t.objects()).toEqual(objects);
   // Its interrupted upload failed, saying why.
   const job = await waitFinal(t, alice, mine.id);
   expect(job.phase).toBe('ERROR');
   expect(job.errorMessage).toMatch(/restarted during the transfer/);
-  for (const f of [leftovers.theirs, leftovers.unknown, leftovers.stranger]) fs.rmSync(f);
+  for (const ref of [leftovers.theirs, leftovers.unknown]) await backend.discard(ref);
 });
