@@ -131,10 +131,10 @@ export async function runJob(svc: Services, who: Identity, id: string, kind?: Jo
   const running = execute(svc, who, queued);
   if (isMoveOrCopy(queued.transfer)) {
     running.catch((err) => logger.error({ err, job: id }, 'move/copy failed'));
-  } else {
-    await running;
+    return readJob(svc, who, id);
   }
-  return readJob(svc, who, id);
+  // Negotiated: the job as it went to EXECUTING, without reading it back.
+  return (await running) ?? readJob(svc, who, id);
 }
 
 export async function abortJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<AnyJob> {
