@@ -109,7 +109,7 @@ export class StorageServer {
     const job = await endpointJob(svc, String(req.params.token), 'put');
     if (job.transfer.direction !== 'pushToVoSpace') throw fault('PermissionDenied', 'this endpoint is not for an upload');
     const target = job.transfer.target;
-    await claimUpload(svc, job, this.id);
+    const nodeId = await claimUpload(svc, job, this.id);
     // A container with view tar (negotiation admits tar for containers only): the body is an archive to unpack.
     if (job.transfer.view === VIEW.tar) return receiveTar(this.tarContext(), req, res, job, declaredMd5(req));
 
@@ -131,10 +131,8 @@ export class StorageServer {
       if (declared && declared !== md5.toString('base64')) {
         throw fault('PreconditionFailed', `the bytes received do not match the declared MD5 (${declared}); nothing was changed`);
       }
-      const node = await nodeAt(svc, target, false);
-      if (!node) throw fault('NodeNotFound', svc.uris.format(target));
-      location = await svc.backend.commit(staged.ref, node.id);
-      await commitUpload(svc, job, this.id, { path: target, below: false }, [{ nodeId: node.id, path: target, size, md5: md5.toString('hex'), location }]);
+      location = await svc.backend.commit(staged.ref, nodeId);
+      await commitUpload(svc, job, this.id, { path: target, below: false }, [{ nodeId, path: target, size, md5: md5.toString('hex'), location }]);
       res.status(201).set({ Digest: `md5=${md5.toString('base64')}`, ETag: `"${md5.toString('hex')}"` }).end();
     } catch (e) {
       await svc.backend.discard(staged.ref).catch(() => {});

@@ -155,8 +155,20 @@ export interface PhaseChange {
   error?: JobError | null;
 }
 
-/** Moves a job to a new phase if it is in one of `from`; returns whether it did. */
-export async function changePhase(db: Db, id: string, from: Phase[], c: PhaseChange): Promise<boolean> {
+/**
+ * Moves a job to a new phase if it is in one of `from`; returns the job as it
+ * now is (`owner`: its owner's name, as a read joins it), or undefined if it
+ * was in none. With `notify`, the same statement sends that NOTIFY (delivered
+ * when the change commits).
+ */
+export async function changePhase(
+  db: Db,
+  job: { id: string; owner: string | null },
+  from: Phase[],
+  c: PhaseChange,
+  notify?: { channel: string; payload: string },
+): Promise<AnyJob | undefined> {
+  const { id } = job;
   const update: Record<string, unknown> = { phase: c.phase };
   if (c.startTime) update.start_time = db.fn.now();
   if (c.endTime) update.end_time = db.fn.now();
@@ -164,16 +176,19 @@ export async function changePhase(db: Db, id: string, from: Phase[], c: PhaseCha
   if (c.error !== undefined) update.error = c.error === null ? null : JSON.stringify(c.error);
   if (c.protocols || c.transfer) {
     // Both kept in one column: read the one not given (negotiation gives both, and saves the read).
-    const job = c.protocols && c.transfer ? undefined : await getJob(db, id);
-    if (!(c.transfer ?? job?.transfer)) return false;
+    const found = c.protocols && c.transfer ? undefined : await getJob(db, id);
+    if (!(c.transfer ?? found?.transfer)) return undefined;
     update.transfer = JSON.stringify({
-      transfer: c.transfer ?? job!.transfer,
-      protocols: c.protocols ?? job?.protocols ?? [],
-      createdNode: c.createdNode ?? job?.createdNode ?? undefined,
+      transfer: c.transfer ?? found!.transfer,
+      protocols: c.protocols ?? found?.protocols ?? [],
+      createdNode: c.createdNode ?? found?.createdNode ?? undefined,
     });
   }
-  const n = await db('jobs').where('id', id).whereIn('phase', from).update(update);
-  return n > 0;
+  const change = db('jobs').where('id', id).whereIn('phase', from).update(update).returning('*');
+  const rows: JobRow[] = notify
+    ? await db.with('changed', change).select('changed.*', db.raw('pg_notify(?, ?) as notified', [notify.channel, notify.payload])).from('changed')
+    : await change;
+  return rows.length ? toJob({ ...rows[0], owner: job.owner }) : undefined;
 }
 
 export async function setDestruction(db: Db, id: string, when: Date): Promise<void> {

@@ -11,6 +11,27 @@ export async function markBusy(db: Db, path: string, jobId: string): Promise<'ok
   return (await db('nodes').where('path', path).first('id')) ? 'busy' : 'missing';
 }
 
+/**
+ * Uses up a job's endpoint for the storage server `storageId` and marks the
+ * node at `path` busy for the job, in one statement: both or neither.
+ * Returns the node's id, or why not: 'used' (the endpoint was used, or the
+ * job is no longer executing), 'busy' (another writer has the node) or
+ * 'missing'.
+ */
+export async function claimForUpload(db: Db, jobId: string, storageId: number | null, path: string): Promise<number | 'used' | 'busy' | 'missing'> {
+  const { rows } = await db.raw<{ rows: { found: boolean; node: string | number | null; exists: boolean }[] }>(
+    `WITH job AS (SELECT id FROM jobs WHERE id = ? AND NOT endpoint_used AND phase = 'EXECUTING' FOR UPDATE),
+     busy AS (UPDATE nodes SET busy_job = ? WHERE path = ? AND busy_job IS NULL AND EXISTS (SELECT 1 FROM job) RETURNING id),
+     claimed AS (UPDATE jobs SET endpoint_used = TRUE, claimed_by = ? WHERE id IN (SELECT id FROM job) AND EXISTS (SELECT 1 FROM busy) RETURNING id)
+     SELECT EXISTS (SELECT 1 FROM job) AS found, (SELECT b.id FROM busy b WHERE EXISTS (SELECT 1 FROM claimed)) AS node, EXISTS (SELECT 1 FROM nodes WHERE path = ?) AS exists`,
+    [jobId, jobId, path, storageId, path],
+  );
+  const r = rows[0];
+  if (r.node !== null) return Number(r.node);
+  if (!r.found) return 'used';
+  return r.exists ? 'busy' : 'missing';
+}
+
 export async function clearBusy(db: Db, jobId: string): Promise<void> {
   await db('nodes').where('busy_job', jobId).update({ busy_job: null });
 }
@@ -29,20 +50,14 @@ export interface CommittedBytes {
  * node is no longer this job's to write (deleted meanwhile).
  */
 export async function commitBytes(db: Db, jobId: string, b: CommittedBytes, nodeId?: number): Promise<{ old: string | null; oldSize: number } | undefined> {
-  const q = db('nodes').where('busy_job', jobId).forUpdate();
-  if (nodeId !== undefined) q.where('id', nodeId);
-  const node: { id: number; location: string | null; size: string | number } | undefined = await q.first('id', 'location', 'size');
-  if (!node) return undefined;
-  await db('nodes').where('id', node.id).update({
-    size: b.size,
-    md5: b.md5,
-    location: b.location,
-    storage_id: b.storageId,
-    busy_job: null,
-    mtime: db.fn.now(),
-    ctime: db.fn.now(),
-  });
-  return { old: node.location, oldSize: Number(node.size) };
+  // One statement: the node locked as it was (its old bytes), then pointed at the new ones.
+  const { rows } = await db.raw<{ rows: { location: string | null; size: string | number }[] }>(
+    `UPDATE nodes n SET size = ?, md5 = ?, location = ?, storage_id = ?, busy_job = NULL, mtime = now(), ctime = now()
+     FROM (SELECT id, location, size FROM nodes WHERE busy_job = ?${nodeId === undefined ? '' : ' AND id = ?'} LIMIT 1 FOR UPDATE) old
+     WHERE n.id = old.id RETURNING old.location, old.size`,
+    [b.size, b.md5, b.location, b.storageId, jobId, ...(nodeId === undefined ? [] : [nodeId])],
+  );
+  return rows.length ? { old: rows[0].location, oldSize: Number(rows[0].size) } : undefined;
 }
 
 /** Storage locations of a node and its subtree (to remove their bytes after a delete). */

@@ -106,17 +106,28 @@ export class JobEvents {
   }
 
   /**
-   * Tell every waiter (in any process of the space) that a job changed. Call
-   * after the change commits. `owner`: the job owner's name, for the log, when
-   * the caller has it (otherwise it is looked up).
+   * On PostgreSQL, the NOTIFY that tells every waiter (in any process of the
+   * space) of a job's change: the statement that makes the change sends it,
+   * and PostgreSQL delivers it when that commits (never if it rolls back),
+   * at no cost of a statement or a transaction of its own. Undefined on the
+   * embedded database, whose waiters are told by changed().
    */
-  async publish(jobId: string, phase: Phase, owner?: string | null): Promise<void> {
-    if (this.dsn) await this.knex.raw('SELECT pg_notify(?, ?)', [CHANNEL, `${jobId} ${phase}`]);
-    else this.emitter.emit(jobId, phase);
+  notification(jobId: string, phase: Phase): { channel: string; payload: string } | undefined {
+    return this.dsn ? { channel: CHANNEL, payload: `${jobId} ${phase}` } : undefined;
+  }
+
+  /**
+   * Call once a change has committed: on the embedded database its waiters
+   * are told now (on PostgreSQL the change's NOTIFY told them), and it is
+   * logged. `owner`: the job owner's name, when the caller has it (otherwise
+   * it is looked up).
+   */
+  async changed(jobId: string, phase: Phase, owner?: string | null): Promise<void> {
+    if (!this.dsn) this.emitter.emit(jobId, phase);
     await this.log(jobId, phase, owner);
   }
 
-  /** The job log: every phase change goes through publish(), so it is logged here, once. */
+  /** The job log: every phase change goes through changed(), so it is logged here, once. */
   private async log(jobId: string, phase: Phase, owner: string | null | undefined): Promise<void> {
     if (!logger.isLevelEnabled('info')) return;
     try {

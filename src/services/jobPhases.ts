@@ -1,8 +1,10 @@
 /**
  * The one way a job's phase changes: the change is written (only from one of
  * the phases expected, so two racing changes cannot both win) and published
- * to whoever waits on the job (jobEvents.ts). Inside a transaction the
- * publish waits for the commit, so a phase that rolled back is never heard.
+ * to whoever waits on the job (jobEvents.ts): on PostgreSQL by a NOTIFY the
+ * changing statement sends, which is delivered on commit. Inside a
+ * transaction the rest of the publish (the log; the embedded database's
+ * waiters) waits for the commit, so a phase that rolled back is never heard.
  */
 import type { Knex } from 'knex';
 import * as jobStore from '../db/jobStore';
@@ -27,26 +29,27 @@ function outermost(trx: Knex.Transaction): Knex.Transaction {
 
 /**
  * Moves the job to `to` if it is in one of `from`, and publishes the change;
- * returns whether it moved. With `trx` the change is part of that
- * transaction and is published once it commits (nothing if it rolls back);
- * run the transaction through inTransaction() to have the publish done
- * when it returns.
+ * returns the job as it now is, or undefined if it did not move. With `trx`
+ * the change is part of that transaction and is published once it commits
+ * (nothing if it rolls back); run the transaction through inTransaction() to
+ * have the publish done when it returns.
  */
-export async function transition(svc: Services, job: Pick<AnyJob, 'id' | 'owner'>, from: Phase[], to: PhaseChange, trx?: Knex.Transaction): Promise<boolean> {
-  if (!(await jobStore.changePhase(trx ?? svc.db, job.id, from, to))) return false;
+export async function transition(svc: Services, job: Pick<AnyJob, 'id' | 'owner'>, from: Phase[], to: PhaseChange, trx?: Knex.Transaction): Promise<AnyJob | undefined> {
+  const changed = await jobStore.changePhase(trx ?? svc.db, job, from, to, svc.events.notification(job.id, to.phase));
+  if (!changed) return undefined;
   if (!trx) {
-    await svc.events.publish(job.id, to.phase, job.owner);
-    return true;
+    await svc.events.changed(job.id, to.phase, job.owner);
+    return changed;
   }
   const root = outermost(trx);
   const publishing = root.executionPromise.then(
-    () => svc.events.publish(job.id, to.phase, job.owner).catch((err) => logger.warn({ err, job: job.id }, 'could not publish a phase change')),
+    () => svc.events.changed(job.id, to.phase, job.owner).catch((err) => logger.warn({ err, job: job.id }, 'could not publish a phase change')),
     () => {}, // rolled back: the change never happened
   );
   const pending = afterCommit.get(root) ?? [];
   pending.push(publishing);
   afterCommit.set(root, pending);
-  return true;
+  return changed;
 }
 
 /** Runs `work` in one transaction; resolves after it commits and the phase changes made in it are published. */

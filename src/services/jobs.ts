@@ -35,8 +35,12 @@ const newJobId = () => randomBytes(12).toString('base64url');
 async function jobFor(svc: Services, who: Identity, id: string, action: JobAction, kind?: JobKind): Promise<AnyJob> {
   const job = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await jobStore.getAnyJob(svc.db, id) : undefined;
   if (!job || (kind && job.kind !== kind)) throw fault('NotFound', `no job ${id.slice(0, 64)}`);
-  if (!(await svc.policy.permits(who, action, { job }))) throw fault('PermissionDenied', `${who.name ?? 'anonymous'} may not ${action} ${id}`);
+  await mayDo(svc, who, action, job);
   return job;
+}
+
+async function mayDo(svc: Services, who: Identity, action: JobAction, job: AnyJob): Promise<void> {
+  if (!(await svc.policy.permits(who, action, { job }))) throw fault('PermissionDenied', `${who.name ?? 'anonymous'} may not ${action} ${job.id}`);
 }
 
 export function readJob(svc: Services, who: Identity, id: string, kind: 'transfer'): Promise<Job>;
@@ -65,7 +69,10 @@ async function newJob(svc: Services, who: Identity, what: jobStore.JobRequest, o
     },
     who.userId === null ? null : who.name, // the owner's name, as a read of the job joins it
   );
-  return opts.run ? runJob(svc, who, job.id) : job;
+  if (!opts.run) return job;
+  // Just made: the job is at hand, only the policy is asked.
+  await mayDo(svc, who, 'runJob', job);
+  return start(svc, who, job);
 }
 
 export async function createJob(svc: Services, who: Identity, transfer: Transfer, opts: CreateOptions = {}): Promise<Job> {
@@ -121,7 +128,11 @@ export async function listJobs(svc: Services, who: Identity, o: ListOptions): Pr
  * a move or copy, or a recursive job, carries on after, and waiters see it finish.
  */
 export async function runJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<AnyJob> {
-  const job = await jobFor(svc, who, id, 'runJob', kind);
+  return start(svc, who, await jobFor(svc, who, id, 'runJob', kind));
+}
+
+async function start(svc: Services, who: Identity, job: AnyJob): Promise<AnyJob> {
+  const { id } = job;
   if (!(await transition(svc, job, ['PENDING', 'HELD'], { phase: 'QUEUED' }))) return job;
   const queued = { ...job, phase: 'QUEUED' as Phase };
   if (queued.kind !== 'transfer') {
@@ -131,10 +142,10 @@ export async function runJob(svc: Services, who: Identity, id: string, kind?: Jo
   const running = execute(svc, who, queued);
   if (isMoveOrCopy(queued.transfer)) {
     running.catch((err) => logger.error({ err, job: id }, 'move/copy failed'));
-  } else {
-    await running;
+    return readJob(svc, who, id);
   }
-  return readJob(svc, who, id);
+  // Negotiated: the job as it went to EXECUTING, without reading it back.
+  return (await running) ?? readJob(svc, who, id);
 }
 
 export async function abortJob(svc: Services, who: Identity, id: string, kind?: JobKind): Promise<AnyJob> {

@@ -6,7 +6,7 @@
 import { endpointToken } from '../auth/endpoints';
 import type { Identity } from '../auth/identity';
 import { fault, isFault } from '../domain/faults';
-import type { Job, NegotiatedProtocol } from '../domain/job';
+import type { AnyJob, Job, NegotiatedProtocol } from '../domain/job';
 import type { NodeRecord } from '../domain/node';
 import { isContainer, isDataType, isLink } from '../domain/nodeTypes';
 import { parentOf } from '../domain/paths';
@@ -126,8 +126,8 @@ async function endpoints(svc: Services, jobId: string, t: Transfer, push: boolea
   return out;
 }
 
-/** Negotiates a data transfer: the job goes to EXECUTING with its endpoints, waiting for the bytes. */
-async function negotiate(svc: Services, who: Identity, job: Job): Promise<void> {
+/** Negotiates a data transfer: the job goes to EXECUTING with its endpoints, waiting for the bytes; returns it so, unless aborted meanwhile. */
+async function negotiate(svc: Services, who: Identity, job: Job): Promise<AnyJob | undefined> {
   const t = job.transfer;
   if (t.direction === 'pushFromVoSpace' || t.direction === 'pullToVoSpace') {
     throw fault('OperationNotSupported', `${t.direction}: this service does not initiate third-party transfers`);
@@ -146,6 +146,7 @@ async function negotiate(svc: Services, who: Identity, job: Job): Promise<void> 
   });
   // Aborted while it was being negotiated: the node it made goes again.
   if (!changed) await forgetCreatedNode(svc, { ...job, createdNode: created ?? null });
+  return changed;
 }
 
 /** Carries out a move or copy (unless aborted before it starts). */
@@ -164,12 +165,14 @@ async function moveOrCopy(svc: Services, who: Identity, job: Job): Promise<void>
 /**
  * Runs a QUEUED job; any fault puts it in ERROR with the fault recorded. A
  * phase change it loses to (an abort) is left as whoever made it left it.
+ * Returns a negotiated job as it went to EXECUTING (undefined otherwise: read it).
  */
-export async function execute(svc: Services, who: Identity, job: Job): Promise<void> {
+export async function execute(svc: Services, who: Identity, job: Job): Promise<AnyJob | undefined> {
   try {
     if (isMoveOrCopy(job.transfer)) await moveOrCopy(svc, who, job);
-    else await negotiate(svc, who, job);
+    else return await negotiate(svc, who, job);
   } catch (e) {
     await failJob(svc, job, publicFault(e, { job: job.id }, 'InternalFault', 'the transfer failed'));
   }
+  return undefined;
 }

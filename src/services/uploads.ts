@@ -9,7 +9,7 @@ import { ANONYMOUS, type Identity } from '../auth/identity';
 import { verifyEndpointToken, type EndpointDirection } from '../auth/endpoints';
 import * as jobStore from '../db/jobStore';
 import * as nodeStore from '../db/nodeStore';
-import { clearBusy, commitBytes, markBusy } from '../db/transferStore';
+import { claimForUpload, clearBusy, commitBytes, markBusy } from '../db/transferStore';
 import { findUser } from '../db/userStore';
 import { fault } from '../domain/faults';
 import type { Job } from '../domain/job';
@@ -34,22 +34,22 @@ export async function claimDownload(svc: Services, job: Job, storageId: number):
   if (!(await jobStore.claimEndpoint(svc.db, job.id, storageId))) throw fault('PermissionDenied', 'this endpoint has been used');
 }
 
-/** Uses up an upload's endpoint and marks its target busy for the job, in one transaction. */
-export async function claimUpload(svc: Services, job: Job, storageId: number): Promise<void> {
+/** Uses up an upload's endpoint and marks its target busy for the job (both or neither); returns the target's id. */
+export async function claimUpload(svc: Services, job: Job, storageId: number): Promise<number> {
   const target = job.transfer.target;
-  await svc.db.transaction(async (trx) => {
-    if (!(await jobStore.claimEndpoint(trx, job.id, storageId))) throw fault('PermissionDenied', 'this endpoint has been used');
-    await busyFor(svc, trx, job, target, svc.uris.format(target));
-  });
+  const claim = await claimForUpload(svc.db, job.id, storageId, target);
+  if (typeof claim === 'number') return claim;
+  if (claim === 'used') throw fault('PermissionDenied', 'this endpoint has been used');
+  refuseUnlessMarked(svc, claim, target, svc.uris.format(target));
+  throw fault('InternalFault', 'the upload could not claim its node');
 }
 
 /** Marks the node at `path` busy for the job (one more node a tar upload writes). */
 export async function markWriting(svc: Services, job: Job, path: string): Promise<void> {
-  await busyFor(svc, svc.db, job, path, `${svc.uris.format(path)} went away during the upload`);
+  refuseUnlessMarked(svc, await markBusy(svc.db, path, job.id), path, `${svc.uris.format(path)} went away during the upload`);
 }
 
-async function busyFor(svc: Services, db: nodeStore.Db, job: Job, path: string, missing: string): Promise<void> {
-  const state = await markBusy(db, path, job.id);
+function refuseUnlessMarked(svc: Services, state: 'ok' | 'busy' | 'missing' | number, path: string, missing: string): void {
   if (state === 'busy') throw fault('NodeBusy', `${svc.uris.format(path)} is being written by another transfer`);
   if (state === 'missing') throw fault('NodeNotFound', missing);
 }
@@ -92,8 +92,11 @@ export interface UploadedFile {
  */
 export async function commitUpload(svc: Services, job: Job, storageId: number, root: { path: string; below: boolean }, files: Iterable<UploadedFile>): Promise<void> {
   const replaced = await inTransaction(svc, async (trx) => {
-    const current = await jobStore.getJob(trx, job.id, true);
-    if (current?.phase !== 'EXECUTING') throw fault('TransferFailed', `the transfer is ${current?.phase ?? 'gone'}`);
+    // First, so that the job's row is locked (an ABORT waits) before anything else is.
+    if (!(await transition(svc, job, ['EXECUTING'], { phase: 'COMPLETED', endTime: true }, trx))) {
+      const current = await jobStore.getJob(trx, job.id);
+      throw fault('TransferFailed', `the transfer is ${current?.phase ?? 'gone'}`);
+    }
     const quotas = await lockQuotas(trx, root.path, root.below);
     const old: string[] = [];
     const changes: { path: string; delta: number }[] = [];
@@ -105,7 +108,6 @@ export async function commitUpload(svc: Services, job: Job, storageId: number, r
     }
     await refuseOverrun(svc, trx, quotas, changes);
     await clearBusy(trx, job.id);
-    await transition(svc, job, ['EXECUTING'], { phase: 'COMPLETED', endTime: true }, trx);
     return old;
   });
   for (const l of replaced) await svc.backend.remove(l).catch((err) => logger.warn({ err }, 'could not remove replaced bytes'));

@@ -10,6 +10,7 @@ import * as m004 from './004_token_use';
 import * as m005 from './005_job_kinds';
 import * as m006 from './006_sessions';
 import * as m007 from './007_child_order_indexes';
+import * as m008 from './008_busy_job_index';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005_job_kinds': m005,
   '006_sessions': m006,
   '007_child_order_indexes': m007,
+  '008_busy_job_index': m008,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
