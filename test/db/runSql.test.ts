@@ -48,3 +48,16 @@ test('a failing statement rejects and gives its connection back', async () => {
   await expect(runSql(db.knex, 'SELECT * FROM no_such_table WHERE x = $1', [1])).rejects.toThrow(/no_such_table/);
   expect(await runSql(db.knex, 'SELECT 1 AS one', [])).toEqual([{ one: 1 }]);
 });
+
+test("Knex's 'query' event tells of each statement, as for Knex's own, in a transaction too", async () => {
+  const seen: string[] = [];
+  const listen = (q: { sql: string }) => seen.push(q.sql);
+  db.knex.on('query', listen);
+  try {
+    await runSql(db.knex, 'SELECT $1::int AS one', [1]);
+    await db.knex.transaction((trx) => runSql(trx, 'SELECT $1::int AS two', [2]));
+  } finally {
+    db.knex.removeListener('query', listen);
+  }
+  expect(seen.filter((s) => /^SELECT \$1::int AS (one|two)$/.test(s))).toEqual(['SELECT $1::int AS one', 'SELECT $1::int AS two']);
+});
