@@ -8,21 +8,28 @@ import { NAME_ORDER, type ChildPosition, type ChildSort, type ChildSortBy, type 
 import type { NodeType } from '../domain/nodeTypes';
 import { parentOf } from '../domain/paths';
 import type { Property, PropertyChange } from '../domain/properties';
+import { runSql } from './runSql';
 
 export type Db = Knex | Knex.Transaction;
 
 const PROPS_SQL = `COALESCE((SELECT json_agg(json_build_array(p.uri, p.value, p.read_only) ORDER BY p.uri COLLATE "C")
   FROM properties p WHERE p.node_id = n.id), '[]'::json) AS props`;
 
+/** The columns of a node (NodeRow), from `nodes n LEFT JOIN users u`. */
+const NODE_COLUMNS = `n.id, n.parent_id, n.path, n.name, n.type, n.owner_id, u.name AS owner, n.target,
+  n.size, n.md5, n.busy_job, n.location, n.ctime, n.mtime, n.btime`;
+
 function selectNodes(db: Db, withProps: boolean) {
-  const cols = [
-    'n.id', 'n.parent_id', 'n.path', 'n.name', 'n.type', 'n.owner_id', 'u.name as owner', 'n.target',
-    'n.size', 'n.md5', 'n.busy_job', 'n.location', 'n.ctime', 'n.mtime', 'n.btime',
-  ];
-  const q = db('nodes as n').leftJoin('users as u', 'u.id', 'n.owner_id').select(cols);
-  if (withProps) q.select(db.raw(PROPS_SQL));
-  return q;
+  return db('nodes as n')
+    .leftJoin('users as u', 'u.id', 'n.owner_id')
+    .select(db.raw(withProps ? `${NODE_COLUMNS}, ${PROPS_SQL}` : NODE_COLUMNS));
 }
+
+/** A node, or a node and its ancestors, by path: fixed texts (runSql), the statements of every node request. */
+const FROM_NODES = 'FROM nodes n LEFT JOIN users u ON u.id = n.owner_id';
+const BY_PATH_SQL = `SELECT ${NODE_COLUMNS}, ${PROPS_SQL} ${FROM_NODES} WHERE n.path = $1`;
+const BY_PATH_NO_PROPS_SQL = `SELECT ${NODE_COLUMNS} ${FROM_NODES} WHERE n.path = $1`;
+const CHAIN_SQL = `SELECT ${NODE_COLUMNS}, ${PROPS_SQL} ${FROM_NODES} WHERE n.path = ANY($1::text[]) ORDER BY length(n.path)`;
 
 interface NodeRow {
   id: string | number;
@@ -70,14 +77,13 @@ function toNode(r: NodeRow): NodeRecord {
 }
 
 export async function getByPath(db: Db, path: string, withProps = true): Promise<NodeRecord | undefined> {
-  const row = await selectNodes(db, withProps).where('n.path', path).first();
+  const [row] = await runSql<NodeRow>(db, withProps ? BY_PATH_SQL : BY_PATH_NO_PROPS_SQL, [path]);
   return row ? toNode(row) : undefined;
 }
 
 /** The node at `path` and those of its ancestors that exist, root first, in one statement. */
 export async function getChain(db: Db, path: string): Promise<NodeRecord[]> {
-  const rows = await selectNodes(db, true).whereIn('n.path', prefixes(path)).orderByRaw('length(n.path)');
-  return rows.map(toNode);
+  return (await runSql<NodeRow>(db, CHAIN_SQL, [prefixes(path)])).map(toNode);
 }
 
 /** 'a/b/c' → ['', 'a', 'a/b', 'a/b/c']. */
@@ -232,17 +238,17 @@ export interface Inserted {
  * nothing (returns undefined) instead of leaving a child under the old path.
  */
 export async function insertNode(db: Db, n: NewNode, properties: Property[]): Promise<Inserted | undefined> {
-  const result = await db.raw(
-    `WITH parent AS (SELECT id FROM nodes WHERE id = ? AND path = ? FOR SHARE),
+  const [row] = await runSql<{ id: string | number; ctime: Date | string; mtime: Date | string; btime: Date | string }>(
+    db,
+    `WITH parent AS (SELECT id FROM nodes WHERE id = $1 AND path = $2 FOR SHARE),
      node AS (INSERT INTO nodes (parent_id, path, name, type, owner_id, target)
-       SELECT parent.id, ?, ?, ?, ?, ? FROM parent RETURNING id, ctime, mtime, btime),
+       SELECT parent.id, $3, $4, $5, $6, $7 FROM parent RETURNING id, ctime, mtime, btime),
      props AS (INSERT INTO properties (node_id, uri, value, read_only)
-       SELECT node.id, p.uri, p.value, p.read_only FROM node, json_to_recordset(?::json) AS p(uri text, value text, read_only boolean))
+       SELECT node.id, p.uri, p.value, p.read_only FROM node, json_to_recordset($8::json) AS p(uri text, value text, read_only boolean))
      SELECT * FROM node`,
     [n.parentId, parentOf(n.path), n.path, n.name, n.type, n.ownerId, n.target ?? null,
       JSON.stringify(properties.map((p) => ({ uri: p.uri, value: p.value, read_only: p.readOnly })))],
   );
-  const row = (result.rows as { id: string | number; ctime: Date | string; mtime: Date | string; btime: Date | string }[])[0];
   return row && { id: Number(row.id), ctime: toDate(row.ctime), mtime: toDate(row.mtime), btime: toDate(row.btime) };
 }
 
@@ -254,16 +260,16 @@ export async function insertNode(db: Db, n: NewNode, properties: Property[]): Pr
 export async function changeProperties(db: Db, nodeId: number, changes: PropertyChange[]): Promise<Date | undefined> {
   const sets = changes.filter((c) => c.value !== null).map((c) => ({ uri: c.uri, value: c.value, read_only: c.readOnly ?? false }));
   const deletes = changes.filter((c) => c.value === null).map((c) => c.uri);
-  const result = await db.raw(
-    `WITH gone AS (DELETE FROM properties WHERE node_id = ? AND uri IN (SELECT json_array_elements_text(?::json))),
+  const [row] = await runSql<{ ctime: Date | string }>(
+    db,
+    `WITH gone AS (DELETE FROM properties WHERE node_id = $1 AND uri IN (SELECT json_array_elements_text($2::json))),
      upserted AS (INSERT INTO properties (node_id, uri, value, read_only)
-       SELECT n.id, p.uri, p.value, p.read_only FROM nodes n, json_to_recordset(?::json) AS p(uri text, value text, read_only boolean)
-       WHERE n.id = ?
+       SELECT n.id, p.uri, p.value, p.read_only FROM nodes n, json_to_recordset($3::json) AS p(uri text, value text, read_only boolean)
+       WHERE n.id = $1
        ON CONFLICT (node_id, uri) DO UPDATE SET value = excluded.value, read_only = excluded.read_only)
-     UPDATE nodes SET ctime = now() WHERE id = ? RETURNING ctime`,
-    [nodeId, JSON.stringify(deletes), JSON.stringify(sets), nodeId, nodeId],
+     UPDATE nodes SET ctime = now() WHERE id = $1 RETURNING ctime`,
+    [nodeId, JSON.stringify(deletes), JSON.stringify(sets)],
   );
-  const row = (result.rows as { ctime: Date | string }[])[0];
   return row && toDate(row.ctime);
 }
 

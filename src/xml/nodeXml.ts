@@ -55,9 +55,9 @@ export function parseNodeDocument(body: Buffer | string): NodeDocument {
 }
 
 const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
-const ATTR_ESCAPES: Record<string, string> = { ...TEXT_ESCAPES, '"': '&quot;', '\n': '&#10;', '\t': '&#9;' };
+const ATTR_ESCAPES: Record<string, string> = { ...TEXT_ESCAPES, '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\t': '&#9;' };
 const escapeText = (value: unknown) => String(value).replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c]);
-const escapeAttr = (value: unknown) => String(value).replace(/[&<>"\r\n\t]/g, (c) => ATTR_ESCAPES[c]);
+const escapeAttr = (value: unknown) => String(value).replace(/[&<>"'\r\n\t]/g, (c) => ATTR_ESCAPES[c]);
 
 /**
  * We escape rather than the builder: its own escaping leaves '\r' raw, which
@@ -76,34 +76,44 @@ export const builder = new XMLBuilder({
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
-type XmlObject = Record<string, unknown>;
+/** `<vos:${name}>` holding a `<vos:view>` per URI. */
+const viewsXml = (name: string, uris: string[]) =>
+  uris.length ? `<vos:${name}>${uris.map((u) => `<vos:view uri="${escapeAttr(u)}"/>`).join('')}</vos:${name}>` : `<vos:${name}/>`;
 
+/** What a data node shows of its views with detail=max: the same for every one. */
+const DATA_NODE_EXTRAS = `${viewsXml('accepts', DATA_NODE_VIEWS.accepts)}${viewsXml('provides', DATA_NODE_VIEWS.provides)}<vos:capabilities/>`;
 
-function nodeElement(uris: NodeUris, n: NodeRecord, detail: Detail, children?: NodeRecord[]): XmlObject {
-  const el: XmlObject = { '@uri': uris.format(n.path), '@xsi:type': `vos:${n.type}` };
-  if (isDataType(n.type)) el['@busy'] = String(n.busy);
-  if (detail !== 'min') {
-    el['vos:properties'] = {
-      'vos:property': allProperties(n).map((p) => ({ '@uri': p.uri, '@readOnly': String(p.readOnly), '#text': p.value })),
-    };
+function propertiesXml(n: NodeRecord): string {
+  let out = '';
+  for (const p of allProperties(n)) {
+    const open = `<vos:property uri="${escapeAttr(p.uri)}" readOnly="${p.readOnly}"`;
+    out += p.value === '' ? `${open}/>` : `${open}>${escapeText(p.value)}</vos:property>`;
   }
-  if (detail === 'properties') return el;
-  if (isDataType(n.type) && detail === 'max') {
-    el['vos:accepts'] = { 'vos:view': DATA_NODE_VIEWS.accepts.map((v) => ({ '@uri': v })) };
-    el['vos:provides'] = { 'vos:view': DATA_NODE_VIEWS.provides.map((v) => ({ '@uri': v })) };
-    el['vos:capabilities'] = '';
-  }
-  if (isLink(n.type)) el['vos:target'] = n.target ?? '';
-  if (isContainer(n.type) && children) {
-    el['vos:nodes'] = { 'vos:node': children.map((c) => nodeElement(uris, c, detail)) };
-  }
-  return el;
+  return out ? `<vos:properties>${out}</vos:properties>` : '<vos:properties/>';
 }
 
 /**
- * A child of a `detail=min` listing, written as the builder would write it
- * (test/unit/xml.test.ts holds them equal) but straight to text: the builder
- * costs about 3 µs a child, most of a listing of thousands.
+ * A <vos:node> element, written straight to text as an XML builder would
+ * write it (elements without content closed at once; test/unit/xml.test.ts
+ * holds the two equal): the builder's object tree cost about as much as the
+ * rest of printing a node. `children` are what goes inside <vos:nodes>.
+ */
+function nodeXml(uris: NodeUris, n: NodeRecord, detail: Detail, children?: string, namespaces = ''): string {
+  let open = `<vos:node${namespaces} uri="${escapeAttr(uris.format(n.path))}" xsi:type="vos:${n.type}"`;
+  if (isDataType(n.type)) open += ` busy="${n.busy}"`;
+  let inside = '';
+  if (detail !== 'min') inside += propertiesXml(n);
+  if (detail !== 'properties') {
+    if (isDataType(n.type) && detail === 'max') inside += DATA_NODE_EXTRAS;
+    if (isLink(n.type)) inside += n.target ? `<vos:target>${escapeText(n.target)}</vos:target>` : '<vos:target/>';
+    if (isContainer(n.type) && children !== undefined) inside += children ? `<vos:nodes>${children}</vos:nodes>` : NO_CHILDREN;
+  }
+  return inside ? `${open}>${inside}</vos:node>` : `${open}/>`;
+}
+
+/**
+ * A child of a `detail=min` listing, as nodeXml writes it but from a summary:
+ * no properties, so no owner, sizes or dates to read.
  */
 function summaryXml(parentUri: string, c: ChildSummary): string {
   const open = `<vos:node uri="${escapeAttr(parentUri + encodeName(nameOf(c.path)))}" xsi:type="vos:${c.type}"${isDataType(c.type) ? ` busy="${c.busy}"` : ''}`;
@@ -111,12 +121,13 @@ function summaryXml(parentUri: string, c: ChildSummary): string {
   return c.target ? `${open}><vos:target>${escapeText(c.target)}</vos:target></vos:node>` : `${open}><vos:target/></vos:node>`;
 }
 
-/** Where a listing's children go: the builder writes an empty list so, a tag no escaped value can contain. */
+/** Where a listing's children go when there are none: a tag no escaped value can contain. */
 const NO_CHILDREN = '<vos:nodes/>';
 
+const NAMESPACES = ` xmlns:vos="${escapeAttr(VOS_NS)}" xmlns:xsi="${escapeAttr(XSI_NS)}"`;
+
 function wholeDocument(uris: NodeUris, node: NodeRecord, detail: Detail, children?: NodeRecord[]): string {
-  const root = { '@xmlns:vos': VOS_NS, '@xmlns:xsi': XSI_NS, ...nodeElement(uris, node, detail, children) };
-  return XML_DECLARATION + builder.build({ 'vos:node': root });
+  return XML_DECLARATION + nodeXml(uris, node, detail, children && childrenXml(uris, detail, children), NAMESPACES);
 }
 
 /** The document of a container listing, cut where its children go: what comes before them and what after. */
@@ -129,9 +140,8 @@ function around(uris: NodeUris, node: NodeRecord, detail: Detail): { head: strin
 /** Summaries as they go inside <vos:nodes> (`parentUri` ends in '/'). */
 const summariesXml = (parentUri: string, summaries: ChildSummary[]) => summaries.map((c) => summaryXml(parentUri, c)).join('');
 
-/** Whole children as they go inside <vos:nodes>: what the builder writes there for them. */
-const childrenXml = (uris: NodeUris, detail: Detail, children: NodeRecord[]) =>
-  builder.build({ 'vos:node': children.map((c) => nodeElement(uris, c, detail)) });
+/** Whole children as they go inside <vos:nodes>. */
+const childrenXml = (uris: NodeUris, detail: Detail, children: NodeRecord[]) => children.map((c) => nodeXml(uris, c, detail)).join('');
 
 /** Children printed per piece of a listing: small strings, which V8 frees young, where a whole page's would pile up until a full collection. */
 const PIECE = 100;

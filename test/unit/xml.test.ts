@@ -5,9 +5,11 @@
  * expand an entity or read a file.
  */
 import fc from 'fast-check';
-import type { NodeRecord } from '../../src/domain/node';
+import { allProperties, type NodeRecord } from '../../src/domain/node';
+import { isDataType } from '../../src/domain/nodeTypes';
+import { DATA_NODE_VIEWS } from '../../src/domain/views';
 import { NodeUris } from '../../src/domain/paths';
-import { parseNodeDocument, printListing, printNode } from '../../src/xml/nodeXml';
+import { XML_DECLARATION, builder, parseNodeDocument, printListing, printNode } from '../../src/xml/nodeXml';
 import { attr, parseXml, type XmlElement } from '../../src/xml/parse';
 import { expectFault } from '../helpers/faults';
 
@@ -306,6 +308,43 @@ describe('round trip through printNode', () => {
     const data = record([]);
     expect(await collect(printListing(uris, { node: data }, 'max'))).toBe(printNode(uris, { node: data }));
     expect(await collect(printListing(uris, { node: parent, children: paged([], []) }, 'properties'))).toBe(printNode(uris, { node: parent, children: [] }, 'properties'));
+  });
+
+  /**
+   * The node document as fast-xml-parser's builder writes it from an object
+   * tree (how the service printed it before it wrote text directly): the
+   * reference the printer must match byte for byte.
+   */
+  function builderDocument(n: NodeRecord, detail: 'min' | 'max' | 'properties', children?: NodeRecord[]): string {
+    const element = (x: NodeRecord, kids?: NodeRecord[]): Record<string, unknown> => {
+      const el: Record<string, unknown> = { '@uri': uris.format(x.path), '@xsi:type': `vos:${x.type}` };
+      if (isDataType(x.type)) el['@busy'] = String(x.busy);
+      if (detail !== 'min') el['vos:properties'] = { 'vos:property': allProperties(x).map((p) => ({ '@uri': p.uri, '@readOnly': String(p.readOnly), '#text': p.value })) };
+      if (detail === 'properties') return el;
+      if (isDataType(x.type) && detail === 'max') {
+        el['vos:accepts'] = { 'vos:view': DATA_NODE_VIEWS.accepts.map((v) => ({ '@uri': v })) };
+        el['vos:provides'] = { 'vos:view': DATA_NODE_VIEWS.provides.map((v) => ({ '@uri': v })) };
+        el['vos:capabilities'] = '';
+      }
+      if (x.type === 'LinkNode') el['vos:target'] = x.target ?? '';
+      if (x.type === 'ContainerNode' && kids) el['vos:nodes'] = { 'vos:node': kids.map((c) => element(c)) };
+      return el;
+    };
+    return `${XML_DECLARATION}${builder.build({ 'vos:node': { '@xmlns:vos': VOS, '@xmlns:xsi': XSI, ...element(n, children) } })}`;
+  }
+
+  test('a node, and a listing of any children, print byte for byte as the XML builder writes them', () => {
+    const owner = fc.option(fc.string({ unit: 'binary', maxLength: 8 }), { nil: null });
+    fc.assert(
+      fc.property(fc.array(child, { minLength: 1, maxLength: 6 }), owner, fc.constantFrom('min', 'max', 'properties' as const), fc.boolean(), (kids, who, detail, listed) => {
+        const [first, ...rest] = childRecords(kids).map((c) => ({ ...c, owner: who, md5: c.busy ? 'd41d8cd98f00b204e9800998ecf8427e' : null }));
+        expect(printNode(uris, { node: first }, detail)).toBe(builderDocument(first, detail));
+        const container = { ...first, type: 'ContainerNode' as const };
+        const children = listed ? rest : undefined;
+        expect(printNode(uris, { node: container, children }, detail)).toBe(builderDocument(container, detail, children));
+      }),
+      { seed: 13, numRuns: 500 },
+    );
   });
 
   test('computed properties print as readOnly and read back so', () => {
