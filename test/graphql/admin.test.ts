@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { CORE, request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { HTTPGET, createJob, negotiate, postJob, push, waitFinal, type TransferSpec } from '../transfers/lib';
-import { expectCode, gqlOk } from './gql';
+import { HTTPGET, createJob, negotiate, postJob, push, waitFinal, type TransferSpec } from '../helpers/client';
+import { expectCode, gqlOk } from '../helpers/gql';
 
 const QUOTA = `${CORE}quota`;
 const GROUPREAD = `${CORE}groupread`;

@@ -6,7 +6,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { CORE, nodeXml, request, type Prop } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { gqlOk, propMap, type PropertyOut } from './gql';
+import { gqlOk, propMap, type PropertyOut } from '../helpers/gql';
 
 const GET = `query($p: String!) { node(path: $p) { path uri name type owner target
   properties { uri value readOnly } children(first: 1000) { totalCount edges { node { uri name type } } } } }`;

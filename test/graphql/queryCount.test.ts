@@ -5,7 +5,7 @@
  * N = 100 (and M = 3 and M = 20): no N+1.
  */
 import { startTestService, type TestService } from '../helpers/service';
-import { gqlOk } from './gql';
+import { gqlOk } from '../helpers/gql';
 
 const P1 = 'ivo://example.org/count#one';
 const P2 = 'ivo://example.org/count#two';

@@ -15,7 +15,7 @@ import { startService, type RunningService } from '../../src/server';
 import { TEST_ROOT, usePg } from '../helpers/db';
 import { request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { codes, expectCode, gql, gqlOk } from './gql';
+import { codes, expectCode, gql, gqlOk } from '../helpers/gql';
 
 const FIELDS = 'id user label created expires lastUsed';
 const TOKENS = `query($user: String) { tokens(user: $user) { ${FIELDS} } }`;

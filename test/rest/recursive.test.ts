@@ -13,11 +13,11 @@ import { pack } from 'tar-stream';
 import WebSocket from 'ws';
 import { CORE, VOS, nodeXml, request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { codes, gql, gqlOk } from '../graphql/gql';
+import { codes, gql, gqlOk } from '../helpers/gql';
 import {
   HTTPPUT, UWS, XLINK, childOf, childrenOf, createJob, eventually, faultName, filesUnder, jobIdFrom, mkdata, mkdir, nodeProp, parseXml, push,
   readJob, readTransfer, runJob as runTransfer, sleep, slowPut, textOf, type JobDoc,
-} from '../transfers/lib';
+} from '../helpers/client';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const P = {

@@ -15,8 +15,8 @@
 import { createHash } from 'node:crypto';
 import { CORE, childUris, nodeXml, request, type Prop, type Reply } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { gql } from '../graphql/gql';
-import { createJob, getBytes, HTTPGET, HTTPPUT, push, putBytes, readTransfer, runJob, waitFinal, getJob } from '../transfers/lib';
+import { gql } from '../helpers/gql';
+import { createJob, getBytes, HTTPGET, HTTPPUT, push, putBytes, readTransfer, runJob, waitFinal, getJob } from '../helpers/client';
 
 jest.setTimeout(300_000);
 

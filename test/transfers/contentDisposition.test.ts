@@ -4,7 +4,7 @@
  * reads, and `filename*` (RFC 8187) carrying a name outside US-ASCII.
  */
 import { startTestService, type TestService } from '../helpers/service';
-import { createJob, getBytes, mkdir, negotiate, push, readTransfer, runJob } from './lib';
+import { createJob, getBytes, mkdir, negotiate, push, readTransfer, runJob } from '../helpers/client';
 import { request } from '../helpers/http';
 
 const TAR = 'ivo://ivoa.net/vospace/core#tar';

@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CORE, request, type Reply } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { negotiate, putBytes, sha256 } from './lib';
+import { negotiate, putBytes, sha256 } from '../helpers/client';
 
 const EXPOSED = ['content-length', 'content-range', 'etag', 'digest', 'content-disposition'];
 const md5b64 = (b: Buffer) => createHash('md5').update(b).digest('base64');

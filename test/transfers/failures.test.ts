@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { gqlOk } from '../graphql/gql';
+import { gqlOk } from '../helpers/gql';
 import { request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { MiB, createJob, eventually, filesUnder, getJob, negotiate, push, slowPut, waitFinal } from './lib';
+import { MiB, createJob, eventually, filesUnder, getJob, negotiate, push, slowPut, waitFinal } from '../helpers/client';
 
 let t: TestService;
 let alice: string;

@@ -7,10 +7,10 @@
  * applies, createNode and setNode cost no statement more.
  */
 import { randomBytes } from 'node:crypto';
-import { codes, gql } from '../graphql/gql';
+import { codes, gql } from '../helpers/gql';
 import { CORE, nodeXml, request, type Prop, type Reply } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { createJob, faultName, negotiate, nodeProp, push, putBytes, waitFinal } from './lib';
+import { createJob, faultName, negotiate, nodeProp, push, putBytes, waitFinal } from '../helpers/client';
 
 const QUOTA = `${CORE}quota`;
 const SPACE = `${CORE}availableSpace`;

@@ -13,14 +13,14 @@ import http from 'node:http';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
-import { gql } from '../graphql/gql';
+import { gql } from '../helpers/gql';
 import { CORE, VOS, nodeXml, request, type Reply, expectFault } from '../helpers/http';
 import { usePg } from '../helpers/db';
 import { startTestService, type TestService } from '../helpers/service';
 import {
   HTTPPUT, MiB, createJob, eventually, filesUnder, getJob, negotiate, nodeProp, pull, push, putBytes,
   readTransfer, runJob, sha256, sleep, slowPut, transferXml, waitFinal, type JobDoc,
-} from './lib';
+} from '../helpers/client';
 
 const QUOTA = `${CORE}quota`;
 const SPACE = `${CORE}availableSpace`;

@@ -11,7 +11,7 @@ import { CORE, VOS, nodeXml, request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import {
   HTTPPUT, MiB, createJob, getBytes, getJob, negotiate, postJob, putBytes, readTransfer, runJob, sleep, slowPut, waitFinal, type TransferSpec,
-} from './lib';
+} from '../helpers/client';
 
 let t: TestService;
 let alice: string;

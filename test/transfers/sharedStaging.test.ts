@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunningStorage } from '../../storage-server/server';
 import { StorageServer } from '../../storage-server/server';
 import { startTestService, type TestService } from '../helpers/service';
-import { MiB, eventually, filesUnder, getBytes, negotiate, sha256, slowPut, waitFinal } from './lib';
+import { MiB, eventually, filesUnder, getBytes, negotiate, sha256, slowPut, waitFinal } from '../helpers/client';
 
 let t: TestService;
 let alice: string;
