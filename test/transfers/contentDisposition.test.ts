@@ -3,7 +3,8 @@
  * content-disposition package): a plain ASCII `filename` that every client
  * reads, and `filename*` (RFC 8187) carrying a name outside US-ASCII.
  */
-import { startTestService, type TestService } from '../helpers/service';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
 import { createJob, getBytes, mkdir, negotiate, push, readTransfer, runJob } from '../helpers/client';
 import { request } from '../helpers/http';
 
@@ -12,10 +13,7 @@ const TAR = 'ivo://ivoa.net/vospace/core#tar';
 let t: TestService;
 let alice: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-});
+beforeAll(async () => ({ t, tokens: { alice } } = await startWithUsers({ alice: {} })));
 afterAll(() => t?.close());
 
 async function dispositionOfPull(nodePath: string): Promise<string> {

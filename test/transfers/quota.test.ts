@@ -16,7 +16,8 @@ import { pack } from 'tar-stream';
 import { gql } from '../helpers/gql';
 import { CORE, VOS, nodeXml, request, type Reply, expectFault } from '../helpers/http';
 import { usePg } from '../helpers/db';
-import { startTestService, type TestService } from '../helpers/service';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
 import {
   HTTPPUT, MiB, createJob, eventually, filesUnder, getJob, negotiate, nodeProp, pull, push, putBytes,
   readTransfer, runJob, sha256, sleep, slowPut, transferXml, waitFinal, type JobDoc,
@@ -31,11 +32,7 @@ let t: TestService;
 let alice: string;
 let admin: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-  admin = await t.user('root', { admin: true });
-});
+beforeAll(async () => ({ t, tokens: { alice, root: admin } } = await startWithUsers({ alice: {}, root: { admin: true } })));
 afterAll(() => t?.close());
 
 // ---------------------------------------------------------------- helpers

@@ -16,7 +16,8 @@ import { entryNames } from '../../storage-server/tarView';
 import { CORE, nodeXml, request } from '../helpers/http';
 import { expectFault } from '../helpers/faults';
 import { negotiate } from '../helpers/client';
-import { startTestService, type TestService } from '../helpers/service';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
 
 const TAR = `${CORE}tar`;
 const MiB = 1024 * 1024;
@@ -26,12 +27,7 @@ let alice: string;
 let bob: string;
 let admin: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-  bob = await t.user('bob');
-  admin = await t.user('root', { admin: true });
-});
+beforeAll(async () => ({ t, tokens: { alice, bob, root: admin } } = await startWithUsers({ alice: {}, bob: {}, root: { admin: true } })));
 afterAll(() => t.close());
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
