@@ -1,8 +1,11 @@
 /**
- * Shared helpers for the black-box transfer tests: transfer documents, UWS
- * job documents read back with a namespace-aware parser (saxes), the
- * negotiate → PUT/GET dance, slow uploads over node:http, and byte checks.
+ * The tests' VOSpace client over REST: transfer documents, UWS job documents
+ * read back with a namespace-aware parser (saxes), job calls, the one
+ * negotiate (async or sync, of a test service or a launched one), push and
+ * pull, bytes whole (fetch) or streamed and hashed (node:http(s), a fresh
+ * connection each), slow uploads, and checks of the storage directories.
  * Everything goes over real sockets; nothing here reaches into the service.
+ * The GraphQL client is gql.ts.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -30,8 +33,6 @@ export const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b)
 export const md5hex = (b: Buffer | Uint8Array) => createHash('md5').update(b).digest('hex');
 
 // ---------------------------------------------------------------- XML
-
-
 
 export const childrenOf = (el: El, ns: string, local: string) => el.children.filter((c) => c.ns === ns && c.local === local);
 export const childOf = (el: El, ns: string, local: string): El | undefined => childrenOf(el, ns, local)[0];

@@ -1,4 +1,4 @@
-/** A GraphQL client over real HTTP for the tests in this folder. */
+/** The tests' GraphQL client over real HTTP (POST /graphql), and checks of its answers. */
 import { request } from './http';
 import type { TestService } from './service';
 
