@@ -20,7 +20,7 @@ import type { TestService } from '../helpers/service';
 import { startWithUsers } from '../helpers/users';
 import {
   HTTPPUT, MiB, createJob, eventually, filesUnder, getJob, negotiate, nodeProp, pull, push, putBytes,
-  readTransfer, runJob, sha256, sleep, slowPut, transferXml, waitFinal, type JobDoc,
+  readTransfer, sha256, sleep, slowPut, transferXml, waitFinal, type JobDoc,
 } from '../helpers/client';
 
 const QUOTA = `${CORE}quota`;
@@ -115,10 +115,8 @@ async function makeTar(files: Record<string, Buffer>): Promise<Buffer> {
 
 /** Pushes an archive into a container (view tar): the PUT's answer and the job's id. */
 async function pushTar(path: string, archive: Buffer): Promise<{ put: Reply; id: string }> {
-  const id = await createJob(t, alice, { target: t.uri(path), direction: 'pushToVoSpace', protocols: [HTTPPUT], view: TAR });
-  await runJob(t, alice, id);
-  const details = readTransfer((await request('GET', `${t.base}/transfers/${id}/results/transferDetails`, { token: alice })).text);
-  return { put: await putBytes(details.protocols[0].endpoint, archive, { 'content-type': 'application/x-tar' }), id };
+  const { id, endpoint } = await negotiate(t, alice, path, 'pushToVoSpace', { view: TAR });
+  return { put: await putBytes(endpoint, archive, { 'content-type': 'application/x-tar' }), id };
 }
 
 // ---------------------------------------------------------------- setting a quota
