@@ -5,6 +5,7 @@
  * Admin link, gets an alert and no data at an admin URL, and the API refuses.
  */
 import type { Page } from 'playwright-core';
+import { gql } from '../helpers/gql';
 import { screenshot, signIn, startPortal, type Portal } from './harness';
 
 const HTTPPUT = 'ivo://ivoa.net/vospace/core#httpput';
@@ -29,16 +30,6 @@ async function upload(token: string, path: string, size: number): Promise<void> 
   );
   const res = await fetch(job.protocols[0].endpoint, { method: 'PUT', body: new Uint8Array(size).fill(7) });
   expect(res.status).toBeLessThan(300);
-}
-
-/** A GraphQL answer as it comes, errors and their fault codes included. */
-async function gqlRaw(token: string, query: string): Promise<{ data: unknown; errors?: { message: string; extensions?: { code?: string } }[] }> {
-  const res = await fetch(`${portal.svc.origin}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query }),
-  });
-  return (await res.json()) as never;
 }
 
 const row = (page: Page, table: string, name: string) =>
@@ -158,12 +149,7 @@ test('an administrator adds a user with a password, who can then sign in; the ad
   await pw.getByLabel('New password').fill('carol-second-pw');
   await pw.getByRole('button', { name: 'Set password' }).click();
   await pw.waitFor({ state: 'detached' });
-  const signInAs = (password: string) =>
-    fetch(`${portal.svc.origin}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'mutation($p: String!) { signIn(name: "carol", password: $p) { user { name } } }', variables: { p: password } }),
-    }).then((r) => r.json() as Promise<{ errors?: unknown[] }>);
+  const signInAs = (password: string) => gql(portal.svc, 'mutation($p: String!) { signIn(name: "carol", password: $p) { user { name } } }', { p: password });
   expect((await signInAs('carol-first-pw')).errors).toBeDefined();
   expect((await signInAs('carol-second-pw')).errors).toBeUndefined();
 
@@ -226,7 +212,7 @@ test('a non-administrator sees no Admin link; an admin URL shows an alert and as
   expect(asked.length).toBeGreaterThan(0); // the session was asked for: the listener works
   expect(asked.filter((q) => /\b(usageByUser|containerUsage|storageServers|jobPhaseCounts|failedJobs|groups \{|users \{)/.test(q))).toEqual([]);
 
-  const refused = await gqlRaw(bob, '{ usageByUser { user bytes } }');
+  const refused = await gql(portal.svc, '{ usageByUser { user bytes } }', {}, bob);
   expect(refused.data).toBeNull();
   expect(refused.errors?.[0].extensions?.code).toBe('PermissionDenied');
   await context.close();

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { gqlOk } from '../helpers/gql';
 import { startTestService, type TestService, type TestServiceOptions } from '../helpers/service';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -45,16 +46,7 @@ export async function startPortal(opts: TestServiceOptions = {}): Promise<Portal
     throw e;
   }
   const rootToken = await svc.user('root', { admin: true });
-  const gql = async <T,>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const res = await fetch(`${svc.origin}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data: T; errors?: { message: string }[] };
-    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-    return body.data;
-  };
+  const gql = <T,>(token: string, query: string, variables: Record<string, unknown> = {}) => gqlOk<T>(svc, query, variables, token);
   const portal: Portal = {
     svc,
     browser,

@@ -1,3 +1,4 @@
+import { gql } from '../helpers/gql';
 import { screenshot, startPortal, type Portal } from './harness';
 
 let portal: Portal;
@@ -77,15 +78,8 @@ test('Tokens: a new token is shown once, works as a bearer token, and stops work
   await row.waitFor();
   await screenshot(page, 'tokens');
 
-  const me = async (t: string) => {
-    const res = await fetch(`${portal.svc.origin}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t}` },
-      body: JSON.stringify({ query: '{ me { name } }' }),
-    });
-    return { status: res.status, body: (await res.json()) as { data?: { me: { name: string } | null }; errors?: unknown[] } };
-  };
-  expect((await me(token)).body.data?.me?.name).toBe('alice');
+  const me = (t: string) => gql<{ me: { name: string } | null }>(portal.svc, '{ me { name } }', {}, t);
+  expect((await me(token)).data?.me?.name).toBe('alice');
 
   // The list through the API: the label and an expiry about a day away.
   const listed = await portal.gql<{ tokens: { label: string | null; expires: string | null }[] }>(alice, '{ tokens { label expires } }');
@@ -103,7 +97,7 @@ test('Tokens: a new token is shown once, works as a bearer token, and stops work
   await page.getByRole('row', { name: 'Token laptop' }).waitFor({ state: 'detached' });
   const after = await me(token);
   expect(after.status).toBe(401);
-  expect(after.body.data?.me ?? null).toBeNull();
+  expect(after.data?.me ?? null).toBeNull();
   const left = await portal.gql<{ tokens: { label: string | null }[] }>(alice, '{ tokens { label } }');
   expect(left.tokens.map((t) => t.label)).not.toContain('laptop');
   await context.close();

@@ -1,3 +1,4 @@
+import { gql } from '../helpers/gql';
 import { passwordOf, screenshot, startPortal, signIn, type Portal } from './harness';
 
 let portal: Portal;
@@ -53,11 +54,7 @@ test('the form starts in the user name field; after repeated failures the rate l
   expect(await focused('Password')).toBe(true);
   expect(await attempt(passwordOf('dora'))).toMatch(/too many failed sign-ins; retry after \d+ s/);
   expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
-  const api = await fetch(`${portal.svc.origin}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation($p: String!) { signIn(name: "dora", password: $p) { user { name } } }', variables: { p: passwordOf('dora') } }),
-  }).then((r) => r.json() as Promise<{ errors: { extensions: { code: string } }[] }>);
-  expect(api.errors[0].extensions.code).toBe('TooManyRequests');
+  const api = await gql(portal.svc, 'mutation($p: String!) { signIn(name: "dora", password: $p) { user { name } } }', { p: passwordOf('dora') });
+  expect(api.errors?.[0].extensions?.code).toBe('TooManyRequests');
   await context.close();
 });

@@ -10,8 +10,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { CORE, request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { HTTPGET, createJob, negotiate, postJob, push, waitFinal, type TransferSpec } from '../transfers/lib';
-import { expectCode, gqlOk } from './gql';
+import { startWithUsers } from '../helpers/users';
+import { HTTPGET, createJob, negotiate, postJob, push, waitFinal, type TransferSpec } from '../helpers/client';
+import { expectCode, gqlOk } from '../helpers/gql';
 
 const QUOTA = `${CORE}quota`;
 const GROUPREAD = `${CORE}groupread`;
@@ -86,12 +87,7 @@ describe('users and groups', () => {
   let alice: string;
   let bob: string;
 
-  beforeAll(async () => {
-    t = await startTestService();
-    root = await t.user('root', { admin: true });
-    alice = await t.user('alice');
-    bob = await t.user('bob');
-  });
+  beforeAll(async () => ({ t, tokens: { root, alice, bob } } = await startWithUsers({ root: { admin: true }, alice: {}, bob: {} })));
   afterAll(() => t?.close());
 
   test('addUser makes the user, its groups and its home; bad names and duplicates are refused and make nothing', async () => {

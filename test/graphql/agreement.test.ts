@@ -5,8 +5,9 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { CORE, nodeXml, request, type Prop } from '../helpers/http';
-import { startTestService, type TestService } from '../helpers/service';
-import { gqlOk, propMap, type PropertyOut } from './gql';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
+import { gqlOk, propMap, type PropertyOut } from '../helpers/gql';
 
 const GET = `query($p: String!) { node(path: $p) { path uri name type owner target
   properties { uri value readOnly } children(first: 1000) { totalCount edges { node { uri name type } } } } }`;
@@ -21,10 +22,7 @@ const NOTE = 'ivo://example.org/agree#note';
 let t: TestService;
 let alice: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-});
+beforeAll(async () => ({ t, tokens: { alice } } = await startWithUsers({ alice: {} })));
 afterAll(() => t?.close());
 
 interface RestNode {

@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { CORE } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { push } from '../transfers/lib';
-import { codes, gql, gqlOk } from './gql';
+import { push } from '../helpers/client';
+import { codes, gql, gqlOk } from '../helpers/gql';
 
 const QUOTA = `${CORE}quota`;
 const SPACE = `${CORE}availableSpace`;

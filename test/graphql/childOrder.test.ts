@@ -9,7 +9,7 @@
  */
 import { defaultPolicy, type Policy } from '../../src/auth/policy';
 import { startTestService, type TestService } from '../helpers/service';
-import { byteOrder, codes, gql, gqlOk } from './gql';
+import { byteOrder, codes, gql, gqlOk } from '../helpers/gql';
 
 const PAGE = `query($p: String!, $first: Int!, $after: String, $order: ChildOrder!, $desc: Boolean!) { node(path: $p) {
   children(first: $first, after: $after, orderBy: $order, descending: $desc) {

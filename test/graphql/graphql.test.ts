@@ -4,7 +4,7 @@
  */
 import { CORE, request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { byteOrder, codes, gql, gqlOk, propMap, type GqlReply, type PropertyOut } from './gql';
+import { byteOrder, codes, gql, gqlOk, propMap, type GqlReply, type PropertyOut } from '../helpers/gql';
 
 const NODE = `id path uri name type owner target size md5 busy ctime mtime btime`;
 const GET = `query($p: String!) { node(path: $p) { ${NODE} properties { uri value readOnly } } }`;

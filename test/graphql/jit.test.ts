@@ -6,7 +6,7 @@
  */
 import { CORE } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { codes, gql, gqlOk, type GqlReply } from './gql';
+import { codes, gql, gqlOk, type GqlReply } from '../helpers/gql';
 
 let t: TestService;
 let alice: string;

@@ -5,11 +5,11 @@
  */
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { CORE, request } from '../helpers/http';
+import { HTTPPUT, putBytes, sleep } from '../helpers/client';
+import { request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { codes, gql, gqlOk } from './gql';
+import { codes, gql, gqlOk } from '../helpers/gql';
 
-const HTTPPUT = `${CORE}httpput`;
 const JOB = `id phase owner runId creationTime startTime endTime executionDuration destruction target direction view keepBytes
   protocols { uri endpoint securityMethod } results { id href } error { fault message }`;
 const NEGOTIATE = `mutation($target: String!, $direction: String!, $protocols: [String!], $view: String, $keepBytes: Boolean, $run: Boolean) {
@@ -52,8 +52,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 async function negotiate(vars: Record<string, unknown>, token: string | null = alice): Promise<JobOut> {
   return (await gqlOk<{ negotiateTransfer: JobOut }>(t, NEGOTIATE, vars, token)).negotiateTransfer;
 }
@@ -63,12 +61,6 @@ const push = (name: string, token: string | null = alice, run = true) =>
 
 async function getJob(id: string, token: string | null = alice): Promise<JobOut | null> {
   return (await gqlOk<{ job: JobOut | null }>(t, GET, { id }, token)).job;
-}
-
-async function putBytes(endpoint: string, bytes: Buffer): Promise<number> {
-  const res = await fetch(endpoint, { method: 'PUT', body: new Uint8Array(bytes) });
-  await res.arrayBuffer();
-  return res.status;
 }
 
 const wsUrl = () => `${t.origin.replace(/^http/, 'ws')}/graphql`;
@@ -168,7 +160,7 @@ describe('negotiateTransfer', () => {
     expect(Date.parse(job.creationTime)).not.toBeNaN();
 
     const bytes = Buffer.from('hello through GraphQL\n');
-    expect(await putBytes(job.protocols[0].endpoint, bytes)).toBeLessThan(300);
+    expect((await putBytes(job.protocols[0].endpoint, bytes)).status).toBeLessThan(300);
     const done = await getJob(job.id);
     expect(done?.phase).toBe('COMPLETED');
     expect(done?.endTime).not.toBeNull();
@@ -331,7 +323,7 @@ describe('job(id) and jobs()', () => {
     // Aborting again changes nothing.
     expect((await gqlOk(t, ABORT, { id: job.id }, alice)).abortJob.phase).toBe('ABORTED');
     // The endpoint is dead.
-    expect(await putBytes(job.protocols[0].endpoint, Buffer.from('late'))).toBeGreaterThanOrEqual(400);
+    expect((await putBytes(job.protocols[0].endpoint, Buffer.from('late'))).status).toBeGreaterThanOrEqual(400);
     expect(await gqlOk(t, DELETE, { id: job.id }, alice)).toEqual({ deleteJob: true });
     expect(await getJob(job.id)).toBeNull();
     expect(codes(await gql(t, DELETE, { id: job.id }, alice))).toEqual(['NotFound']);
@@ -344,7 +336,7 @@ describe('jobPhase subscription over graphql-ws', () => {
     const w = watch(wsClient(alice), job.id);
     await w.until(1);
     expect(w.phases()).toEqual(['EXECUTING']);
-    expect(await putBytes(job.protocols[0].endpoint, Buffer.from('watched bytes'))).toBeLessThan(300);
+    expect((await putBytes(job.protocols[0].endpoint, Buffer.from('watched bytes'))).status).toBeLessThan(300);
     await within(w.ended);
     expect(w.phases()).toEqual(['EXECUTING', 'COMPLETED']);
     expect(w.results.every((r) => !r.errors)).toBe(true);

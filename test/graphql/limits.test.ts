@@ -10,7 +10,7 @@ import { createClient, type Client, type FormattedExecutionResult } from 'graphq
 import WebSocket from 'ws';
 import { CORE, request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { codes, gql, gqlOk, type GqlReply } from './gql';
+import { codes, gql, gqlOk, type GqlReply } from '../helpers/gql';
 
 let t: TestService;
 let alice: string;

@@ -4,8 +4,9 @@
  * must take a small constant number of statements, the same for N = 10 and
  * N = 100 (and M = 3 and M = 20): no N+1.
  */
-import { startTestService, type TestService } from '../helpers/service';
-import { gqlOk } from './gql';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
+import { gqlOk } from '../helpers/gql';
 
 const P1 = 'ivo://example.org/count#one';
 const P2 = 'ivo://example.org/count#two';
@@ -13,10 +14,7 @@ const P2 = 'ivo://example.org/count#two';
 let t: TestService;
 let alice: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-});
+beforeAll(async () => ({ t, tokens: { alice } } = await startWithUsers({ alice: {} })));
 afterAll(() => t?.close());
 
 const childName = (i: number) => `child${String(i).padStart(3, '0')}`;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { buildClientSchema, getIntrospectionQuery, printSchema, type IntrospectionQuery } from 'graphql';
 import { SCHEMA_FILE, schema, schemaText } from '../../src/graphql/schema';
 import { startTestService } from '../helpers/service';
-import { gqlOk } from './gql';
+import { gqlOk } from '../helpers/gql';
 
 const CHECKED_IN = path.resolve(__dirname, '../..', SCHEMA_FILE);
 

@@ -19,7 +19,7 @@ import { OPERATOR } from '../../src/auth/identity';
 import { setPassword } from '../../src/services/passwords';
 import { request, type Reply } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { gqlOk, type GqlError } from './gql';
+import { gqlOk, type GqlError } from '../helpers/gql';
 
 const SIGN_IN = `mutation($name: String!, $password: String!) { signIn(name: $name, password: $password) { user { name admin groups } csrfToken expires } }`;
 const SIGN_OUT = `mutation { signOut }`;

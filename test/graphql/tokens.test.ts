@@ -14,8 +14,9 @@ import { deleteToken } from '../../src/db/tokenStore';
 import { startService, type RunningService } from '../../src/server';
 import { TEST_ROOT, usePg } from '../helpers/db';
 import { request } from '../helpers/http';
-import { startTestService, type TestService } from '../helpers/service';
-import { codes, expectCode, gql, gqlOk } from './gql';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
+import { codes, expectCode, gql, gqlOk } from '../helpers/gql';
 
 const FIELDS = 'id user label created expires lastUsed';
 const TOKENS = `query($user: String) { tokens(user: $user) { ${FIELDS} } }`;
@@ -40,12 +41,7 @@ let root: string;
 let alice: string;
 let bob: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  root = await t.user('root', { admin: true });
-  alice = await t.user('alice');
-  bob = await t.user('bob');
-});
+beforeAll(async () => ({ t, tokens: { root, alice, bob } } = await startWithUsers({ root: { admin: true }, alice: {}, bob: {} })));
 afterAll(() => t?.close());
 
 const create = async (token: string, vars: { user?: string; label?: string; expiresIn?: number } = {}) =>

@@ -21,7 +21,8 @@ import path from 'node:path';
 import { createTestDb, usePg, type TestDb } from '../helpers/db';
 import { writeIni } from '../helpers/ini';
 import { MAIN, STORAGE_MAIN, freePort, kill9, killAll, startListening, userWithToken, type Listening, type Proc } from '../helpers/processes';
-import { MiB, endpointOnPort, filesUnder, generate, getBytes, jobError, jobPhase, md5hex, negotiate, nodeBytes, putBytes, settledPhase, sha256, waitFor, type PutResult } from './procs';
+import { endpointOnPort, getHashed, jobError, jobPhase, md5hex, MiB, negotiate, nodeBytes, type PutResult, putStream, settledPhase, sha256 } from '../helpers/client';
+import { filesUnder, generate, waitFor } from './procs';
 
 jest.setTimeout(120_000);
 
@@ -52,8 +53,8 @@ interface Scenario {
 type Outcome = { ok: true; res: PutResult } | { ok: false; error: string };
 
 async function push(s: Scenario, bytes: Buffer): Promise<{ jobUrl: string; res: PutResult }> {
-  const n = await negotiate(s.base, s.token, TARGET, 'pushToVoSpace');
-  const res = await putBytes(endpointOnPort(n, s.storagePort), bytes, bytes.length);
+  const n = await negotiate(s.base, s.token, TARGET, 'pushToVoSpace', { sync: true });
+  const res = await putStream(endpointOnPort(n, s.storagePort), bytes, bytes.length);
   return { jobUrl: n.jobUrl, res };
 }
 
@@ -70,10 +71,10 @@ async function crashMidUpload(s: Scenario): Promise<void> {
   expect(rootBefore.map((f) => f.size)).toEqual([v1.length]);
 
   // Version 2, slowly, cut short by SIGKILL once a good part of it is staged.
-  const n2 = await negotiate(s.base, s.token, TARGET, 'pushToVoSpace');
+  const n2 = await negotiate(s.base, s.token, TARGET, 'pushToVoSpace', { sync: true });
   const gen = generate(V2_SIZE, { delayMs: V2_DELAY_MS });
   let outcome: Outcome | undefined;
-  const upload = putBytes(endpointOnPort(n2, s.storagePort), gen.chunks, V2_SIZE).then(
+  const upload = putStream(endpointOnPort(n2, s.storagePort), gen.chunks, V2_SIZE).then(
     (res): Outcome => (outcome = { ok: true, res }),
     (e: Error): Outcome => (outcome = { ok: false, error: e.message }),
   );
@@ -114,8 +115,8 @@ async function crashMidUpload(s: Scenario): Promise<void> {
   expect(await jobError(n2.jobUrl, s.token)).toBe('200 TransferFailed');
 
   // A pull returns version 1's bytes.
-  const pull = await negotiate(s.base, s.token, TARGET, 'pullFromVoSpace');
-  const got = await getBytes(endpointOnPort(pull, s.storagePort));
+  const pull = await negotiate(s.base, s.token, TARGET, 'pullFromVoSpace', { sync: true });
+  const got = await getHashed(endpointOnPort(pull, s.storagePort));
   expect(got).toEqual({ status: 200, size: v1.length, sha256: sha256(v1) });
   expect(await settledPhase(pull.jobUrl, s.token)).toBe('COMPLETED');
 
@@ -125,8 +126,8 @@ async function crashMidUpload(s: Scenario): Promise<void> {
   expect({ status: third.res.status, body: third.res.body }).toEqual({ status: 201, body: '' });
   expect(await jobPhase(third.jobUrl, s.token)).toBe('COMPLETED');
   expect(await nodeBytes(s.base, s.token, FILE)).toEqual({ length: String(v3.length), md5: md5hex(v3), busy: 'false' });
-  const pull3 = await negotiate(s.base, s.token, TARGET, 'pullFromVoSpace');
-  expect(await getBytes(endpointOnPort(pull3, s.storagePort))).toEqual({ status: 200, size: v3.length, sha256: sha256(v3) });
+  const pull3 = await negotiate(s.base, s.token, TARGET, 'pullFromVoSpace', { sync: true });
+  expect(await getHashed(endpointOnPort(pull3, s.storagePort))).toEqual({ status: 200, size: v3.length, sha256: sha256(v3) });
   expect(filesUnder(s.staging)).toEqual([]);
   expect(filesUnder(s.root).map((f) => f.size)).toEqual([v3.length]);
 }
@@ -170,7 +171,7 @@ if (usePg) {
       expect(storage.url).toBe(`http://127.0.0.1:${standalonePort}`);
 
       // Both storage servers are live: a transfer hands out an endpoint on each.
-      const probe = await negotiate(service.url, token, `vos://${AUTHORITY}!vospace/alice/probe`, 'pushToVoSpace');
+      const probe = await negotiate(service.url, token, `vos://${AUTHORITY}!vospace/alice/probe`, 'pushToVoSpace', { sync: true });
       expect(probe.endpoints.map((e) => Number(new URL(e).port)).sort()).toEqual([inProcessPort, standalonePort].sort());
 
       await crashMidUpload({

@@ -20,7 +20,8 @@ import { openDatabase } from '../../src/db/connection';
 import { createTestDb, usePg, type TestDb } from '../helpers/db';
 import { writeIni } from '../helpers/ini';
 import { MAIN, ROOT, freePort, killAll, startListening, userWithToken, type Listening } from '../helpers/processes';
-import { MiB, RssSampler, vmRss } from './procs';
+import { MiB } from '../helpers/client';
+import { RssSampler, vmRss } from './procs';
 
 jest.setTimeout(300_000);
 

@@ -17,7 +17,8 @@ import path from 'node:path';
 import { createTestDb, usePg, type TestDb } from '../helpers/db';
 import { writeIni } from '../helpers/ini';
 import { MAIN, STORAGE_MAIN, exitWithin, freePort, killAll, startListening, userWithToken, type Listening } from '../helpers/processes';
-import { MiB, endpointOnPort, filesUnder, generate, getBytes, jobError, jobPhase, md5hex, negotiate, nodeBytes, putBytes, settledPhase, sha256, sleep, waitFor, type PutResult } from './procs';
+import { endpointOnPort, getHashed, jobError, jobPhase, md5hex, MiB, negotiate, nodeBytes, type PutResult, putStream, settledPhase, sha256, sleep } from '../helpers/client';
+import { filesUnder, generate, waitFor } from './procs';
 
 jest.setTimeout(120_000);
 
@@ -45,8 +46,8 @@ interface Setup {
 type Outcome = { ok: true; res: PutResult } | { ok: false; error: string };
 
 async function push(s: Setup, bytes: Buffer): Promise<void> {
-  const n = await negotiate(s.base(), s.token, TARGET, 'pushToVoSpace');
-  const res = await putBytes(endpointOnPort(n, s.storagePort), bytes, bytes.length);
+  const n = await negotiate(s.base(), s.token, TARGET, 'pushToVoSpace', { sync: true });
+  const res = await putStream(endpointOnPort(n, s.storagePort), bytes, bytes.length);
   expect({ status: res.status, body: res.body }).toEqual({ status: 201, body: '' });
 }
 
@@ -63,10 +64,10 @@ function connect(port: number): Promise<string> {
 
 /** Starts a slow upload of `size` bytes and waits until SIGNAL_AT bytes of it are staged. */
 async function slowUpload(s: Setup, size: number, delayMs: number) {
-  const n = await negotiate(s.base(), s.token, TARGET, 'pushToVoSpace');
+  const n = await negotiate(s.base(), s.token, TARGET, 'pushToVoSpace', { sync: true });
   const gen = generate(size, { delayMs });
   let outcome: Outcome | undefined;
-  const done = putBytes(endpointOnPort(n, s.storagePort), gen.chunks, size).then(
+  const done = putStream(endpointOnPort(n, s.storagePort), gen.chunks, size).then(
     (res): Outcome => (outcome = { ok: true, res }),
     (e: Error): Outcome => (outcome = { ok: false, error: e.message }),
   );
@@ -112,8 +113,8 @@ async function finishesWithinGrace(s: Setup): Promise<void> {
   await s.restart();
   expect(await jobPhase(up.jobUrl, s.token)).toBe('COMPLETED');
   expect(await nodeBytes(s.base(), s.token, FILE)).toMatchObject({ length: String(size), busy: 'false' });
-  const pull = await negotiate(s.base(), s.token, TARGET, 'pullFromVoSpace');
-  expect(await getBytes(endpointOnPort(pull, s.storagePort))).toEqual({ status: 200, size, sha256: up.gen.sha256() });
+  const pull = await negotiate(s.base(), s.token, TARGET, 'pullFromVoSpace', { sync: true });
+  expect(await getHashed(endpointOnPort(pull, s.storagePort))).toEqual({ status: 200, size, sha256: up.gen.sha256() });
   expect(await settledPhase(pull.jobUrl, s.token)).toBe('COMPLETED');
 }
 
@@ -142,8 +143,8 @@ async function cutAfterGrace(s: Setup, graceSeconds: number): Promise<void> {
   expect(await jobPhase(up.jobUrl, s.token)).toBe('ERROR');
   expect(await jobError(up.jobUrl, s.token)).toBe('200 TransferFailed');
   expect(await nodeBytes(s.base(), s.token, FILE)).toEqual({ length: String(v1.length), md5: md5hex(v1), busy: 'false' });
-  const pull = await negotiate(s.base(), s.token, TARGET, 'pullFromVoSpace');
-  expect(await getBytes(endpointOnPort(pull, s.storagePort))).toEqual({ status: 200, size: v1.length, sha256: sha256(v1) });
+  const pull = await negotiate(s.base(), s.token, TARGET, 'pullFromVoSpace', { sync: true });
+  expect(await getHashed(endpointOnPort(pull, s.storagePort))).toEqual({ status: 200, size: v1.length, sha256: sha256(v1) });
   // The node is free: a new upload goes through.
   await push(s, randomBytes(1000));
 }

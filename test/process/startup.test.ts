@@ -9,7 +9,8 @@ import path from 'node:path';
 import { createTestDb, usePg, type TestDb } from '../helpers/db';
 import { writeIni } from '../helpers/ini';
 import { MAIN, cliOk, exitWithin, freePort, kill9, killAll, launch, startListening, userWithToken } from '../helpers/processes';
-import { MiB, filesUnder, generate, negotiate, putBytes, sleep, waitFor } from './procs';
+import { MiB, negotiate, putStream, sleep } from '../helpers/client';
+import { filesUnder, generate, waitFor } from './procs';
 
 jest.setTimeout(120_000);
 
@@ -42,8 +43,8 @@ test('right after a restart, the first answer about a job the crash cut already 
   });
   const token = await userWithToken(ini, 'alice');
   const first = await startListening([MAIN, '--config', ini]);
-  const n = await negotiate(first.url, token, `vos://${AUTHORITY}!vospace/alice/cut.bin`, 'pushToVoSpace');
-  const upload = putBytes(n.endpoints[0], generate(64 * MiB, { delayMs: 20 }).chunks, 64 * MiB).catch(() => undefined);
+  const n = await negotiate(first.url, token, `vos://${AUTHORITY}!vospace/alice/cut.bin`, 'pushToVoSpace', { sync: true });
+  const upload = putStream(n.endpoints[0], generate(64 * MiB, { delayMs: 20 }).chunks, 64 * MiB).catch(() => undefined);
   await waitFor('bytes in staging', () => (filesUnder(path.join(tmp, 'staging'))[0]?.size ?? 0) > MiB || undefined, 30_000);
   await kill9(first.proc);
   await upload;

@@ -5,6 +5,7 @@
  * in the capabilities that say https when the proxy says the client came so.
  */
 import { randomBytes } from 'node:crypto';
+import { negotiate } from '../helpers/client';
 import { CORE, request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import { parseXml } from '../helpers/xml';
@@ -43,13 +44,7 @@ test('a storage server behind a TLS proxy (public_url https://…): the https pr
   expect(protocols).toContain(`"${CORE}httpsget"`);
   expect(protocols).not.toContain(`"${CORE}httpput"`);
   // What the CADC client sends: httpsput only.
-  const doc =
-    `<vos:transfer xmlns:vos="http://www.ivoa.net/xml/VOSpace/v2.0" version="2.1"><vos:target>${proxied.uri('alice/via-proxy.bin')}</vos:target>` +
-    `<vos:direction>pushToVoSpace</vos:direction><vos:protocol uri="${CORE}httpsput"/></vos:transfer>`;
-  const posted = await request('POST', `${proxied.base}/synctrans`, { token, body: doc, headers: { 'content-type': 'text/xml' } });
-  expect(posted.status).toBe(303);
-  const details = await request('GET', posted.headers.get('location')!, { token });
-  const endpoint = /<vos:endpoint>([^<]+)<\/vos:endpoint>/.exec(details.text)?.[1] ?? '';
+  const { endpoint } = await negotiate(proxied, token, 'alice/via-proxy.bin', 'pushToVoSpace', { sync: true, protocols: [`${CORE}httpsput`] });
   expect(endpoint.startsWith(`${PROXY}/transfer/`)).toBe(true);
   // The proxy would pass the request on to the storage server as it is.
   const bytes = randomBytes(1000);

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
+import { negotiate } from '../helpers/client';
 import { CORE, VOS, nodeXml, expectFault } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import { brokenInvariants, filesIn, snapshot, type Snapshot } from '../fuzz/invariants';
@@ -292,23 +293,10 @@ describe('bad paths are 400 InvalidURI wherever a path is read, and change nothi
 describe('the storage server', () => {
   const storage = () => t.running.storage!.url;
 
-  async function negotiate(target: string, direction: 'pushToVoSpace' | 'pullFromVoSpace', view?: string): Promise<{ id: string; endpoint: string }> {
-    const v = view ? `<vos:view uri="${view}"/>` : '';
-    const proto = direction === 'pushToVoSpace' ? 'httpput' : 'httpget';
-    const body = `<vos:transfer xmlns:vos="${VOS}" version="2.1"><vos:target>${t.uri(target)}</vos:target><vos:direction>${direction}</vos:direction>${v}<vos:protocol uri="${CORE}${proto}"/></vos:transfer>`;
-    const r = await send('POST', '/vospace/transfers?PHASE=RUN', { token: alice, body, headers: { 'content-type': 'text/xml' } });
-    expect(r.status).toBe(303);
-    const id = String(r.headers.location).split('/').pop()!;
-    const job = await send('GET', `/vospace/transfers/${id}`, { token: alice });
-    const endpoint = /<vos:endpoint>([^<]+)<\/vos:endpoint>/.exec(job.text)?.[1];
-    expect(endpoint).toBeDefined();
-    return { id, endpoint: endpoint! };
-  }
-
   const phaseOf = async (id: string) => (await send('GET', `/vospace/transfers/${id}/phase`, { token: alice })).text;
 
   test('URLs that climb out of /transfer/ are refused, for GET, HEAD and PUT, and reach no file', async () => {
-    const { endpoint } = await negotiate('alice/up.bin', 'pushToVoSpace');
+    const { endpoint } = await negotiate(t, alice, 'alice/up.bin', 'pushToVoSpace');
     const token = endpoint.slice(endpoint.lastIndexOf('/') + 1);
     const paths = [
       '/transfer/..%2f..%2fcanary.txt',
@@ -339,7 +327,7 @@ describe('the storage server', () => {
   });
 
   test('an endpoint replayed after its upload failed (wrong MD5) is 403, and writes nothing', async () => {
-    const { id, endpoint } = await negotiate('alice/replay.bin', 'pushToVoSpace');
+    const { id, endpoint } = await negotiate(t, alice, 'alice/replay.bin', 'pushToVoSpace');
     const p = new URL(endpoint).pathname;
     const first = await send('PUT', p, { origin: storage(), body: 'first', headers: { 'content-md5': Buffer.alloc(16).toString('base64') } });
     expectFault(first, 412, 'PreconditionFailed');
@@ -350,7 +338,7 @@ describe('the storage server', () => {
   });
 
   test('an endpoint replayed after its download is 403 for GET and PUT', async () => {
-    const { endpoint } = await negotiate('alice/keep', 'pullFromVoSpace');
+    const { endpoint } = await negotiate(t, alice, 'alice/keep', 'pullFromVoSpace');
     const p = new URL(endpoint).pathname;
     expect((await send('GET', p, { origin: storage() })).status).toBe(200);
     await changesNothing(async () => {
@@ -389,7 +377,7 @@ describe('the storage server', () => {
     ];
 
     test.each(ESCAPES)('an entry named %j rejects the whole upload and writes nothing', async (name) => {
-      const { id, endpoint } = await negotiate('alice/dir', 'pushToVoSpace', TAR);
+      const { id, endpoint } = await negotiate(t, alice, 'alice/dir', 'pushToVoSpace', { view: TAR });
       const archive = await makeTar([{ name: 'first.txt', data: 'first' }, { name, data: 'EVIL' }]);
       await changesNothing(async () => {
         const r = await send('PUT', new URL(endpoint).pathname, { origin: storage(), body: archive, headers: { 'content-type': 'application/x-tar' } });
@@ -399,7 +387,7 @@ describe('the storage server', () => {
     });
 
     test('a symlink or hard link out of the container is skipped: what follows lands in VOSpace, not on disk', async () => {
-      const { endpoint } = await negotiate('alice/dir', 'pushToVoSpace', TAR);
+      const { endpoint } = await negotiate(t, alice, 'alice/dir', 'pushToVoSpace', { view: TAR });
       const archive = await makeTar([
         { name: 'esc', type: 'symlink', linkname: '../../..' },
         { name: 'esc/canary.txt', data: 'through the link?' },
@@ -413,7 +401,7 @@ describe('the storage server', () => {
       expectFault(await send('GET', '/vospace/nodes/alice/dir/hard', { token: alice }), 404, 'NodeNotFound');
       expectFault(await send('GET', '/vospace/nodes/alice/dir/up', { token: alice }), 404, 'NodeNotFound');
       // Pulling the container back gives only what was made (and never the canary: send() checks every answer).
-      const pull = await negotiate('alice/dir', 'pullFromVoSpace', TAR);
+      const pull = await negotiate(t, alice, 'alice/dir', 'pullFromVoSpace', { view: TAR });
       const back = await send('GET', new URL(pull.endpoint).pathname, { origin: storage() });
       expect(back.status).toBe(200);
       expect(back.text).toContain('through the link?');

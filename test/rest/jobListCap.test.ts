@@ -1,10 +1,10 @@
 /** One cap on job lists for every face (MAX_JOB_LIST): the UWS list, LAST, GraphQL jobs(first). */
 import { MAX_JOB_LIST } from '../../src/domain/job';
 import { createJob } from '../../src/services/jobs';
-import { gql } from '../graphql/gql';
+import { gql } from '../helpers/gql';
 import { request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { UWS, XLINK, childrenOf, parseXml } from '../transfers/lib';
+import { UWS, XLINK, childrenOf, parseXml } from '../helpers/client';
 
 let t: TestService;
 let alice: string;

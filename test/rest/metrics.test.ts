@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { expectFault, nodeXml, request } from '../helpers/http';
 import { requests, scrape, type Scrape } from '../helpers/metrics';
 import { startTestService, type TestService } from '../helpers/service';
-import { HTTPGET, createJob, eventually, mkdir, pull, push, runJob } from '../transfers/lib';
+import { HTTPGET, createJob, eventually, mkdir, pull, push, runJob } from '../helpers/client';
 
 const XML = { 'content-type': 'text/xml' };
 const OPERATIONS = new Set([

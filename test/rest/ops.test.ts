@@ -14,8 +14,8 @@ import { setPassword } from '../../src/services/passwords';
 import { request, type Reply } from '../helpers/http';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startTestService, type TestService } from '../helpers/service';
-import { HTTPGET, getBytes, negotiate, push, putBytes, readTransfer, sha256, transferXml } from '../transfers/lib';
-import * as procs from '../process/procs';
+import { HTTPGET, endpointOnPort, getBytes, getHashed, negotiate, push, putBytes, putStream, readTransfer, settledPhase, sha256, sleep, transferXml } from '../helpers/client';
+import { waitFor } from '../process/procs';
 import * as processes from '../helpers/processes';
 import { writeIni } from '../helpers/ini';
 
@@ -321,13 +321,13 @@ describe('logs of a spawned service', () => {
     const target = 'vos://logs.example.org!vospace/alice/f';
     const bytes = randomBytes(100_000);
 
-    const up = await procs.negotiate(base, token, target, 'pushToVoSpace');
+    const up = await negotiate(base, token, target, 'pushToVoSpace', { sync: true });
     const endpoints = [...up.endpoints];
-    expect((await procs.putBytes(procs.endpointOnPort(up, storagePort), bytes, bytes.length)).status).toBe(201);
-    const down = await procs.negotiate(base, second, target, 'pullFromVoSpace');
+    expect((await putStream(endpointOnPort(up, storagePort), bytes, bytes.length)).status).toBe(201);
+    const down = await negotiate(base, second, target, 'pullFromVoSpace', { sync: true });
     endpoints.push(...down.endpoints);
-    expect(await procs.getBytes(procs.endpointOnPort(down, storagePort))).toEqual({ status: 200, size: bytes.length, sha256: sha256(bytes) });
-    expect(await procs.settledPhase(down.jobUrl, second)).toBe('COMPLETED');
+    expect(await getHashed(endpointOnPort(down, storagePort))).toEqual({ status: 200, size: bytes.length, sha256: sha256(bytes) });
+    expect(await settledPhase(down.jobUrl, second)).toBe('COMPLETED');
     // An async job, a used endpoint, a forged one, a bad token, tokens in a query, GraphQL.
     const job = await request('POST', `${base}/transfers?PHASE=RUN`, {
       token,
@@ -338,10 +338,10 @@ describe('logs of a spawned service', () => {
     const jobUrl = new URL(job.headers.get('location')!, base).toString();
     const details = readTransfer((await request('GET', `${jobUrl}/results/transferDetails`, { token })).text);
     endpoints.push(...details.protocols.map((p) => p.endpoint));
-    expect((await procs.getBytes(procs.endpointOnPort(up, storagePort))).status).toBe(403);
-    const forged = procs.endpointOnPort(up, storagePort).replace(/.{5}$/, 'AAAAA');
+    expect((await getHashed(endpointOnPort(up, storagePort))).status).toBe(403);
+    const forged = endpointOnPort(up, storagePort).replace(/.{5}$/, 'AAAAA');
     endpoints.push(forged);
-    expect((await procs.getBytes(forged)).status).toBe(403);
+    expect((await getHashed(forged)).status).toBe(403);
     const badToken = `vos_${randomBytes(32).toString('base64url')}`;
     expect((await request('GET', `${base}/nodes/alice`, { token: badToken })).status).toBe(401);
     expect((await request('GET', `${base}/nodes/alice?token=${token}&access_token=${second}&detail=min`, { token })).status).toBe(200);
@@ -357,9 +357,9 @@ describe('logs of a spawned service', () => {
     const cut = net.connect(port, '127.0.0.1');
     await new Promise((resolve) => cut.once('connect', resolve));
     cut.write(`PUT /vospace/nodes/alice/cut HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/xml\r\nContent-Length: 1000\r\n\r\n<vos:node`);
-    await procs.sleep(200); // the service has the headers and waits for the rest
+    await sleep(200); // the service has the headers and waits for the rest
     cut.destroy();
-    await procs.waitFor('the cut request to be logged', () => (service.proc.stderr.includes('/vospace/nodes/alice/cut') ? true : undefined), 5000);
+    await waitFor('the cut request to be logged', () => (service.proc.stderr.includes('/vospace/nodes/alice/cut') ? true : undefined), 5000);
 
     service.proc.child.kill('SIGTERM');
     expect(await processes.exitWithin(service.proc, 30_000)).toEqual({ code: 0, signal: null });

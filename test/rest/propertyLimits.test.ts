@@ -6,7 +6,7 @@
  * refused change leaves the node as it was. A node already over a limit (from
  * before it, or a lowered one) may still shrink.
  */
-import { codes, gql, type GqlReply } from '../graphql/gql';
+import { codes, gql, type GqlReply } from '../helpers/gql';
 import { VOS, nodeXml, request, type Prop, type Reply } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import { parseXml } from '../helpers/xml';

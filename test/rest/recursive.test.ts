@@ -13,11 +13,11 @@ import { pack } from 'tar-stream';
 import WebSocket from 'ws';
 import { CORE, VOS, nodeXml, request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { codes, gql, gqlOk } from '../graphql/gql';
+import { codes, gql, gqlOk } from '../helpers/gql';
 import {
-  HTTPPUT, UWS, XLINK, childOf, childrenOf, createJob, eventually, faultName, filesUnder, jobIdFrom, mkdata, mkdir, nodeProp, parseXml, push,
-  readJob, readTransfer, runJob as runTransfer, sleep, slowPut, textOf, type JobDoc,
-} from '../transfers/lib';
+  HTTPPUT, UWS, XLINK, childOf, childrenOf, createJob, eventually, faultName, filesUnder, jobIdFrom, mkdata, mkdir, negotiate, nodeProp, parseXml, push,
+  readJob, sleep, slowPut, textOf, type JobDoc,
+} from '../helpers/client';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const P = {
@@ -238,10 +238,8 @@ describe('recursive delete (vrm -R)', () => {
   test('a node with a transfer in progress is an error, left alone, with its container', async () => {
     await mkdir(t, alice, 'alice/busy');
     await mkdata(t, alice, 'alice/busy/quiet');
-    const id = await createJob(t, alice, { target: t.uri('alice/busy/big.bin'), direction: 'pushToVoSpace', protocols: [HTTPPUT] });
-    await runTransfer(t, alice, id);
-    const details = readTransfer((await request('GET', `${t.base}/transfers/${id}/results/transferDetails`, { token: alice })).text);
-    const upload = slowPut(details.protocols[0].endpoint, randomBytes(8 * 1024 * 1024), { chunk: 64 * 1024, delayMs: 100 });
+    const { endpoint } = await negotiate(t, alice, 'alice/busy/big.bin', 'pushToVoSpace');
+    const upload = slowPut(endpoint, randomBytes(8 * 1024 * 1024), { chunk: 64 * 1024, delayMs: 100 });
     try {
       await upload.written(64 * 1024);
       expect(await eventually(async () => /busy="true"/.test((await request('GET', `${t.base}/nodes/alice/busy/big.bin`, { token: alice })).text))).toBe(true);
@@ -363,10 +361,8 @@ async function countBelow(path: string): Promise<number> {
 describe('ABORT', () => {
   test('stops the walk between nodes: what is done stays done, the rest stays, the job is ABORTED', async () => {
     await mkdir(t, alice, 'alice/big');
-    const id = await createJob(t, alice, { target: t.uri('alice/big'), direction: 'pushToVoSpace', protocols: [HTTPPUT], view: `${CORE}tar` });
-    await runTransfer(t, alice, id);
-    const details = readTransfer((await request('GET', `${t.base}/transfers/${id}/results/transferDetails`, { token: alice })).text);
-    const put = await request('PUT', details.protocols[0].endpoint, { body: await tarOf(6, 50), headers: { 'content-type': 'application/x-tar' } });
+    const { endpoint } = await negotiate(t, alice, 'alice/big', 'pushToVoSpace', { view: `${CORE}tar` });
+    const put = await request('PUT', endpoint, { body: await tarOf(6, 50), headers: { 'content-type': 'application/x-tar' } });
     expect(put.status).toBeLessThan(300);
     const total = await countBelow('alice/big');
     expect(total).toBe(6 + 6 * 50);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { request, nodeXml, childUris } from '../helpers/http';
 import { TEST_ROOT } from '../helpers/db';
 import { startTestService, type TestService } from '../helpers/service';
-import { gql } from '../graphql/gql';
+import { gql } from '../helpers/gql';
 
 // Any signed-in user reads every node not named secret*; only admins and owners write; jobs are their owner's.
 const POLICY = `

@@ -15,8 +15,8 @@
 import { createHash } from 'node:crypto';
 import { CORE, childUris, nodeXml, request, type Prop, type Reply } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { gql } from '../graphql/gql';
-import { createJob, getBytes, HTTPGET, HTTPPUT, push, putBytes, readTransfer, runJob, waitFinal, getJob } from '../transfers/lib';
+import { gql } from '../helpers/gql';
+import { createJob, getBytes, HTTPGET, HTTPPUT, negotiate, push, putBytes, runJob, waitFinal } from '../helpers/client';
 
 jest.setTimeout(300_000);
 
@@ -177,12 +177,9 @@ const rest: Runner = async (role, set, action) => {
     case 'pull':
     case 'push': {
       const direction = action === 'push' ? 'pushToVoSpace' : 'pullFromVoSpace';
-      const id = await createJob(t, token!, { target: t.uri(`${P}/d`), direction, protocols: [action === 'push' ? HTTPPUT : HTTPGET] });
-      await runJob(t, token!, id);
-      const job = await getJob(t, token!, id);
-      if (job.phase !== 'EXECUTING') return jobOutcome(job.phase, job.errorMessage?.split(':')[0], job.errorMessage);
-      const details = readTransfer((await request('GET', `${t.base}/transfers/${id}/results/transferDetails`, { token })).text);
-      return action === 'push' ? pushTo(details.protocols[0].endpoint, role) : pullFrom(details.protocols[0].endpoint);
+      const job = await negotiate(t, token!, `${P}/d`, direction, { mayFail: true });
+      if (job.phase !== 'EXECUTING') return jobOutcome(job.phase!, job.error?.split(':')[0], job.error);
+      return action === 'push' ? pushTo(job.endpoint!, role) : pullFrom(job.endpoint!);
     }
   }
 };

@@ -9,7 +9,7 @@ import { createJob } from '../../src/services/jobs';
 import { inTransaction, transition } from '../../src/services/jobPhases';
 import { createNode } from '../../src/services/nodes';
 import { startTestService, type TestService } from '../helpers/service';
-import * as T from '../transfers/lib';
+import * as T from '../helpers/client';
 
 let t: TestService;
 let token: string;

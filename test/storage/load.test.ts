@@ -12,7 +12,7 @@ import { loadBackend } from '../../src/storage/load';
 import { PosixBackend } from '../../src/storage/posixBackend';
 import { TEST_ROOT } from '../helpers/db';
 import { startTestService } from '../helpers/service';
-import { pull, push } from '../transfers/lib';
+import { pull, push } from '../helpers/client';
 
 const dir = path.join(TEST_ROOT, `load-${process.pid}-${Date.now()}`);
 fs.mkdirSync(dir, { recursive: true });

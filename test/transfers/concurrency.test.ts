@@ -12,7 +12,7 @@ import { request, CORE } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import {
   MiB, eventually, faultName, getBytes, getJob, negotiate, nodeProp, postJob, pull, push, sha256, sleep, slowPut, waitFinal,
-} from './lib';
+} from '../helpers/client';
 
 let t: TestService;
 let alice: string;

@@ -3,19 +3,16 @@
  * content-disposition package): a plain ASCII `filename` that every client
  * reads, and `filename*` (RFC 8187) carrying a name outside US-ASCII.
  */
-import { startTestService, type TestService } from '../helpers/service';
-import { createJob, getBytes, mkdir, negotiate, push, readTransfer, runJob } from './lib';
-import { request } from '../helpers/http';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
+import { getBytes, mkdir, negotiate, push } from '../helpers/client';
 
 const TAR = 'ivo://ivoa.net/vospace/core#tar';
 
 let t: TestService;
 let alice: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-});
+beforeAll(async () => ({ t, tokens: { alice } } = await startWithUsers({ alice: {} })));
 afterAll(() => t?.close());
 
 async function dispositionOfPull(nodePath: string): Promise<string> {
@@ -38,10 +35,8 @@ test('quotes and backslashes in a name are escaped in the quoted filename', asyn
 test('the tar view of a container is named after it', async () => {
   await mkdir(t, alice, 'alice/données');
   await push(t, alice, 'alice/données/a.txt', Buffer.from('a'));
-  const id = await createJob(t, alice, { target: t.uri('alice/données'), direction: 'pullFromVoSpace', view: TAR, protocols: ['ivo://ivoa.net/vospace/core#httpget'] });
-  await runJob(t, alice, id);
-  const details = await request('GET', `${t.base}/transfers/${id}/results/transferDetails`, { token: alice });
-  const r = await getBytes(readTransfer(details.text).protocols[0].endpoint);
+  const { endpoint } = await negotiate(t, alice, 'alice/données', 'pullFromVoSpace', { view: TAR });
+  const r = await getBytes(endpoint);
   expect(r.status).toBe(200);
   expect(r.headers.get('content-disposition')).toBe(`attachment; filename="donn?es.tar"; filename*=UTF-8''donn%C3%A9es.tar`);
 });

@@ -10,7 +10,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CORE, request, type Reply } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { negotiate, putBytes, sha256 } from './lib';
+import { startWithUsers } from '../helpers/users';
+import { negotiate, putBytes, sha256 } from '../helpers/client';
 
 const EXPOSED = ['content-length', 'content-range', 'etag', 'digest', 'content-disposition'];
 const md5b64 = (b: Buffer) => createHash('md5').update(b).digest('base64');
@@ -35,10 +36,7 @@ describe('default: the metadata service’s own origin', () => {
   let t: TestService;
   let alice: string;
 
-  beforeAll(async () => {
-    t = await startTestService();
-    alice = await t.user('alice');
-  });
+  beforeAll(async () => ({ t, tokens: { alice } } = await startWithUsers({ alice: {} })));
   afterAll(() => t?.close());
 
   test('preflight for a PUT with Digest, Content-Type and Content-MD5: allowed, for 127.0.0.1 and localhost on the bound port', async () => {

@@ -9,7 +9,7 @@ import { request, CORE } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import {
   MiB, faultName, getBytes, getJob, negotiate, nodeProp, postJob, pull, push, putBytes, sha256, sleep, waitFinal,
-} from './lib';
+} from '../helpers/client';
 
 let t: TestService;
 let alice: string;

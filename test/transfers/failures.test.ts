@@ -6,10 +6,10 @@
  */
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { gqlOk } from '../graphql/gql';
+import { gqlOk } from '../helpers/gql';
 import { request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
-import { MiB, createJob, eventually, getJob, negotiate, push, slowPut, waitFinal } from './lib';
+import { MiB, createJob, eventually, getJob, negotiate, push, slowPut, waitFinal } from '../helpers/client';
 
 let t: TestService;
 let alice: string;

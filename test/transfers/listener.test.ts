@@ -10,7 +10,7 @@ import { usePg } from '../helpers/db';
 import { request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import { LISTENER_NAME } from '../../src/services/jobEvents';
-import { MiB, negotiate, putBytes, readJob, sleep } from './lib';
+import { MiB, negotiate, putBytes, readJob, sleep } from '../helpers/client';
 
 let t: TestService;
 let alice: string;

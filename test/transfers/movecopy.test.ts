@@ -10,7 +10,7 @@ import { startTestService, type TestService } from '../helpers/service';
 import {
   MiB, UWS, XLINK, childOf, childrenOf, createJob, getJob, mkdir, negotiate, nodeProp, parseXml, postJob, pull, push, sha256, slowPut,
   transferFrom, waitFinal, type JobDoc,
-} from './lib';
+} from '../helpers/client';
 
 let t: TestService;
 let alice: string;

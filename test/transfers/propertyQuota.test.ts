@@ -7,10 +7,11 @@
  * applies, createNode and setNode cost no statement more.
  */
 import { randomBytes } from 'node:crypto';
-import { codes, gql } from '../graphql/gql';
+import { codes, gql } from '../helpers/gql';
 import { CORE, nodeXml, request, type Prop, type Reply } from '../helpers/http';
-import { startTestService, type TestService } from '../helpers/service';
-import { createJob, faultName, negotiate, nodeProp, push, putBytes, waitFinal } from './lib';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
+import { createJob, faultName, negotiate, nodeProp, push, putBytes, waitFinal } from '../helpers/client';
 
 const QUOTA = `${CORE}quota`;
 const SPACE = `${CORE}availableSpace`;
@@ -22,11 +23,7 @@ let t: TestService;
 let alice: string;
 let admin: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-  admin = await t.user('root', { admin: true });
-});
+beforeAll(async () => ({ t, tokens: { alice, root: admin } } = await startWithUsers({ alice: {}, root: { admin: true } })));
 afterAll(() => t?.close());
 
 const put = (path: string, type: string, props: Prop[] = []) =>

@@ -10,7 +10,7 @@ import { startTestService, type TestService } from '../helpers/service';
 import {
   HTTPGET, HTTPPUT, MiB, UWS, createJob, faultName, getAllAndLeave, getBytes, mkdata, negotiate, nodeProp, parseXml, pull, push,
   putBytes, readJob, readTransfer, sha256, transferXml, waitFinal,
-} from './lib';
+} from '../helpers/client';
 
 let t: TestService;
 let alice: string;

@@ -13,14 +13,15 @@ import http from 'node:http';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
-import { gql } from '../graphql/gql';
+import { gql } from '../helpers/gql';
 import { CORE, VOS, nodeXml, request, type Reply, expectFault } from '../helpers/http';
 import { usePg } from '../helpers/db';
-import { startTestService, type TestService } from '../helpers/service';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
 import {
   HTTPPUT, MiB, createJob, eventually, getJob, negotiate, nodeProp, pull, push, putBytes,
-  readTransfer, runJob, sha256, sleep, slowPut, transferXml, waitFinal, type JobDoc,
-} from './lib';
+  readTransfer, sha256, sleep, slowPut, transferXml, waitFinal, type JobDoc,
+} from '../helpers/client';
 
 const QUOTA = `${CORE}quota`;
 const SPACE = `${CORE}availableSpace`;
@@ -31,11 +32,7 @@ let t: TestService;
 let alice: string;
 let admin: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-  admin = await t.user('root', { admin: true });
-});
+beforeAll(async () => ({ t, tokens: { alice, root: admin } } = await startWithUsers({ alice: {}, root: { admin: true } })));
 afterAll(() => t?.close());
 
 // ---------------------------------------------------------------- helpers
@@ -118,10 +115,8 @@ async function makeTar(files: Record<string, Buffer>): Promise<Buffer> {
 
 /** Pushes an archive into a container (view tar): the PUT's answer and the job's id. */
 async function pushTar(path: string, archive: Buffer): Promise<{ put: Reply; id: string }> {
-  const id = await createJob(t, alice, { target: t.uri(path), direction: 'pushToVoSpace', protocols: [HTTPPUT], view: TAR });
-  await runJob(t, alice, id);
-  const details = readTransfer((await request('GET', `${t.base}/transfers/${id}/results/transferDetails`, { token: alice })).text);
-  return { put: await putBytes(details.protocols[0].endpoint, archive, { 'content-type': 'application/x-tar' }), id };
+  const { id, endpoint } = await negotiate(t, alice, path, 'pushToVoSpace', { view: TAR });
+  return { put: await putBytes(endpoint, archive, { 'content-type': 'application/x-tar' }), id };
 }
 
 // ---------------------------------------------------------------- setting a quota

@@ -8,22 +8,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CORE, VOS, nodeXml, request } from '../helpers/http';
-import { startTestService, type TestService } from '../helpers/service';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
 import {
   HTTPPUT, MiB, createJob, getBytes, getJob, negotiate, postJob, putBytes, readTransfer, runJob, sleep, slowPut, waitFinal, type TransferSpec,
-} from './lib';
+} from '../helpers/client';
 
 let t: TestService;
 let alice: string;
 let bob: string;
 let admin: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-  bob = await t.user('bob');
-  admin = await t.user('root', { admin: true });
-});
+beforeAll(async () => ({ t, tokens: { alice, bob, root: admin } } = await startWithUsers({ alice: {}, bob: {}, root: { admin: true } })));
 afterAll(() => t?.close());
 
 const xml = { 'content-type': 'text/xml' };

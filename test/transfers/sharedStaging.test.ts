@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import type { RunningStorage } from '../../storage-server/server';
 import { StorageServer } from '../../storage-server/server';
 import { startTestService, type TestService } from '../helpers/service';
-import { MiB, eventually, getBytes, negotiate, sha256, slowPut, waitFinal } from './lib';
+import { MiB, eventually, getBytes, negotiate, sha256, slowPut, waitFinal } from '../helpers/client';
 
 let t: TestService;
 let alice: string;

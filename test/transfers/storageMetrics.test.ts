@@ -13,7 +13,7 @@ import { StorageServer, type RunningStorage } from '../../storage-server/server'
 import { CORE, expectFault, request } from '../helpers/http';
 import { requests, scrape, type Scrape } from '../helpers/metrics';
 import { startTestService, type TestService } from '../helpers/service';
-import { HTTPGET, HTTPPUT, createJob, getBytes, mkdir, putBytes, readTransfer, runJob, transferXml, waitFinal } from './lib';
+import { HTTPGET, HTTPPUT, createJob, getBytes, mkdir, putBytes, readTransfer, runJob, transferXml, waitFinal } from '../helpers/client';
 
 let t: TestService;
 let alice: string;

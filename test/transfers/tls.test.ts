@@ -1,10 +1,10 @@
 /** A storage server with TLS: only the https protocols are offered, and bytes move over https. */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { getHashed, negotiate, putStream, sha256 } from '../helpers/client';
 import { CORE, request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 
@@ -25,30 +25,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const transfer = (direction: string, protocol: string) =>
-  `<vos:transfer xmlns:vos="http://www.ivoa.net/xml/VOSpace/v2.0" version="2.1"><vos:target>${t.uri('alice/tls.bin')}</vos:target>` +
-  `<vos:direction>${direction}</vos:direction><vos:protocol uri="${CORE}${protocol}"/></vos:transfer>`;
-
-/** Negotiates synchronously; returns the transfer details document. */
-async function negotiate(direction: string, protocol: string): Promise<string> {
-  const posted = await request('POST', `${t.base}/synctrans`, { token, body: transfer(direction, protocol) });
-  expect(posted.status).toBe(303);
-  return (await request('GET', posted.headers.get('location')!, { token })).text;
-}
-
-function httpsCall(method: string, url: string, body?: Buffer): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { method, ca: fs.readFileSync(cert) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const endpointOf = (details: string) => /<vos:endpoint>([^<]+)<\/vos:endpoint>/.exec(details)?.[1];
+/** Options for a sync negotiation that asks for one protocol. */
+const over = (protocol: string) => ({ sync: true, protocols: [`${CORE}${protocol}`] });
 
 test('the protocols document offers only https', async () => {
   const doc = (await request('GET', `${t.base}/protocols`)).text;
@@ -60,20 +38,17 @@ test('the protocols document offers only https', async () => {
 
 test('push and pull over https, bytes intact', async () => {
   const bytes = randomBytes(3 * 1024 * 1024);
-  const up = endpointOf(await negotiate('pushToVoSpace', 'httpsput'));
-  expect(up).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/transfer\//);
-  expect((await httpsCall('PUT', up!, bytes)).status).toBe(201);
-  const down = endpointOf(await negotiate('pullFromVoSpace', 'httpsget'));
-  const got = await httpsCall('GET', down!);
-  expect(got.status).toBe(200);
-  expect(createHash('sha256').update(got.body).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+  const ca = fs.readFileSync(cert);
+  const up = await negotiate(t, token, 'alice/tls.bin', 'pushToVoSpace', over('httpsput'));
+  expect(up.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/transfer\//);
+  expect((await putStream(up.endpoint, bytes, bytes.length, { ca })).status).toBe(201);
+  const down = await negotiate(t, token, 'alice/tls.bin', 'pullFromVoSpace', over('httpsget'));
+  expect(await getHashed(down.endpoint, { ca })).toEqual({ status: 200, size: bytes.length, sha256: sha256(bytes) });
 });
 
 test('plain http asked of a TLS storage server is ProtocolNotSupported', async () => {
-  const details = await negotiate('pullFromVoSpace', 'httpget');
-  expect(endpointOf(details)).toBeUndefined();
-  const jobs = await request('GET', `${t.base}/transfers?LAST=1`, { token });
-  const id = /<uws:jobref id="([^"]+)"/.exec(jobs.text)![1];
-  const error = await request('GET', `${t.base}/transfers/${id}/error`, { token });
+  const plain = await negotiate(t, token, 'alice/tls.bin', 'pullFromVoSpace', { ...over('httpget'), mayFail: true });
+  expect(plain.endpoint).toBeUndefined();
+  const error = await request('GET', `${plain.jobUrl}/error`, { token });
   expect(error.text).toBe('ProtocolNotSupported');
 });

@@ -11,7 +11,7 @@ import { startTestService, type TestService } from '../helpers/service';
 import {
   HTTPGET, HTTPPUT, MiB, UWS, XLINK, XSI, childOf, childrenOf, createJob, faultName, getJob, negotiate, parseXml, postJob, push, putBytes,
   readJob, readTransfer, sleep, textOf, transferFrom, transferXml, waitFinal, type TransferSpec,
-} from './lib';
+} from '../helpers/client';
 
 let t: TestService;
 let alice: string;

@@ -1,6 +1,6 @@
-/** A GraphQL client over real HTTP for the tests in this folder. */
-import { request } from '../helpers/http';
-import type { TestService } from '../helpers/service';
+/** The tests' GraphQL client over real HTTP (POST /graphql), and checks of its answers. */
+import { request } from './http';
+import type { TestService } from './service';
 
 export interface GqlError {
   message: string;

@@ -1,16 +1,22 @@
 /**
- * Shared helpers for the black-box transfer tests: transfer documents, UWS
- * job documents read back with a namespace-aware parser (saxes), the
- * negotiate → PUT/GET dance, slow uploads over node:http, and byte checks.
+ * The tests' VOSpace client over REST: transfer documents, UWS job documents
+ * read back with a namespace-aware parser (saxes), job calls, the one
+ * negotiate (async or sync, of a test service or a launched one), push and
+ * pull, bytes whole (fetch) or streamed and hashed (node:http(s), a fresh
+ * connection each), slow uploads, and checks of the storage directories.
  * Everything goes over real sockets; nothing here reaches into the service.
+ * The GraphQL client is gql.ts.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
-import { request, nodeXml, VOS, CORE, type Reply } from '../helpers/http';
-import type { TestService } from '../helpers/service';
-import { parseXml, type El } from '../helpers/xml';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { request, nodeXml, VOS, CORE, type Reply } from './http';
+import type { TestService } from './service';
+import { parseXml, type El } from './xml';
 
 export { parseXml, type El };
 
@@ -24,10 +30,9 @@ export const MiB = 1024 * 1024;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
+export const md5hex = (b: Buffer | Uint8Array) => createHash('md5').update(b).digest('hex');
 
 // ---------------------------------------------------------------- XML
-
-
 
 export const childrenOf = (el: El, ns: string, local: string) => el.children.filter((c) => c.ns === ns && c.local === local);
 export const childOf = (el: El, ns: string, local: string): El | undefined => childrenOf(el, ns, local)[0];
@@ -160,17 +165,118 @@ export async function waitFinal(t: TestService, token: string, id: string, ms = 
   }
 }
 
-/** Negotiates a data transfer (async: POST, RUN) and returns the job id and the first endpoint of the details. */
-export async function negotiate(t: TestService, token: string, nodePath: string, direction: 'pushToVoSpace' | 'pullFromVoSpace'): Promise<{ id: string; endpoint: string }> {
-  const id = await createJob(t, token, { target: t.uri(nodePath), direction, protocols: [direction === 'pushToVoSpace' ? HTTPPUT : HTTPGET] });
-  await runJob(t, token, id);
-  const details = await request('GET', `${t.base}/transfers/${id}/results/transferDetails`, { token });
-  expect(details.status).toBe(200);
-  const tr = readTransfer(details.text);
-  expect(tr.protocols.length).toBeGreaterThan(0);
-  const endpoint = tr.protocols[0].endpoint;
-  expect(endpoint.startsWith(`${t.running.storage!.url}/`)).toBe(true);
-  return { id, endpoint };
+/** Job calls by URL (…/transfers/{id}), for services launched as processes. */
+export async function jobPhase(jobUrl: string, token: string): Promise<string> {
+  const r = await request('GET', `${jobUrl}/phase`, { token });
+  if (r.status !== 200) throw new Error(`GET ${jobUrl}/phase: ${r.status} ${r.text}`);
+  return r.text.trim();
+}
+
+/**
+ * The phase once the job has left EXECUTING (UWS blocking poll, up to SECONDS).
+ * A download's job completes just after its last byte is sent, so a client
+ * that has read everything may still see EXECUTING for a moment.
+ */
+export async function settledPhase(jobUrl: string, token: string, seconds = 10): Promise<string> {
+  const r = await request('GET', `${jobUrl}?WAIT=${seconds}&PHASE=EXECUTING`, { token });
+  if (r.status !== 200) throw new Error(`GET ${jobUrl}?WAIT=${seconds}: ${r.status} ${r.text}`);
+  return readJob(r.text).phase;
+}
+
+export async function jobError(jobUrl: string, token: string): Promise<string> {
+  const r = await request('GET', `${jobUrl}/error`, { token });
+  return `${r.status} ${r.text.trim()}`;
+}
+
+export type Direction = 'pushToVoSpace' | 'pullFromVoSpace';
+
+export interface NegotiateOptions {
+  /** POST to /synctrans and follow its 303 to the transferDetails (default: POST to /transfers, then RUN). */
+  sync?: boolean;
+  view?: string;
+  /** Protocol URIs to ask for (default: core#httpput for a push, core#httpget for a pull). */
+  protocols?: string[];
+  /** Return a negotiation that failed (phase ERROR, no endpoint) instead of throwing. */
+  mayFail?: boolean;
+}
+
+export interface Attempt {
+  id: string;
+  /** …/vospace/transfers/{id} */
+  jobUrl: string;
+  /** The job's phase once negotiated (EXECUTING, or ERROR when it failed), read from the job document: always after an async negotiation, after a sync one only when it gave no endpoint. */
+  phase?: string;
+  /** The job's error message (`Fault: detail`) when it failed. */
+  error?: string;
+  /** Every endpoint the transfer details list (a service may list several storage servers). */
+  endpoints: string[];
+  /** The first of them, if any. */
+  endpoint?: string;
+}
+
+export interface Negotiated extends Attempt {
+  endpoint: string;
+}
+
+/**
+ * Negotiates a data transfer as a client does: async, POST /transfers, RUN,
+ * then read the job; sync, POST /synctrans and follow the 303 to the
+ * transferDetails. AT is a test service (TARGET a node path or a vos:// URI)
+ * or the base URL of a launched one (TARGET a vos:// URI). Throws when no
+ * endpoint was given, unless `mayFail`.
+ */
+export async function negotiate(at: TestService | string, token: string, target: string, direction: Direction, opts?: NegotiateOptions & { mayFail?: false }): Promise<Negotiated>;
+export async function negotiate(at: TestService | string, token: string, target: string, direction: Direction, opts: NegotiateOptions & { mayFail: true }): Promise<Attempt>;
+export async function negotiate(at: TestService | string, token: string, target: string, direction: Direction, opts: NegotiateOptions = {}): Promise<Attempt> {
+  const base = typeof at === 'string' ? at : at.base;
+  const uri = target.startsWith('vos://') || typeof at === 'string' ? target : at.uri(target);
+  const body = transferXml({ target: uri, direction, view: opts.view, protocols: opts.protocols ?? [direction === 'pushToVoSpace' ? HTTPPUT : HTTPGET] });
+  const post = await request('POST', `${base}/${opts.sync ? 'synctrans' : 'transfers'}`, { token, body, headers: { 'content-type': 'text/xml' } });
+  if (post.status !== 303) throw new Error(`POST ${opts.sync ? '/synctrans' : '/transfers'} ${direction} ${uri}: ${post.status} ${post.text}`);
+  const location = new URL(post.headers.get('location') ?? '', base).toString();
+  let jobUrl = location;
+  if (opts.sync) {
+    const m = /^(.*\/transfers\/[^/]+)\/results\/transferDetails$/.exec(location);
+    if (!m) throw new Error(`POST /synctrans redirected to ${location}, not to a transferDetails`);
+    jobUrl = m[1];
+  } else {
+    const run = await request('POST', jobUrl, { token, body: 'PHASE=RUN', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    if (run.status !== 303) throw new Error(`POST ${jobUrl} PHASE=RUN: ${run.status} ${run.text}`);
+  }
+  // Three requests for async, two for sync, as a client makes them: tests that count requests (rate limits) rely on it.
+  const attempt = opts.sync ? await followDetails(location, jobUrl, token) : await readAttempt(jobUrl, token);
+  if (opts.mayFail) return attempt;
+  if (!attempt.endpoints.length) throw new Error(`negotiating ${direction} ${uri}: job ${attempt.phase} ${attempt.error ?? ''}, no endpoint`);
+  if (typeof at !== 'string') {
+    const storage = at.running.storage!.url;
+    if (!attempt.endpoints[0].startsWith(`${storage}/`)) throw new Error(`endpoint ${attempt.endpoints[0]} is not on the storage server ${storage}`);
+  }
+  return attempt;
+}
+
+/** An async negotiation's outcome, from its job document (the negotiated transfer is its jobInfo). */
+async function readAttempt(jobUrl: string, token: string): Promise<Attempt> {
+  const got = await request('GET', jobUrl, { token });
+  if (got.status !== 200) throw new Error(`GET ${jobUrl}: ${got.status} ${got.text}`);
+  const job = readJob(got.text);
+  const endpoints = job.transfer ? transferFrom(job.transfer).protocols.map((p) => p.endpoint).filter(Boolean) : [];
+  return { id: job.id, jobUrl, phase: job.phase, error: job.errorMessage, endpoints, endpoint: endpoints[0] };
+}
+
+/** A sync negotiation's endpoints, from the transferDetails it redirected to; the job says why when there are none. */
+async function followDetails(details: string, jobUrl: string, token: string): Promise<Attempt> {
+  const got = await request('GET', details, { token });
+  if (got.status !== 200) throw new Error(`GET ${details}: ${got.status} ${got.text}`);
+  const endpoints = readTransfer(got.text).protocols.map((p) => p.endpoint).filter(Boolean);
+  if (!endpoints.length) return readAttempt(jobUrl, token);
+  return { id: jobUrl.slice(jobUrl.lastIndexOf('/') + 1), jobUrl, endpoints, endpoint: endpoints[0] };
+}
+
+/** The one endpoint served on PORT (a transferDetails may list several storage servers). */
+export function endpointOnPort(n: Attempt, port: number): string {
+  const mine = n.endpoints.filter((e) => new URL(e).port === String(port));
+  if (mine.length !== 1) throw new Error(`expected one endpoint on port ${port}, got ${JSON.stringify(n.endpoints)}`);
+  return mine[0];
 }
 
 export async function putBytes(url: string, bytes: Buffer, headers: Record<string, string> = {}): Promise<Reply> {
@@ -184,6 +290,60 @@ export async function getBytes(url: string, opts: { token?: string; headers?: Re
   const res = await fetch(url, { method: opts.method ?? 'GET', headers, redirect: 'manual' });
   const body = Buffer.from(await res.arrayBuffer());
   return { status: res.status, headers: res.headers, body };
+}
+
+export interface PutResult {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface GetResult {
+  status: number;
+  size: number;
+  sha256: string;
+}
+
+/** node:http or, for an https URL, node:https trusting CA (a PEM) when given. */
+function rawRequest(url: string, opts: http.RequestOptions & { ca?: Buffer | string }): http.ClientRequest {
+  return url.startsWith('https:') ? https.request(url, opts) : http.request(url, opts);
+}
+
+/**
+ * PUTs the bytes (a buffer, or chunks streamed with backpressure, so never
+ * held whole) over a fresh connection (node:http, or https with `ca`).
+ */
+export function putStream(url: string, body: Buffer | AsyncIterable<Buffer>, length: number, opts: { ca?: Buffer | string } = {}): Promise<PutResult> {
+  return new Promise((resolve, reject) => {
+    const req = rawRequest(url, { method: 'PUT', agent: false, ca: opts.ca, headers: { 'content-length': String(length), 'content-type': 'application/octet-stream' } });
+    req.once('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      res.once('error', reject);
+    });
+    req.once('error', reject);
+    pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : Readable.from(body), req).catch(reject);
+  });
+}
+
+/** GETs URL over a fresh connection (node:http, or https with `ca`), hashing the body as it arrives. */
+export function getHashed(url: string, opts: { ca?: Buffer | string } = {}): Promise<GetResult> {
+  return new Promise((resolve, reject) => {
+    rawRequest(url, { agent: false, ca: opts.ca })
+      .once('response', (res) => {
+        const hash = createHash('sha256');
+        let size = 0;
+        res.on('data', (d: Buffer) => {
+          hash.update(d);
+          size += d.length;
+        });
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, size, sha256: hash.digest('hex') }));
+        res.once('error', reject);
+      })
+      .once('error', reject)
+      .end();
+  });
 }
 
 /**
@@ -243,6 +403,20 @@ export async function nodeProp(t: TestService, token: string, nodePath: string, 
   const props = childOf(parseXml(r.text), VOS, 'properties');
   const p = props && childrenOf(props, VOS, 'property').find((x) => x.attrs.get('uri') === uri);
   return p?.text;
+}
+
+export interface NodeBytes {
+  length?: string;
+  md5?: string;
+  busy?: string;
+}
+
+/** What a node document says of its bytes: core#length, core#MD5 and @busy (by base URL, for launched services). */
+export async function nodeBytes(base: string, token: string, nodePath: string): Promise<NodeBytes> {
+  const r = await request('GET', `${base}/nodes/${nodePath}`, { token });
+  if (r.status !== 200) throw new Error(`GET /nodes/${nodePath}: ${r.status} ${r.text}`);
+  const prop = (name: string) => new RegExp(`<vos:property uri="${CORE}${name}"[^>]*>([^<]*)<`).exec(r.text)?.[1];
+  return { length: prop('length'), md5: prop('MD5'), busy: /<vos:node [^>]*busy="(\w+)"/.exec(r.text)?.[1] };
 }
 
 // ---------------------------------------------------------------- the storage directories
