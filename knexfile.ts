@@ -4,19 +4,15 @@
  * migrations themselves; this reads the same configuration ($VOSPACE_CONFIG).
  */
 import type { Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { loadConfig } from './src/config';
+import { embeddedKnexConfig } from './src/db/connection';
 import { migrationSource } from './src/db/migrations';
 
 const { space } = loadConfig();
 
 const config: Knex.Config = space.dsn
   ? { client: 'pg', connection: space.dsn, migrations: { migrationSource } }
-  : {
-      client: ClientPgLite as unknown as Knex.Config['client'],
-      dialect: 'postgres',
-      connection: { filename: space.dataDir } as Knex.StaticConnectionConfig,
-      migrations: { migrationSource },
-    };
+  : { ...embeddedKnexConfig(new PGlite(space.dataDir)), migrations: { migrationSource } };
 
 export default config;

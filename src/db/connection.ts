@@ -1,13 +1,15 @@
 /**
  * One Knex for the service: PostgreSQL through `pg` when a dsn is set, else the
- * embedded PostgreSQL (PGlite) under data_dir. PGlite has a single connection,
- * so every query of a unit of work must run on the transaction passed to it.
+ * embedded PostgreSQL (PGlite) under data_dir, also through `pg` (see
+ * pgliteSocket.ts). PGlite has a single connection, so every query of a unit
+ * of work must run on the transaction passed to it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { migrateLatest } from './migrations';
+import { PGliteSocket } from './pgliteSocket';
 import { usePreparedStatements } from './preparedStatements';
 
 export interface Database {
@@ -44,46 +46,46 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/**
- * knex-pglite, with a bare delete() answering its row count as on PostgreSQL:
- * it names the command 'DEL', which Knex's pg dialect does not count, so
- * such a delete answered a result object (and `n > 0` was always false).
- */
-class EmbeddedClient extends (ClientPgLite as unknown as new (config: Knex.Config) => { processResponse(obj: unknown, runner: unknown): unknown }) {
-  override processResponse(obj: { method?: string; returning?: unknown; output?: unknown; response: { affectedRows?: number } }, runner: unknown): unknown {
-    if (obj.method === 'del' && !obj.returning && !obj.output) return obj.response.affectedRows ?? 0;
-    return super.processResponse(obj, runner);
-  }
+/** Knex over the embedded database: `pg` on one session (PGlite has one backend). */
+export function embeddedKnexConfig(pglite: PGlite): Knex.Config {
+  return { client: 'pg', connection: { stream: () => new PGliteSocket(pglite) } as Knex.PgConnectionConfig, pool: { min: 1, max: 1 } };
 }
 
 export interface DatabaseOptions {
   dsn: string;
   dataDir: string;
   poolMax?: number;
-  /** Named prepared statements on PostgreSQL (default true; see preparedStatements.ts). */
+  /** Named prepared statements (default true; see preparedStatements.ts). */
   prepared?: boolean;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   let knex: Knex;
-  let unlock = () => {};
+  let release = async () => {};
   if (opts.dsn) {
     knex = knexFactory({ client: 'pg', connection: opts.dsn, pool: { min: 0, max: opts.poolMax ?? 10 } });
-    if (opts.prepared !== false) usePreparedStatements(knex);
   } else {
     fs.mkdirSync(opts.dataDir, { recursive: true });
-    unlock = lockDataDir(opts.dataDir);
-    knex = knexFactory({
-      client: EmbeddedClient as unknown as typeof knexFactory.Client,
-      dialect: 'postgres',
-      connection: { filename: opts.dataDir } as Knex.StaticConnectionConfig,
-    });
+    const unlock = lockDataDir(opts.dataDir);
+    let pglite: PGlite;
+    try {
+      pglite = await PGlite.create(opts.dataDir);
+    } catch (e) {
+      unlock();
+      throw e;
+    }
+    release = async () => {
+      await pglite.close();
+      unlock();
+    };
+    knex = knexFactory(embeddedKnexConfig(pglite));
   }
+  if (opts.prepared !== false) usePreparedStatements(knex);
   try {
     await migrateLatest(knex);
   } catch (e) {
     await knex.destroy();
-    unlock();
+    await release();
     throw e;
   }
   return {
@@ -91,7 +93,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     embedded: !opts.dsn,
     close: async () => {
       await knex.destroy();
-      unlock();
+      await release();
     },
   };
 }
