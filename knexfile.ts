@@ -4,15 +4,14 @@
  * migrations themselves; this reads the same configuration ($VOSPACE_CONFIG).
  */
 import type { Knex } from 'knex';
-import { PGlite } from '@electric-sql/pglite';
 import { loadConfig } from './src/config';
-import { embeddedKnexConfig } from './src/db/connection';
+import { embeddedKnexConfig, newPGlite } from './src/db/connection';
 import { migrationSource } from './src/db/migrations';
 
 const { space } = loadConfig();
 
 const config: Knex.Config = space.dsn
   ? { client: 'pg', connection: space.dsn, migrations: { migrationSource } }
-  : { ...embeddedKnexConfig(new PGlite(space.dataDir)), migrations: { migrationSource } };
+  : { ...embeddedKnexConfig(newPGlite(space.dataDir)), migrations: { migrationSource } };
 
 export default config;
