@@ -4,19 +4,14 @@
  * migrations themselves; this reads the same configuration ($VOSPACE_CONFIG).
  */
 import type { Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import { loadConfig } from './src/config';
+import { embeddedKnexConfig, newPGlite } from './src/db/connection';
 import { migrationSource } from './src/db/migrations';
 
 const { space } = loadConfig();
 
 const config: Knex.Config = space.dsn
   ? { client: 'pg', connection: space.dsn, migrations: { migrationSource } }
-  : {
-      client: ClientPgLite as unknown as Knex.Config['client'],
-      dialect: 'postgres',
-      connection: { filename: space.dataDir } as Knex.StaticConnectionConfig,
-      migrations: { migrationSource },
-    };
+  : { ...embeddedKnexConfig(newPGlite(space.dataDir)), migrations: { migrationSource } };
 
 export default config;

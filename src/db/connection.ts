@@ -1,13 +1,16 @@
 /**
  * One Knex for the service: PostgreSQL through `pg` when a dsn is set, else the
- * embedded PostgreSQL (PGlite) under data_dir. PGlite has a single connection,
- * so every query of a unit of work must run on the transaction passed to it.
+ * embedded PostgreSQL (PGlite) under data_dir, also through `pg` (see
+ * pgliteSocket.ts). PGlite has a single connection, so every query of a unit
+ * of work must run on the transaction passed to it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { migrateLatest } from './migrations';
+import { PGliteSocket } from './pgliteSocket';
 import { usePreparedStatements } from './preparedStatements';
 
 export interface Database {
@@ -45,45 +48,72 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * knex-pglite, with a bare delete() answering its row count as on PostgreSQL:
- * it names the command 'DEL', which Knex's pg dialect does not count, so
- * such a delete answered a result object (and `n > 0` was always false).
+ * PostgreSQL's settings for the embedded database, beside PGlite's own
+ * (PGlite.defaultStartParams: single-user mode, fsync off). Its memory is a
+ * WASM heap that never shrinks, and PostgreSQL touches all of shared_buffers
+ * at start: the initdb default of 128MB made ~150 MiB of the service's RSS;
+ * 16MB keeps the catalog and the hot pages, and a page read past it comes
+ * from the OS page cache. max_connections sizes shared memory: one backend
+ * runs here, the one connection of the pool.
+ *
+ * Durability: a commit writes its WAL to the file (synchronous_commit on),
+ * so it survives the process being killed; with fsync off it may not survive
+ * the machine losing power (test/process/crash.test.ts).
  */
-class EmbeddedClient extends (ClientPgLite as unknown as new (config: Knex.Config) => { processResponse(obj: unknown, runner: unknown): unknown }) {
-  override processResponse(obj: { method?: string; returning?: unknown; output?: unknown; response: { affectedRows?: number } }, runner: unknown): unknown {
-    if (obj.method === 'del' && !obj.returning && !obj.output) return obj.response.affectedRows ?? 0;
-    return super.processResponse(obj, runner);
-  }
+const EMBEDDED_SETTINGS = ['shared_buffers=16MB', 'max_connections=8'];
+
+/**
+ * The embedded database under dataDir (not yet ready: PGlite.create or
+ * waitReady). V8 runs PostgreSQL's WASM on its baseline compiler only: its
+ * optimising tier recompiled the hot functions for ~50 MiB more RSS and a
+ * second or two of CPU after each start, for no gain measured per statement.
+ */
+export function newPGlite(dataDir: string): PGlite {
+  v8.setFlagsFromString('--liftoff-only');
+  return new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((s) => ['-c', s])] });
+}
+
+/** Knex over the embedded database: `pg` on one session (PGlite has one backend). */
+export function embeddedKnexConfig(pglite: PGlite): Knex.Config {
+  return { client: 'pg', connection: { stream: () => new PGliteSocket(pglite) } as Knex.PgConnectionConfig, pool: { min: 1, max: 1 } };
 }
 
 export interface DatabaseOptions {
   dsn: string;
   dataDir: string;
   poolMax?: number;
-  /** Named prepared statements on PostgreSQL (default true; see preparedStatements.ts). */
+  /** Named prepared statements (default true; see preparedStatements.ts). */
   prepared?: boolean;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   let knex: Knex;
-  let unlock = () => {};
+  let release = async () => {};
   if (opts.dsn) {
     knex = knexFactory({ client: 'pg', connection: opts.dsn, pool: { min: 0, max: opts.poolMax ?? 10 } });
-    if (opts.prepared !== false) usePreparedStatements(knex);
   } else {
     fs.mkdirSync(opts.dataDir, { recursive: true });
-    unlock = lockDataDir(opts.dataDir);
-    knex = knexFactory({
-      client: EmbeddedClient as unknown as typeof knexFactory.Client,
-      dialect: 'postgres',
-      connection: { filename: opts.dataDir } as Knex.StaticConnectionConfig,
-    });
+    const unlock = lockDataDir(opts.dataDir);
+    let pglite: PGlite;
+    try {
+      pglite = newPGlite(opts.dataDir);
+      await pglite.waitReady;
+    } catch (e) {
+      unlock();
+      throw e;
+    }
+    release = async () => {
+      await pglite.close();
+      unlock();
+    };
+    knex = knexFactory(embeddedKnexConfig(pglite));
   }
+  if (opts.prepared !== false) usePreparedStatements(knex);
   try {
     await migrateLatest(knex);
   } catch (e) {
     await knex.destroy();
-    unlock();
+    await release();
     throw e;
   }
   return {
@@ -91,7 +121,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     embedded: !opts.dsn,
     close: async () => {
       await knex.destroy();
-      unlock();
+      await release();
     },
   };
 }

@@ -1,4 +1,4 @@
-/** A bare delete() answers how many rows went, on both databases (knex-pglite did not count them: src/db/connection.ts). */
+/** A bare delete() answers how many rows went, on both databases (knex-pglite, the embedded driver before src/db/pgliteSocket.ts, did not count them). */
 import { openDatabase, type Database } from '../../src/db/connection';
 import { deleteJob } from '../../src/db/jobStore';
 import { deleteSubtree } from '../../src/db/nodeStore';
