@@ -11,7 +11,6 @@
  * watches or counts the statements (tests, tracing) still sees these.
  */
 import type { Knex } from 'knex';
-import type { Db } from './nodeStore';
 
 /** The parts of a Knex client (or a transaction's) this needs: not in Knex's typings. */
 interface ClientInternals {
@@ -21,7 +20,7 @@ interface ClientInternals {
   emit(event: 'query', obj: { sql: string; bindings: readonly unknown[]; method: 'raw'; __knexUid?: string; __knexTxId?: string }): void;
 }
 
-export async function runSql<R>(db: Db, sql: string, bindings: readonly unknown[]): Promise<R[]> {
+export async function runSql<R>(db: Knex | Knex.Transaction, sql: string, bindings: readonly unknown[]): Promise<R[]> {
   if ((db as Knex.Transaction).isCompleted?.()) throw new Error('runSql: the transaction is already over');
   const client = db.client as unknown as ClientInternals;
   const connection = (await client.acquireConnection()) as { __knexUid?: string; __knexTxId?: string };
