@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { expectFault, nodeXml, request } from '../helpers/http';
 import { requests, scrape, type Scrape } from '../helpers/metrics';
 import { startTestService, type TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
 import { HTTPGET, createJob, eventually, mkdir, pull, push, runJob } from '../helpers/client';
 
 const XML = { 'content-type': 'text/xml' };
@@ -22,10 +23,7 @@ const OPERATIONS = new Set([
 let t: TestService;
 let alice: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-});
+beforeAll(async () => ({ t, tokens: { alice } } = await startWithUsers({ alice: {} })));
 afterAll(() => t?.close());
 
 const metrics = () => scrape(`${t.origin}/metrics`);

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { request, CORE } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
 import {
   MiB, eventually, faultName, getBytes, getJob, negotiate, nodeProp, postJob, pull, push, sha256, sleep, slowPut, waitFinal,
 } from '../helpers/client';
@@ -17,10 +18,7 @@ import {
 let t: TestService;
 let alice: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-});
+beforeAll(async () => ({ t, tokens: { alice } } = await startWithUsers({ alice: {} })));
 afterAll(() => t?.close());
 
 const big = randomBytes(64 * MiB);

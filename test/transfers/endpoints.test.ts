@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { request, CORE } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
 import {
   MiB, faultName, getBytes, getJob, negotiate, nodeProp, postJob, pull, push, putBytes, sha256, sleep, waitFinal,
 } from '../helpers/client';
@@ -14,10 +15,7 @@ import {
 let t: TestService;
 let alice: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-});
+beforeAll(async () => ({ t, tokens: { alice } } = await startWithUsers({ alice: {} })));
 afterAll(() => t?.close());
 
 const md5b64 = (b: Buffer) => createHash('md5').update(b).digest('base64');

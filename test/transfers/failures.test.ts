@@ -8,16 +8,14 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { gqlOk } from '../helpers/gql';
 import { request } from '../helpers/http';
-import { startTestService, type TestService } from '../helpers/service';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
 import { MiB, createJob, eventually, getJob, negotiate, push, slowPut, waitFinal } from '../helpers/client';
 
 let t: TestService;
 let alice: string;
 
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-});
+beforeAll(async () => ({ t, tokens: { alice } } = await startWithUsers({ alice: {} })));
 afterAll(() => t?.close());
 
 /** Everything a client can read about a failed job. */
