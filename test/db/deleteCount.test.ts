@@ -1,19 +1,14 @@
 /** A bare delete() answers how many rows went, on both databases (knex-pglite, the embedded driver before src/db/pgliteSocket.ts, did not count them). */
-import { openDatabase, type Database } from '../../src/db/connection';
+import type { Database } from '../../src/db/connection';
 import { deleteJob } from '../../src/db/jobStore';
 import { deleteSubtree } from '../../src/db/nodeStore';
-import { createTestDb, type TestDb } from '../helpers/db';
+import { openTestDatabase } from '../helpers/db';
 
-let testDb: TestDb;
 let db: Database;
 beforeAll(async () => {
-  testDb = await createTestDb();
-  db = await openDatabase({ dsn: testDb.dsn, dataDir: testDb.dataDir });
+  db = await openTestDatabase();
 });
-afterAll(async () => {
-  await db?.close();
-  await testDb?.drop();
-});
+afterAll(() => db?.close());
 
 test('deleteSubtree counts the nodes that went, and a second time none', async () => {
   const [root] = await db.knex('nodes').where('path', '').select('id');

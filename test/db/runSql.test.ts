@@ -4,21 +4,16 @@
  * (so it sees the transaction's writes, and on the embedded database's single
  * connection does not wait for it), on both databases.
  */
-import { openDatabase, type Database } from '../../src/db/connection';
+import type { Database } from '../../src/db/connection';
 import { getChain } from '../../src/db/nodeStore';
 import { runSql } from '../../src/db/runSql';
-import { createTestDb, type TestDb } from '../helpers/db';
+import { openTestDatabase } from '../helpers/db';
 
-let testDb: TestDb;
 let db: Database;
 beforeAll(async () => {
-  testDb = await createTestDb();
-  db = await openDatabase({ dsn: testDb.dsn, dataDir: testDb.dataDir });
+  db = await openTestDatabase();
 });
-afterAll(async () => {
-  await db?.close();
-  await testDb?.drop();
-});
+afterAll(() => db?.close());
 
 test('outside a transaction: the rows, with array parameters', async () => {
   expect(await runSql<{ path: string }>(db.knex, 'SELECT path FROM nodes WHERE path = ANY($1::text[])', [['', 'nowhere']])).toEqual([{ path: '' }]);

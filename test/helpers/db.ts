@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
-import { openDatabase } from '../../src/db/connection';
+import { openDatabase, type Database } from '../../src/db/connection';
 import { MIGRATION_NAMES } from '../../src/db/migrations';
 
 export const usePg = process.env.VOSPACE_TEST_DB === 'pg';
@@ -69,4 +69,23 @@ export async function createTestDb(): Promise<TestDb> {
   fs.cpSync(await templateDir(), dataDir, { recursive: true });
   fs.rmSync(path.join(dataDir, 'READY'));
   return { dsn: '', dataDir, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+/** A fresh test database, opened as the service opens one; its close() drops it too. */
+export async function openTestDatabase(): Promise<Database> {
+  const testDb = await createTestDb();
+  let db: Database;
+  try {
+    db = await openDatabase({ dsn: testDb.dsn, dataDir: testDb.dataDir });
+  } catch (e) {
+    await testDb.drop();
+    throw e;
+  }
+  return {
+    ...db,
+    close: async () => {
+      await db.close();
+      await testDb.drop();
+    },
+  };
 }
