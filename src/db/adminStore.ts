@@ -4,7 +4,7 @@
  * Byte sums are numeric in SQL (a bigint sum may exceed bigint) and numbers here.
  */
 import type { Knex } from 'knex';
-import { PHASES, type JobKind, type Phase } from '../domain/job';
+import type { JobKind, Phase } from '../domain/job';
 import { P } from '../domain/properties';
 import type { Db } from './nodeStore';
 
@@ -120,17 +120,6 @@ export async function storageServers(db: Db, liveSeconds: number): Promise<Stora
     freeBytes: num(r.free_bytes),
     totalBytes: num(r.total_bytes),
   }));
-}
-
-/** How many jobs are in each phase, every phase listed (in UWS order), zeros included. */
-export async function jobsByPhase(db: Db): Promise<{ phase: Phase; count: number }[]> {
-  const phases = PHASES.map((p, i) => `('${p}', ${i})`).join(', ');
-  const { rows } = await raw<{ phase: Phase; count: string }>(
-    db,
-    `SELECT p.phase, count(j.id) AS count FROM (VALUES ${phases}) AS p(phase, ord)
-     LEFT JOIN jobs j ON j.phase = p.phase GROUP BY p.phase, p.ord ORDER BY p.ord`,
-  );
-  return rows.map((r) => ({ phase: r.phase, count: Number(r.count) }));
 }
 
 /** How many jobs there are of each kind in each phase; a kind and phase with none is left out. */

@@ -19,7 +19,7 @@ export interface JobCount {
   count: number;
 }
 
-/** What a tarn pool (Knex's, and knex-pglite's pool of one) tells. */
+/** What a tarn pool (Knex's; the embedded database's is a pool of one) tells. */
 interface PoolState {
   numUsed(): number;
   numFree(): number;

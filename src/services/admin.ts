@@ -1,7 +1,7 @@
 /** What the admin page shows: usage, storage servers, jobs. Administrators only. */
 import * as store from '../db/adminStore';
 import { fault } from '../domain/faults';
-import { MAX_JOB_LIST, type JobKind, type Phase } from '../domain/job';
+import { MAX_JOB_LIST, PHASES, type JobKind, type Phase } from '../domain/job';
 import type { Identity, Services } from './context';
 import { LIVE_SERVER_SECONDS } from './transfers';
 import { requireAdmin } from './users';
@@ -30,9 +30,12 @@ export async function storageServers(svc: Services, who: Identity): Promise<stor
   return store.storageServers(svc.db, LIVE_SERVER_SECONDS);
 }
 
+/** Jobs in each phase, every phase listed (in UWS order), zeros included. */
 export async function jobsByPhase(svc: Services, who: Identity): Promise<{ phase: Phase; count: number }[]> {
   requireAdmin(who, WHAT);
-  return store.jobsByPhase(svc.db);
+  const counts = new Map<Phase, number>();
+  for (const c of await store.jobsByKindAndPhase(svc.db)) counts.set(c.phase, (counts.get(c.phase) ?? 0) + c.count);
+  return PHASES.map((phase) => ({ phase, count: counts.get(phase) ?? 0 }));
 }
 
 /** For the metrics: jobs by kind and phase (those with none left out). */
