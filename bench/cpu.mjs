@@ -92,6 +92,7 @@ export async function runCpu(db, { tmp, logFile, runId }) {
   try {
     log(`${db}: cpu: warm-up, then ${SCENARIOS} n=${CPU.n} c=8`);
     await measureCpu({ space, n: 300, c: 8, logFile, tag: `${db}-cpu-warmup` });
+    space.analyze();
     for (const l of await measureCpu({ space, n: CPU.n, c: 8, logFile, tag: `${db}-cpu` })) {
       out.lines.push({ ...l, db, run: runId });
       log(`${db}: cpu ${l.scenario}: service ${l.service_us} µs, PostgreSQL ${l.pg_us} µs per request`);
@@ -107,7 +108,7 @@ export function cpuSection(results) {
   const all = results.flatMap((r) => r.lines).filter((l) => l.kind === 'cpu');
   if (!all.length) return '';
   const md = ['### CPU per request (PostgreSQL)', ''];
-  md.push(`A fresh space on PostgreSQL, the service as \`npm start\` runs it (\`dist/src/main.js\`), an unrecorded warm-up (n=300), then one vosbench run of \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency} (the get and setprops use the nodes the create made). At the end of each scenario (its line on vosbench's stdout) the CPU of the service process and of every PostgreSQL backend of its database is read from \`/proc/PID/stat\`; a scenario's figure is the CPU since the previous scenario's end divided by its requests (the first also carries vosbench's few set-up requests). \`node bench/cpu-per-request.mjs\` measures the same on its own (and writes a \`--cpu-prof\` profile with PROF=DIR). Goal (issue 13): service ≤ ${CPU_GOAL_US} µs per request; PostgreSQL no higher than before issue 13 (${PG_BEFORE_US.get == null ? 'no figure recorded' : 'commit 0f85af1, this part'}).`, '');
+  md.push(`A fresh space on PostgreSQL, the service as \`npm start\` runs it (\`dist/src/main.js\`), an unrecorded warm-up (n=300) and \`ANALYZE\`, then one vosbench run of \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency} (the get and setprops use the nodes the create made). At the end of each scenario (its line on vosbench's stdout) the CPU of the service process and of every PostgreSQL backend of its database is read from \`/proc/PID/stat\`; a scenario's figure is the CPU since the previous scenario's end divided by its requests (the first also carries vosbench's few set-up requests). \`node bench/cpu-per-request.mjs\` measures the same on its own (and writes a \`--cpu-prof\` profile with PROF=DIR). Goal (issue 13): service ≤ ${CPU_GOAL_US} µs per request; PostgreSQL no higher than before issue 13 (${PG_BEFORE_US.get == null ? 'no figure recorded' : 'commit 0f85af1, this part'}).`, '');
   md.push('| scenario | ops/s | p50 ms | service user µs | service system µs | service total µs | goal ≤ 400 µs | PostgreSQL user µs | PostgreSQL system µs | PostgreSQL total µs | before issue 13 | backends |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of all) {
     const before = PG_BEFORE_US[l.scenario];

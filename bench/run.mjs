@@ -341,7 +341,10 @@ use_ssl = 0
   };
   try {
     out.idleRssMiB = Math.round(readRssKiB(svc.pid) / 102.4) / 10;
-    await step('warm-up', () => vosbench([...base, ...WARMUP_ARGS], { logFile, tag: `${db}-warmup` }));
+    await step('warm-up', async () => {
+      await vosbench([...base, ...WARMUP_ARGS], { logFile, tag: `${db}-warmup` });
+      if (dbName) psql('ANALYZE', dbName); // as lib.mjs's space.analyze()
+    });
     for (const c of [8, 1]) {
       await step(`metadata c=${c}`, async () => {
         push(await vosbench([...base, ...META_ARGS(c)], { logFile, tag: `${db}-meta-c${c}` }), { concurrency: c });
@@ -509,7 +512,7 @@ function writeReport({ results, nginx, ceiling, md5, env: e, seconds, tmpNote, e
   if (MAIN) {
     md.push(`- ${ANCHOR_NOTE}; nginx ran in this run on 127.0.0.1 with the same ${BYTES} file (PUT via \`dav_methods PUT\`, then GET of it; a second PUT without the client's hash).`);
     md.push('- Metadata runs are async-mode vosbench defaults; MB = 10^6 bytes; "stream" = the data PUT/GET alone.');
-    md.push('- Caveats: each figure is ONE run on a shared machine (vosbench\'s README: ±25% between runs). The service\'s upload computes MD5 and fsyncs before renaming into place; nginx\'s dav PUT does not fsync. A download ratio above 1× means the client (sha256, or its socket read loop), not nginx, was the limit; the nginx GET follows its PUT and the service\'s download follows its upload, so both are served from the page cache. RSS is of the service process, which runs the storage server in-process (except in "Standalone storage server RSS"). Before the metadata runs each service gets an unrecorded warm-up (every metadata scenario at n=300 and ten 1000-child listings), so the figures are of a service past its JIT warm-up, as pyvospace (no JIT) always is. Runs before 2026-11-26T03:00 listed 2000 children, not 1000 (vosbench lists the nodes its get made when --n ≥ --list-n): their listings/s are of twice the children.');
+    md.push('- Caveats: each figure is ONE run on a shared machine (vosbench\'s README: ±25% between runs). The service\'s upload computes MD5 and fsyncs before renaming into place; nginx\'s dav PUT does not fsync. A download ratio above 1× means the client (sha256, or its socket read loop), not nginx, was the limit; the nginx GET follows its PUT and the service\'s download follows its upload, so both are served from the page cache. RSS is of the service process, which runs the storage server in-process (except in "Standalone storage server RSS"). Before the metadata runs each service gets an unrecorded warm-up (every metadata scenario at n=300 and ten 1000-child listings), so the figures are of a service past its JIT warm-up, as pyvospace (no JIT) always is; on PostgreSQL the warm-up ends with an `ANALYZE`, as autovacuum runs a minute into a database\'s life (the embedded database\'s service analyses its own tables as they grow). Runs before 2026-11-26T03:00 listed 2000 children, not 1000 (vosbench lists the nodes its get made when --n ≥ --list-n): their listings/s are of twice the children.');
   }
   if (tmpNote) md.push(`- ${tmpNote}`);
   md.push('');

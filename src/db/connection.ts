@@ -11,6 +11,7 @@ import knexFactory, { type Knex } from 'knex';
 import { PGlite } from '@electric-sql/pglite';
 import { migrateLatest } from './migrations';
 import { PGliteSocket } from './pgliteSocket';
+import { startTableUpkeep } from './tableUpkeep';
 import { usePreparedStatements } from './preparedStatements';
 
 export interface Database {
@@ -78,6 +79,9 @@ export function embeddedKnexConfig(pglite: PGlite): Knex.Config {
   return { client: 'pg', connection: { stream: () => new PGliteSocket(pglite) } as Knex.PgConnectionConfig, pool: { min: 1, max: 1 } };
 }
 
+/** How often the embedded database's tables are checked for outgrown statistics (tableUpkeep.ts). */
+const UPKEEP_MS = 10_000;
+
 export interface DatabaseOptions {
   dsn: string;
   dataDir: string;
@@ -116,10 +120,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     await release();
     throw e;
   }
+  const stopUpkeep = opts.dsn ? async () => {} : startTableUpkeep(knex, UPKEEP_MS);
   return {
     knex,
     embedded: !opts.dsn,
     close: async () => {
+      await stopUpkeep();
       await knex.destroy();
       await release();
     },

@@ -72,11 +72,11 @@ export async function createTestDb(): Promise<TestDb> {
 }
 
 /** A fresh test database, opened as the service opens one; its close() drops it too. */
-export async function openTestDatabase(): Promise<Database> {
+export async function openTestDatabase(opts: { poolMax?: number } = {}): Promise<Database> {
   const testDb = await createTestDb();
   let db: Database;
   try {
-    db = await openDatabase({ dsn: testDb.dsn, dataDir: testDb.dataDir });
+    db = await openDatabase({ dsn: testDb.dsn, dataDir: testDb.dataDir, ...opts });
   } catch (e) {
     await testDb.drop();
     throw e;
