@@ -9,9 +9,11 @@
 // untimed set-up falls in between (only vosbench's first few requests: the namespace probe and
 // two containers). A scenario run alone that fills its own nodes (get) carries that filling.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUTHORITY, fmt, log, prepareSpace, r2, sh, vosbench } from './lib.mjs';
+import { profileLayers } from './profile.mjs';
+import { BASE_NODES, baseSpaceSql } from './scale.mjs';
 
 export const CPU = { on: process.env.BENCH_CPU !== '0', n: Number(process.env.BENCH_CPU_N ?? 3000) };
 export const CPU_KNOBS = ['BENCH_CPU', 'BENCH_CPU_N'];
@@ -88,15 +90,26 @@ export async function runCpu(db, { tmp, logFile, runId }) {
   if (db !== 'postgresql') return out;
   const t0 = performance.now();
   const space = await prepareSpace({ db, dir: join(tmp, `${db}-cpu`), logFile, label: 'cpu' });
+  space.runSql(baseSpaceSql());
   await space.start();
   try {
     log(`${db}: cpu: warm-up, then ${SCENARIOS} n=${CPU.n} c=8`);
     await measureCpu({ space, n: 300, c: 8, logFile, tag: `${db}-cpu-warmup` });
-    space.analyze();
     for (const l of await measureCpu({ space, n: CPU.n, c: 8, logFile, tag: `${db}-cpu` })) {
       out.lines.push({ ...l, db, run: runId });
       log(`${db}: cpu ${l.scenario}: service ${l.service_us} µs, PostgreSQL ${l.pg_us} µs per request`);
     }
+    // The same requests again, on a service started with V8's profiler (which costs CPU itself, so
+    // it is not the run measured above): where the service's time goes.
+    await space.stop();
+    const profDir = join(tmp, `${db}-cpu-prof`);
+    mkdirSync(profDir, { recursive: true });
+    await space.start(['--cpu-prof', `--cpu-prof-dir=${profDir}`, 'dist/src/main.js', '--config', space.ini]);
+    await measureCpu({ space, n: CPU.n, c: 8, logFile, tag: `${db}-cpu-profiled` });
+    await space.stop();
+    // The main thread's profile is the largest (a log transport's worker writes its own).
+    const [main] = readdirSync(profDir).map((f) => join(profDir, f)).sort((a, b) => statSync(b).size - statSync(a).size);
+    out.lines.push({ kind: 'cpu-profile', layers: profileLayers(main), db, run: runId });
   } finally {
     await space.stop();
   }
@@ -108,11 +121,17 @@ export function cpuSection(results) {
   const all = results.flatMap((r) => r.lines).filter((l) => l.kind === 'cpu');
   if (!all.length) return '';
   const md = ['### CPU per request (PostgreSQL)', ''];
-  md.push(`A fresh space on PostgreSQL, the service as \`npm start\` runs it (\`dist/src/main.js\`), an unrecorded warm-up (n=300) and \`ANALYZE\`, then one vosbench run of \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency} (the get and setprops use the nodes the create made). At the end of each scenario (its line on vosbench's stdout) the CPU of the service process and of every PostgreSQL backend of its database is read from \`/proc/PID/stat\`; a scenario's figure is the CPU since the previous scenario's end divided by its requests (the first also carries vosbench's few set-up requests). \`node bench/cpu-per-request.mjs\` measures the same on its own (and writes a \`--cpu-prof\` profile with PROF=DIR). Goal (issue 13): service ≤ ${CPU_GOAL_US} µs per request; PostgreSQL no higher than before issue 13 (${PG_BEFORE_US.get == null ? 'no figure recorded' : 'commit 0f85af1, this part'}).`, '');
+  md.push(`A fresh space on PostgreSQL with ${BASE_NODES} nodes bulk-loaded and analysed first (as in the main part), the service as \`npm start\` runs it (\`dist/src/main.js\`), an unrecorded warm-up (n=300), then one vosbench run of \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency} (the get and setprops use the nodes the create made). At the end of each scenario (its line on vosbench's stdout) the CPU of the service process and of every PostgreSQL backend of its database is read from \`/proc/PID/stat\`; a scenario's figure is the CPU since the previous scenario's end divided by its requests (the first also carries vosbench's few set-up requests). \`node bench/cpu-per-request.mjs\` measures the same on its own (and writes a \`--cpu-prof\` profile with PROF=DIR). Goal (issue 13): service ≤ ${CPU_GOAL_US} µs per request; PostgreSQL no higher than before issue 13 (${PG_BEFORE_US.get == null ? 'no figure recorded' : 'commit 0f85af1, this part'}).`, '');
   md.push('| scenario | ops/s | p50 ms | service user µs | service system µs | service total µs | goal ≤ 400 µs | PostgreSQL user µs | PostgreSQL system µs | PostgreSQL total µs | before issue 13 | backends |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of all) {
     const before = PG_BEFORE_US[l.scenario];
     md.push(`| ${l.scenario} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${l.service_user_us} | ${l.service_sys_us} | ${l.service_us} | ${cpuVerdict(l.service_us)} | ${l.pg_user_us} | ${l.pg_sys_us} | ${l.pg_us} | ${before == null ? '—' : `${before} µs: ${l.pg_us <= before ? 'met' : `**missed** (${fmt((l.pg_us / before) * 100, 0)}% of it)`}`} | ${l.pg_backends} |`);
+  }
+  const prof = results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-profile');
+  if (prof) {
+    md.push('', `Where the service's time goes: the same vosbench run again (create, get, setprops, n=${all[0].n}, c=${all[0].concurrency}) on the service restarted with \`node --cpu-prof\` (not the run above: the profiler costs CPU itself). Self time of the main thread's samples by the layer of the function sampled (\`bench/profile.mjs\`), idle left out; the service's start and its first requests, before the JIT has warmed up, are included.`, '');
+    md.push('| layer | share of the service\'s busy time |', '|---|---|');
+    for (const l of prof.layers) md.push(`| ${l.layer} | ${fmt(l.pct)}% |`);
   }
   const step = results.flatMap((r) => r.lines).find((l) => l.kind === 'step' && l.step === 'cpu');
   md.push('', `Step time ${fmt(step?.seconds, 0)} s. CPU is counted in clock ticks of 1/${TICK} s.`, '');

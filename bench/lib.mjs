@@ -297,12 +297,6 @@ use_ssl = 0
       return c;
     },
     async stop() { await stopChild(space.svc); space.svc = null; },
-    /**
-     * After a warm-up: statistics of the tables as they now are, which autovacuum gathers a minute
-     * or so into a PostgreSQL database's life (until then a prepared statement's plan is of the
-     * empty tables: sequential scans). The embedded database gathers its own (src/db/tableUpkeep.ts).
-     */
-    analyze() { if (db === 'postgresql') psql('ANALYZE', dbName); },
     /** Runs SQL statements in ONE session while no service holds the database; returns the rows of the last one (as objects). */
     runSql(statements) {
       if (space.svc) throw new Error('runSql: stop the service first (one process owns an embedded database)');

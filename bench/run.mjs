@@ -33,6 +33,7 @@
 //   BENCH_BYTES=1GiB                size of the byte transfers (MD5, nginx, main, storage, s3)
 //   BENCH_N=2000                    requests of each metadata scenario (main, and the ceiling)
 //   BENCH_SMALL_N=300               4 KiB pushes in each of the six smallput runs (main)
+//   BENCH_BASE_NODES=10000          nodes already in the space when the main and cpu parts start (scale.mjs baseSpaceSql)
 //   BENCH_BIG_LIST=100000           children of the large listed container (main, created through REST)
 //   BENCH_BIG_LIST_MAX_S=150        if creating BENCH_BIG_LIST children would take longer
 //                                   than this (estimated from the create rate), use
@@ -65,10 +66,10 @@ import { join } from 'node:path';
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  AUTHORITY, HERE, PG_URL, REPO, VOSBENCH, cleanupAll, cleanups, ensurePostgres, fmt, freePort, gqlPost, log, parseSize, pct, psql, r2,
-  readRssKiB, rssSampler, sh, startChild, stopChild, vosbench,
+  AUTHORITY, HERE, REPO, VOSBENCH, cleanupAll, cleanups, ensurePostgres, fmt, freePort, gqlPost, log, parseSize, pct, psql, r2,
+  prepareSpace, readRssKiB, rssSampler, sh, startChild, stopChild, vosbench,
 } from './lib.mjs';
-import { SCALE, SCALE_KNOBS, runScale, scaleSection } from './scale.mjs';
+import { BASE_NODES, SCALE, SCALE_KNOBS, baseSpaceSql, runScale, scaleSection } from './scale.mjs';
 import { SQLCOUNT, SQLCOUNT_KNOBS, runSqlCount, sqlCountSection } from './gqlsql.mjs';
 import { S3, STORAGE_KNOBS, STORAGE_RSS, backendsSection, runStorageRss, storageSection } from './storage.mjs';
 import { CPU, CPU_KNOBS, cpuSection, runCpu } from './cpu.mjs';
@@ -104,7 +105,7 @@ const NGINX_ON = MAIN || STORAGE_RSS.on || S3.on;
 const started = new Date();
 const DATE = started.toISOString().slice(0, 10);
 const RUN_ID = started.toISOString();
-const KNOBS = ['BENCH_ONLY', 'BENCH_DBS', 'BENCH_BYTES', 'BENCH_N', 'BENCH_SMALL_N', 'BENCH_BIG_LIST', 'BENCH_BIG_LIST_MAX_S', 'BENCH_GQL_SECONDS', ...SCALE_KNOBS, ...SQLCOUNT_KNOBS, ...STORAGE_KNOBS, ...CPU_KNOBS].filter((k) => env[k]);
+const KNOBS = ['BENCH_ONLY', 'BENCH_DBS', 'BENCH_BYTES', 'BENCH_N', 'BENCH_SMALL_N', 'BENCH_BASE_NODES', 'BENCH_BIG_LIST', 'BENCH_BIG_LIST_MAX_S', 'BENCH_GQL_SECONDS', ...SCALE_KNOBS, ...SQLCOUNT_KNOBS, ...STORAGE_KNOBS, ...CPU_KNOBS].filter((k) => env[k]);
 const COMMAND = `${KNOBS.map((k) => `${k}=${env[k]} `).join('')}npm run bench`;
 
 /** The service's RSS may grow by less than this during a byte transfer. */
@@ -289,48 +290,13 @@ async function runGraphql(port, token) {
 
 // ---------------------------------------------------------------- one database
 async function runDb(db, tmp, logFile) {
-  const dir = join(tmp, db);
-  mkdirSync(dir, { recursive: true });
   const out = { db, lines: [], notes: [], bigList: null };
-  let dsn = '';
-  let dbName = null;
-  if (db === 'postgresql') {
-    ensurePostgres();
-    dbName = `vospace_bench_${randomBytes(4).toString('hex')}`;
-    psql(`CREATE DATABASE ${dbName}`);
-    cleanups.push(async () => { psql(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`); log(`dropped database ${dbName}`); });
-    dsn = `${PG_URL}/${dbName}`;
-    out.pgVersion = psql('SHOW server_version');
-  }
-  const port = await freePort();
-  const sport = await freePort();
-  const ini = join(dir, 'vospace.ini');
-  writeFileSync(ini, `[Space]
-host = 127.0.0.1
-port = ${port}
-name = vospace
-uri = example.org
-dsn = ${dsn}
-data_dir = ${join(dir, 'db')}
-admin_socket = ${join(dir, 'admin.sock')}
-use_ssl = 0
-
-[Storage]
-name = posix
-host = 127.0.0.1
-port = ${sport}
-parameters = {"root_dir": "${join(dir, 'storage')}", "staging_dir": "${join(dir, 'staging')}", "endpoint_ttl": 3600}
-use_ssl = 0
-`);
-  const cli = (...a) => {
-    const r = sh(process.execPath, ['dist/src/cli.js', '--config', ini, ...a], { cwd: REPO });
-    if (r.code !== 0) throw new Error(`cli ${a.join(' ')}: ${r.err || r.out}`);
-    return r.out;
-  };
-  cli('user', 'add', 'bench');
-  const token = cli('token', 'create', '--user', 'bench').split('\n').pop().trim();
-  const svc = await startChild(`service (${db})`, process.execPath, ['dist/src/main.js', '--config', ini], { ready: 'listening on', logFile, timeoutMs: 120000 });
-  cleanups.push(() => stopChild(svc));
+  const space = await prepareSpace({ db, dir: join(tmp, db), logFile, label: 'main' });
+  if (db === 'postgresql') out.pgVersion = psql('SHOW server_version');
+  const { port, token } = space;
+  const seeded = space.runSql(baseSpaceSql());
+  log(`${db}: base space loaded: ${JSON.stringify(seeded[0] ?? {})}`);
+  const svc = await space.start(['dist/src/main.js', '--config', space.ini], `service (${db})`);
   const base = ['--base', `http://127.0.0.1:${port}/vospace`, '--authority', AUTHORITY, '--token', token, '--root', 'bench'];
   const push = (lines, extra = {}) => { for (const l of lines) out.lines.push({ ...l, ...extra, db, run: RUN_ID }); };
   const step = async (name, fn) => {
@@ -341,10 +307,7 @@ use_ssl = 0
   };
   try {
     out.idleRssMiB = Math.round(readRssKiB(svc.pid) / 102.4) / 10;
-    await step('warm-up', async () => {
-      await vosbench([...base, ...WARMUP_ARGS], { logFile, tag: `${db}-warmup` });
-      if (dbName) psql('ANALYZE', dbName); // as lib.mjs's space.analyze()
-    });
+    await step('warm-up', () => vosbench([...base, ...WARMUP_ARGS], { logFile, tag: `${db}-warmup` }));
     for (const c of [8, 1]) {
       await step(`metadata c=${c}`, async () => {
         push(await vosbench([...base, ...META_ARGS(c)], { logFile, tag: `${db}-meta-c${c}` }), { concurrency: c });
@@ -512,7 +475,7 @@ function writeReport({ results, nginx, ceiling, md5, env: e, seconds, tmpNote, e
   if (MAIN) {
     md.push(`- ${ANCHOR_NOTE}; nginx ran in this run on 127.0.0.1 with the same ${BYTES} file (PUT via \`dav_methods PUT\`, then GET of it; a second PUT without the client's hash).`);
     md.push('- Metadata runs are async-mode vosbench defaults; MB = 10^6 bytes; "stream" = the data PUT/GET alone.');
-    md.push('- Caveats: each figure is ONE run on a shared machine (vosbench\'s README: ±25% between runs). The service\'s upload computes MD5 and fsyncs before renaming into place; nginx\'s dav PUT does not fsync. A download ratio above 1× means the client (sha256, or its socket read loop), not nginx, was the limit; the nginx GET follows its PUT and the service\'s download follows its upload, so both are served from the page cache. RSS is of the service process, which runs the storage server in-process (except in "Standalone storage server RSS"). Before the metadata runs each service gets an unrecorded warm-up (every metadata scenario at n=300 and ten 1000-child listings), so the figures are of a service past its JIT warm-up, as pyvospace (no JIT) always is; on PostgreSQL the warm-up ends with an `ANALYZE`, as autovacuum runs a minute into a database\'s life (the embedded database\'s service analyses its own tables as they grow). Runs before 2026-11-26T03:00 listed 2000 children, not 1000 (vosbench lists the nodes its get made when --n ≥ --list-n): their listings/s are of twice the children.');
+    md.push('- Caveats: each figure is ONE run on a shared machine (vosbench\'s README: ±25% between runs). The service\'s upload computes MD5 and fsyncs before renaming into place; nginx\'s dav PUT does not fsync. A download ratio above 1× means the client (sha256, or its socket read loop), not nginx, was the limit; the nginx GET follows its PUT and the service\'s download follows its upload, so both are served from the page cache. RSS is of the service process, which runs the storage server in-process (except in "Standalone storage server RSS"). Before the metadata runs each service gets an unrecorded warm-up (every metadata scenario at n=300 and ten 1000-child listings), so the figures are of a service past its JIT warm-up, as pyvospace (no JIT) always is. The space is not empty: before the service starts, ' + BASE_NODES + ' nodes with 2 properties each are bulk-loaded under \`/bench/scale\` and analysed, as in the scale part (on empty tables PostgreSQL would plan each prepared statement as a sequential scan of a one-page table and keep that plan while the run fills the table; a live space has data and autovacuum\'s statistics, and the embedded database\'s service keeps its own: src/db/tableUpkeep.ts). Runs before 2026-11-26T03:00 listed 2000 children, not 1000 (vosbench lists the nodes its get made when --n ≥ --list-n): their listings/s are of twice the children.');
   }
   if (tmpNote) md.push(`- ${tmpNote}`);
   md.push('');

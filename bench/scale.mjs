@@ -124,6 +124,17 @@ class Layout {
   }
 }
 
+/**
+ * The space the metadata runs find already there (`/bench/scale`, `n` nodes with 2 properties
+ * each), loaded as the scale part loads it: PostgreSQL plans a prepared statement once per
+ * connection, so on empty tables it would keep the sequential scans of a table of one page while
+ * the run fills it. A live space has data and autovacuum's statistics of it.
+ */
+export const BASE_NODES = Number(process.env.BENCH_BASE_NODES ?? 10000);
+export function baseSpaceSql(n = BASE_NODES) {
+  return [...LOAD_SETUP, ...new Layout().grow(0, n, true), ...LOAD_FINISH];
+}
+
 /** A small seeded PRNG (mulberry32), so every run samples the same paths. */
 function prng(seed) {
   let a = seed >>> 0;

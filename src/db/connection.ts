@@ -11,7 +11,7 @@ import knexFactory, { type Knex } from 'knex';
 import { PGlite } from '@electric-sql/pglite';
 import { migrateLatest } from './migrations';
 import { PGliteSocket } from './pgliteSocket';
-import { startTableUpkeep } from './tableUpkeep';
+import { tableUpkeep } from './tableUpkeep';
 import { usePreparedStatements } from './preparedStatements';
 
 export interface Database {
@@ -79,7 +79,7 @@ export function embeddedKnexConfig(pglite: PGlite): Knex.Config {
   return { client: 'pg', connection: { stream: () => new PGliteSocket(pglite) } as Knex.PgConnectionConfig, pool: { min: 1, max: 1 } };
 }
 
-/** How often the embedded database's tables are checked for outgrown statistics (tableUpkeep.ts). */
+/** How often the embedded database checks whether its tables are due a VACUUM (ANALYZE) (tableUpkeep.ts). */
 const UPKEEP_MS = 10_000;
 
 export interface DatabaseOptions {
@@ -120,12 +120,13 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     await release();
     throw e;
   }
-  const stopUpkeep = opts.dsn ? async () => {} : startTableUpkeep(knex, UPKEEP_MS);
+  const upkeep = opts.dsn ? null : tableUpkeep(knex);
+  upkeep?.start(UPKEEP_MS);
   return {
     knex,
     embedded: !opts.dsn,
     close: async () => {
-      await stopUpkeep();
+      await upkeep?.stop();
       await knex.destroy();
       await release();
     },

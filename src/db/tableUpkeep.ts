@@ -4,46 +4,71 @@
  * those of the empty tables of the first start, so a prepared statement's
  * cached plan reads a whole table where an index would find one row (a node
  * lookup then costs in proportion to the number of nodes), and the dead rows
- * that updates leave are never reclaimed.
+ * that updates and deletes leave are never reclaimed.
  *
- * Its activity counters are not kept reliably in single-user mode, so a
- * table's growth stands for its changes: when a table has grown past what its
- * last VACUUM (ANALYZE) recorded (pg_class.relpages) by 10% and 8 pages, it is
- * vacuumed and analysed again. Updates and deletes grow a table too, by the
- * dead rows they leave, so they are caught as inserts are. The one connection
- * is busy while it runs: a few ms on a small table, longer on a large one,
- * and only after the table has grown by a tenth.
+ * Single-user mode does not keep the per-table activity counters autovacuum
+ * reads, so the WAL written stands for the changes, and autovacuum's rule (a
+ * threshold plus a fraction of the table) becomes: once the database has
+ * written 64 KiB plus 2% of the size of the schema's tables (with their
+ * indexes) since the last pass, every table gets a VACUUM (ANALYZE). A row
+ * inserted writes more WAL than its size, a row deleted about an eighth of
+ * it, so that is a fifth of the rows deleted (autovacuum's default) or a
+ * fiftieth more inserted. A VACUUM skips the
+ * pages it knows unchanged and an ANALYZE reads a sample, so a pass takes a
+ * few ms on a small space and some 100 ms on a million nodes; the one
+ * connection is busy meanwhile.
  */
 import type { Knex } from 'knex';
 import { logger } from '../log';
 
-const GROWTH = 1.1;
-const MIN_PAGES = 8;
+const MIN_WAL_BYTES = 64 << 10;
+const SCALE = 0.02;
 
-/** The tables of the current schema that have outgrown their statistics. */
-const STALE_SQL = `SELECT c.relname FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-  WHERE s.nspname = current_schema() AND c.relkind = 'r'
-    AND pg_relation_size(c.oid) / current_setting('block_size')::int > GREATEST(c.relpages, 0) * ${GROWTH} + ${MIN_PAGES}`;
+const TABLES = `FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = current_schema() AND c.relkind = 'r'`;
 
-/** One pass: VACUUM (ANALYZE) of every table that has outgrown its statistics; returns their names. */
-export async function upkeepTables(knex: Knex): Promise<string[]> {
-  const { rows } = (await knex.raw(STALE_SQL)) as { rows: { relname: string }[] };
-  for (const { relname } of rows) await knex.raw('VACUUM (ANALYZE) ??', [relname]);
-  return rows.map((r) => r.relname);
+export interface TableUpkeep {
+  /** One pass: VACUUM (ANALYZE) of every table if enough has changed since the last; returns the tables done. */
+  pass(): Promise<string[]>;
+  /** Stops the passes started by start(), waiting for one under way. */
+  stop(): Promise<void>;
+  start(intervalMs: number): void;
 }
 
-/** Runs upkeepTables every intervalMs; the returned function stops it, waiting for a pass under way. */
-export function startTableUpkeep(knex: Knex, intervalMs: number): () => Promise<void> {
+export function tableUpkeep(knex: Knex): TableUpkeep {
+  let lastLsn: string | null = null;
+  let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = upkeepTables(knex).then(
-      (tables) => tables.length && logger.debug({ tables }, 'embedded database: tables vacuumed and analysed'),
-      (err) => logger.warn({ err }, 'embedded database: table upkeep failed'),
-    );
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
+
+  const walLsn = async () => ((await knex.raw('SELECT pg_current_wal_lsn()::text AS lsn')) as { rows: { lsn: string }[] }).rows[0].lsn;
+
+  async function pass(): Promise<string[]> {
+    if (lastLsn !== null) {
+      const { rows } = (await knex.raw(
+        `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), ?::pg_lsn) AS written, (SELECT sum(pg_total_relation_size(c.oid)) ${TABLES}) AS size`,
+        [lastLsn],
+      )) as { rows: { written: string; size: string }[] };
+      if (Number(rows[0].written) < MIN_WAL_BYTES + SCALE * Number(rows[0].size)) return [];
+    }
+    const { rows } = (await knex.raw(`SELECT c.relname ${TABLES} ORDER BY c.relname`)) as { rows: { relname: string }[] };
+    for (const { relname } of rows) await knex.raw('VACUUM (ANALYZE) ??', [relname]);
+    lastLsn = await walLsn(); // after the VACUUMs, which write WAL of their own
+    return rows.map((r) => r.relname);
+  }
+
+  return {
+    pass,
+    start(intervalMs) {
+      timer = setInterval(() => {
+        running = pass().then(
+          (tables) => tables.length && logger.debug({ tables }, 'embedded database: tables vacuumed and analysed'),
+          (err) => logger.warn({ err }, 'embedded database: table upkeep failed'),
+        );
+      }, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
   };
 }
