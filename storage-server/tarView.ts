@@ -55,6 +55,7 @@
  *   created are deleted again as long as they are still empty (a container
  *   someone else put something into meanwhile stays). The job goes to ERROR.
  */
+import { once } from 'node:events';
 import { finished, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { create as contentDisposition } from 'content-disposition';
@@ -152,19 +153,26 @@ export async function sendTar(ctx: TarContext, req: Request, res: Response, job:
     if (phase === 'ABORTED') pack.destroy(fault('TransferFailed', 'the transfer was aborted'));
   });
   try {
-    const sending = pipeBody(pack, res);
-    sending.catch(noop); // awaited below; this only keeps an early failure from going unhandled
-    try {
+    const packing = (async () => {
       await packSubtree(svc, await ownerOf(svc, job), container, pack, res);
       pack.finalize();
-    } catch (e) {
-      pack.destroy(e as Error);
-    }
+    })();
+    packing.catch(noop); // awaited below; this only keeps a failure from going unhandled meanwhile
+    // Nothing is sent until the packer has its first bytes, so a failure before them (the first
+    // object unreadable) is still answered with a fault rather than a cut connection.
+    await Promise.race([once(pack, 'readable'), packing]);
+    const sending = pipeBody(pack, res);
+    sending.catch(noop);
+    await packing.catch((e: Error) => pack.destroy(e));
     ctx.metrics.downloaded(await sending);
     await completeDownload(svc, job);
   } catch (e) {
-    await ctx.fail(job, publicFault(e, { job: job.id }, 'TransferFailed', 'the tar download failed'));
-    res.destroy();
+    const f = publicFault(e, { job: job.id }, 'TransferFailed', 'the tar download failed');
+    pack.destroy();
+    await ctx.fail(job, f);
+    if (res.headersSent) return void res.destroy();
+    res.removeHeader('Content-Disposition');
+    throw f; // answered by the fault handler, as a download's failure before its first byte is
   } finally {
     unsubscribe();
   }

@@ -427,6 +427,21 @@ describe('container views (tar)', () => {
     expect(after.phase).toBe('ERROR');
   });
 
+  test('a pull whose first bytes cannot be read is answered with a fault, and the job ends in ERROR', async () => {
+    await mkdir(alice, 'alice/unreadable');
+    const before = await objects();
+    await pushTar(alice, 'alice/unreadable', await makeTar([{ name: 'only.bin', data: randomBytes(1000) }]));
+    const added = [...(await objects())].filter((o) => !before.has(o));
+    expect(added).toHaveLength(1);
+    await t.running.svc.backend.remove(added[0]);
+    const job = await negotiate(t, alice, 'alice/unreadable', 'pullFromVoSpace', { view: TAR });
+    const res = await fetch(job.endpoint!);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.headers.get('content-disposition')).toBeNull();
+    expect(await res.text()).toMatch(/^[A-Za-z]+: /);
+    expect((await jobState(alice, job.id, 'EXECUTING')).phase).toBe('ERROR');
+  });
+
   test('an ABORT stops a push midway and changes nothing', async () => {
     await mkdir(alice, 'alice/aborted');
     const archive = await makeTar([{ name: 'd/first.txt', data: Buffer.from('first') }, { name: 'd/second.bin', data: randomBytes(2 * MiB) }]);
