@@ -20,12 +20,13 @@ export const CPU_KNOBS = ['BENCH_CPU', 'BENCH_CPU_N'];
 export const CPU_GOAL_US = 400;
 const SCENARIOS = 'create,get,setprops';
 /**
- * PostgreSQL CPU per request before issue 13's work ("no higher than today"), µs user+system: to
- * be filled from `BENCH_ONLY=cpu BENCH_DBS=postgresql npm run bench` on commit 0f85af1 on a quiet
- * machine (not yet: the machine was at a load average of 20–30 when this part was written, which
- * inflates CPU per request 2–3×). Until then the report prints the figures without a verdict.
+ * PostgreSQL CPU per request before issue 13's work ("no higher than today"), µs user+system:
+ * commit 0f85af1 measured by `ROUNDS=2 node bench/cpu-ab.mjs ../wt-base .` (a worktree of
+ * 0f85af1 beside this checkout), 2026-12-05 10:58 UTC, at a load average under 2, with the
+ * base space this part loads; the mean of its two rounds (create 663/620, get 160/177, setprops
+ * 580/597). The same run measured this tree at 625, 153 and 532.
  */
-export const PG_BEFORE_US = { create: null, get: null, setprops: null };
+export const PG_BEFORE_US = { create: 642, get: 169, setprops: 589 };
 
 const TICK = Number(sh('getconf', ['CLK_TCK']).out) || 100;
 function cpuSeconds(pid) {
@@ -121,7 +122,7 @@ export function cpuSection(results) {
   const all = results.flatMap((r) => r.lines).filter((l) => l.kind === 'cpu');
   if (!all.length) return '';
   const md = ['### CPU per request (PostgreSQL)', ''];
-  md.push(`A fresh space on PostgreSQL with ${BASE_NODES} nodes bulk-loaded and analysed first (as in the main part), the service as \`npm start\` runs it (\`dist/src/main.js\`), an unrecorded warm-up (n=300), then one vosbench run of \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency} (the get and setprops use the nodes the create made). At the end of each scenario (its line on vosbench's stdout) the CPU of the service process and of every PostgreSQL backend of its database is read from \`/proc/PID/stat\`; a scenario's figure is the CPU since the previous scenario's end divided by its requests (the first also carries vosbench's few set-up requests). \`node bench/cpu-per-request.mjs\` measures the same on its own (and writes a \`--cpu-prof\` profile with PROF=DIR). Goal (issue 13): service ≤ ${CPU_GOAL_US} µs per request; PostgreSQL no higher than before issue 13 (${PG_BEFORE_US.get == null ? 'no figure recorded' : 'commit 0f85af1, this part'}).`, '');
+  md.push(`A fresh space on PostgreSQL with ${BASE_NODES} nodes bulk-loaded and analysed first (as in the main part), the service as \`npm start\` runs it (\`dist/src/main.js\`), an unrecorded warm-up (n=300), then one vosbench run of \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency} (the get and setprops use the nodes the create made). At the end of each scenario (its line on vosbench's stdout) the CPU of the service process and of every PostgreSQL backend of its database is read from \`/proc/PID/stat\`; a scenario's figure is the CPU since the previous scenario's end divided by its requests (the first also carries vosbench's few set-up requests). \`node bench/cpu-per-request.mjs\` measures the same on its own (and writes a \`--cpu-prof\` profile with PROF=DIR). Goal (issue 13): service ≤ ${CPU_GOAL_US} µs per request; PostgreSQL no higher than before issue 13 (commit 0f85af1, measured by \`bench/cpu-ab.mjs\` on the same base space: create ${PG_BEFORE_US.create}, get ${PG_BEFORE_US.get}, setprops ${PG_BEFORE_US.setprops} µs).`, '');
   md.push('| scenario | ops/s | p50 ms | service user µs | service system µs | service total µs | goal ≤ 400 µs | PostgreSQL user µs | PostgreSQL system µs | PostgreSQL total µs | before issue 13 | backends |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of all) {
     const before = PG_BEFORE_US[l.scenario];
