@@ -22,7 +22,7 @@ const SCENARIOS = 'create,get,setprops';
 /**
  * PostgreSQL CPU per request before issue 13's work ("no higher than today"), µs user+system:
  * commit 0f85af1 measured by `ROUNDS=2 node bench/cpu-ab.mjs ../wt-base .` (a worktree of
- * 0f85af1 beside this checkout), 2026-12-05 10:58 UTC, at a load average under 2, with the
+ * 0f85af1 beside this checkout), 2026-12-05 ~10:47 UTC, at a load average under 2, with the
  * base space this part loads; the mean of its two rounds (create 663/620, get 160/177, setprops
  * 580/597). The same run measured this tree at 625, 153 and 532.
  */
