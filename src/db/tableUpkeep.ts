@@ -13,10 +13,9 @@
  * indexes) since the last pass, every table gets a VACUUM (ANALYZE). A row
  * inserted writes more WAL than its size, a row deleted about an eighth of
  * it, so that is a fifth of the rows deleted (autovacuum's default) or a
- * fiftieth more inserted. A VACUUM skips the
- * pages it knows unchanged and an ANALYZE reads a sample, so a pass takes a
- * few ms on a small space and some 100 ms on a million nodes; the one
- * connection is busy meanwhile.
+ * fiftieth more inserted. The one connection is busy while a pass runs; its
+ * time grows with the tables, though a VACUUM skips the pages it knows
+ * unchanged and an ANALYZE reads a sample.
  */
 import type { Knex } from 'knex';
 import { logger } from '../log';
