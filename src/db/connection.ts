@@ -58,9 +58,9 @@ function isAlive(pid: number): boolean {
  * runs here, the one connection of the pool. default_statistics_target=10
  * makes the ANALYZE of the service's own upkeep (tableUpkeep.ts), which holds
  * the one connection, read a tenth of the rows: a pass after 100 000 nodes
- * were added took 381 ms with the default of 100 and 99 ms with 10; the
- * statements here are index lookups and child pages, which need no finer
- * histograms.
+ * were added took 270 ms with the default of 100 and 82–101 ms with 10
+ * (bench/upkeep-pause.mjs); the statements here are index lookups and child
+ * pages, which need no finer histograms.
  *
  * Durability: a commit writes its WAL to the file (synchronous_commit on),
  * so it survives the process being killed; with fsync off it may not survive
