@@ -241,20 +241,23 @@ export const median = (xs) => {
 
 // ---------------------------------------------------------------- a fresh space
 /**
- * A space of its own for one part of the run: on PostgreSQL a new database
- * (dropped at exit), on the embedded database a new data_dir; an INI file,
- * the user `bench` (home /bench) and a token for it. The service is not
- * started: start() and stop() do that (node dist/src/main.js, or `launcher`).
- * `storage` = { name, parameters } replaces the posix [Storage] backend (e.g. s3).
- */
-/**
  * The per-identity request limit of a bench space: the bench is one client making more than the
  * default 60 000 requests a minute (creating the 100 000-child container alone), so the limit is
  * set far above what it makes, which keeps the limiter's own work in every request measured.
  */
 const BENCH_RATE_LIMIT = 100_000_000;
 
-export async function prepareSpace({ db, dir, logFile, label, parameters = {}, storage = null }) {
+/**
+ * A space of its own for one part of the run: on PostgreSQL a new database
+ * (dropped at exit), on the embedded database a new data_dir; an INI file,
+ * the user `bench` (home /bench) and a token for it. The service is not
+ * started: start() and stop() do that (node dist/src/main.js, or `launcher`).
+ * `storage` = { name, parameters } replaces the posix [Storage] backend (e.g. s3).
+ * `repo` is the checkout whose CLI sets the space up and whose service start()
+ * runs (by default this one; bench/cpu-ab.mjs gives another build's, which
+ * brings its own migrations).
+ */
+export async function prepareSpace({ db, dir, logFile, label, parameters = {}, storage = null, repo = REPO }) {
   mkdirSync(dir, { recursive: true });
   let dsn = '';
   let dbName = null;
@@ -288,7 +291,7 @@ parameters = ${JSON.stringify(storage?.parameters ?? { root_dir: join(dir, 'stor
 use_ssl = 0
 `);
   const cli = (...a) => {
-    const r = sh(process.execPath, ['dist/src/cli.js', '--config', ini, ...a], { cwd: REPO });
+    const r = sh(process.execPath, ['dist/src/cli.js', '--config', ini, ...a], { cwd: repo });
     if (r.code !== 0) throw new Error(`cli ${a.join(' ')}: ${r.err || r.out}`);
     return r.out;
   };
@@ -298,7 +301,7 @@ use_ssl = 0
     db, dir, ini, dsn, dbName, dataDir, port, sport, token, cli, svc: null,
     /** Starts the metadata service (by default node dist/src/main.js, with its storage server). */
     async start(args = ['dist/src/main.js', '--config', ini], name = `service (${db}, ${label})`) {
-      const c = await startChild(name, process.execPath, args, { ready: 'listening on', logFile, timeoutMs: 180000 });
+      const c = await startChild(name, process.execPath, args, { ready: 'listening on', logFile, timeoutMs: 180000, cwd: repo });
       cleanups.push(() => stopChild(c));
       space.svc = c;
       return c;
