@@ -301,6 +301,12 @@ class Unpacking {
 
     const staged = await this.svc.backend.stage(this.job.id);
     this.staging = staged.ref;
+    // Node's pipeline() waits forever on a streamx entry destroyed before it is piped (an ABORT
+    // or a client gone during the awaits above): end here, and undo() discards what was staged.
+    if (entry.destroyed || (entry as { destroying?: boolean }).destroying) {
+      staged.stream.destroy();
+      throw fault('TransferFailed', 'the upload stopped before this entry was read');
+    }
     if (this.budget) await pipeline(entry, new QuotaGuard(this.budget), staged.stream);
     else await pipeline(entry, staged.stream);
     const { md5, size } = staged.stored();

@@ -442,10 +442,14 @@ describe('container views (tar)', () => {
     expect((await jobState(alice, job.id, 'EXECUTING')).phase).toBe('ERROR');
   });
 
-  test('an ABORT stops a push midway and changes nothing', async () => {
-    await mkdir(alice, 'alice/aborted');
+  /**
+   * Starts a push of two files into `dir`, sends half of the second, ABORTs the job once
+   * `reached` resolves, and checks that nothing of it stays. `afterCut` runs once the upload is cut.
+   */
+  async function abortMidway(dir: string, reached: () => Promise<void>, afterCut = () => {}): Promise<void> {
+    await mkdir(alice, dir);
     const archive = await makeTar([{ name: 'd/first.txt', data: Buffer.from('first') }, { name: 'd/second.bin', data: randomBytes(2 * MiB) }]);
-    const job = await negotiate(t, alice, 'alice/aborted', 'pushToVoSpace', { view: TAR });
+    const job = await negotiate(t, alice, dir, 'pushToVoSpace', { view: TAR });
     const url = new URL(job.endpoint!);
     const answer = new Promise<number | string>((resolve) => {
       const req = http.request(
@@ -455,7 +459,7 @@ describe('container views (tar)', () => {
       req.on('error', (e) => resolve(e.message));
       req.write(archive.subarray(0, MiB));
     });
-    for (let i = 0; i < 100 && (await node(alice, 'alice/aborted/d/second.bin')).status !== 200; i++) await sleep(50);
+    await reached();
     const r = await request('POST', `${t.base}/transfers/${job.id}/phase`, {
       token: alice,
       body: 'PHASE=ABORT',
@@ -463,12 +467,44 @@ describe('container views (tar)', () => {
     });
     expect(r.status).toBe(303);
     await answer; // the upload is cut
+    afterCut();
     expect((await jobState(alice, job.id)).phase).toBe('ABORTED');
-    for (let i = 0; i < 100 && (await node(alice, 'alice/aborted/d')).status !== 404; i++) await sleep(20);
-    expect((await node(alice, 'alice/aborted/d')).status).toBe(404);
+    for (let i = 0; i < 100 && (await node(alice, `${dir}/d`)).status !== 404; i++) await sleep(20);
+    expect((await node(alice, `${dir}/d`)).status).toBe(404);
     for (let i = 0; i < 50 && !(await stagingEmpty()); i++) await sleep(20);
     expect(await stagingEmpty()).toBe(true);
-    expect((await pushTar(alice, 'alice/aborted', archive)).put.status).toBe(201);
+    expect((await pushTar(alice, dir, archive)).put.status).toBe(201);
+  }
+
+  test('an ABORT stops a push midway and changes nothing', async () => {
+    await abortMidway('alice/aborted', async () => {
+      for (let i = 0; i < 100 && (await node(alice, 'alice/aborted/d/second.bin')).status !== 200; i++) await sleep(50);
+    });
+  });
+
+  test('an ABORT that lands while an entry waits for its staging stops the push too', async () => {
+    // The backend is held at the second file's staging until the upload is cut, so the
+    // entry is destroyed before anything reads it (a slow object store makes this window).
+    const { backend } = t.running.svc;
+    const stage = backend.stage.bind(backend);
+    let calls = 0;
+    let held!: () => void;
+    const reached = new Promise<void>((r) => (held = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    backend.stage = async (...args: Parameters<typeof stage>) => {
+      if (++calls === 2) {
+        held();
+        await released;
+      }
+      return stage(...args);
+    };
+    try {
+      await abortMidway('alice/aborted-early', () => reached, release);
+    } finally {
+      release();
+      backend.stage = stage;
+    }
   });
 
   test('an empty container pulls as an empty archive', async () => {
