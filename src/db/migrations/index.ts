@@ -11,6 +11,7 @@ import * as m005 from './005_job_kinds';
 import * as m006 from './006_sessions';
 import * as m007 from './007_child_order_indexes';
 import * as m008 from './008_busy_job_index';
+import * as m009 from './009_set_based_child_cascade';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_sessions': m006,
   '007_child_order_indexes': m007,
   '008_busy_job_index': m008,
+  '009_set_based_child_cascade': m009,
 };
 
 export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
