@@ -323,7 +323,7 @@ use_ssl = 0
       }
       const file = join(dir, 'load.json');
       writeFileSync(file, JSON.stringify(statements));
-      const r = sh(process.execPath, [join(HERE, 'pglite-sql.mjs'), dataDir, file], { cwd: REPO, env: { ...process.env, LOG_LEVEL: 'warn' } });
+      const r = sh(process.execPath, [join(repo, 'bench', 'pglite-sql.mjs'), dataDir, file], { cwd: repo, env: { ...process.env, LOG_LEVEL: 'warn' } });
       if (r.code !== 0) throw new Error(`pglite-sql: ${r.err || r.error?.message}`);
       return JSON.parse(r.out.split('\n').pop()).rows;
     },
