@@ -3,10 +3,13 @@
  * place of PostgreSQL's per-row foreign key) keeps what the key kept: children
  * go with their parent, and no node is added or moved under a parent that is
  * not there, with the key's error code (the services turn it into ContainerNotFound).
+ * A racing delete of the parent is kept out by the parent's lock that the
+ * inserting statement takes itself (insertNode's FOR SHARE), as the service adds nodes.
  */
 import type { Knex } from 'knex';
 import type { Database } from '../../src/db/connection';
 import { PG_FOREIGN_KEY_VIOLATION } from '../../src/db/errors';
+import { insertNode } from '../../src/db/nodeStore';
 import { openTestDatabase, usePg } from '../helpers/db';
 
 let db: Database;
@@ -73,7 +76,8 @@ test('moving a node under a parent that is not there is refused; other updates o
   const p = await add(db.knex, rootId, 'pk5');
   const adder = await db.knex.transaction();
   try {
-    await add(adder, p, 'pk5/late', 'DataNode'); // holds its parent's row (FOR KEY SHARE) until it commits
+    // As the service adds a node: insertNode locks the parent's row (FOR SHARE) until the transaction ends.
+    expect(await insertNode(adder, { parentId: p, path: 'pk5/late', name: 'late', type: 'DataNode', ownerId: null }, [])).toBeDefined();
     let settled = false;
     const deleting = db.knex('nodes').where('path', 'pk5').orWhere('path', 'like', 'pk5/%').delete().then((n) => ((settled = true), n));
     // The delete took its snapshot before the child committed: it waits on the parent's row, then must still take the child.

@@ -7,13 +7,22 @@ import type { Knex } from 'knex';
  * ~80% of the DELETE's time (EXPLAIN ANALYZE: 41–85 ms of which 27–74 ms in
  * that trigger; 8–24 ms with these). Nodes are deleted a subtree at a time, by
  * path, so the children of a deleted node are nearly always gone with it: one
- * set-based check per statement finds the rest (a child that another
- * transaction added and committed meanwhile) and deletes them, as the cascade
- * did. What the key refused is refused with its error code (23503), which the
- * services turn into ContainerNotFound: a new node whose parent is not there,
- * or a node moved under one that is not. As the key did, adding a node locks
- * its parent (FOR KEY SHARE), so a racing delete of the parent waits for it
- * and then takes the child along.
+ * set-based statement per DELETE finds the rest (a child that another
+ * transaction added and committed meanwhile, which a statement run later in
+ * the DELETE's transaction sees) and deletes them, as the cascade did. What
+ * the key refused is refused with its error code (23503), which the services
+ * turn into ContainerNotFound: a new node whose parent is not there, or a
+ * node moved under one that is not.
+ *
+ * Unlike the key, the checks do not lock the parent (FOR KEY SHARE): with
+ * that lock, the same build measured 200–400 µs more PostgreSQL CPU per
+ * create, and 80–450 µs more per get and setprops in the same runs (why the
+ * reads paid too is not pinned down), against none measurable without it
+ * (two rounds of create, get, setprops at n=3000, c=8, as bench/cpu-ab.mjs
+ * runs them, on each schema). The statements that add a node lock its parent themselves
+ * (insertNode's FOR SHARE, lockContainer for a move or copy), which makes a
+ * racing delete of the parent wait and then take the child along
+ * (test/db/parentKey.test.ts).
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw('ALTER TABLE nodes DROP CONSTRAINT nodes_parent_id_foreign');
@@ -35,7 +44,7 @@ export async function up(knex: Knex): Promise<void> {
     BEGIN
       SELECT count(DISTINCT parent_id) INTO wanted FROM added;
       IF wanted = 0 THEN RETURN NULL; END IF;
-      SELECT count(*) INTO present FROM (SELECT 1 FROM nodes p WHERE p.id IN (SELECT parent_id FROM added) FOR KEY SHARE OF p) l;
+      SELECT count(*) INTO present FROM nodes p WHERE p.id IN (SELECT parent_id FROM added);
       IF present < wanted THEN
         RAISE EXCEPTION 'a node''s parent does not exist' USING ERRCODE = 'foreign_key_violation';
       END IF;
@@ -48,8 +57,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE FUNCTION nodes_check_new_parent() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      PERFORM 1 FROM nodes p WHERE p.id = NEW.parent_id FOR KEY SHARE;
-      IF NOT FOUND THEN
+      IF NOT EXISTS (SELECT 1 FROM nodes p WHERE p.id = NEW.parent_id) THEN
         RAISE EXCEPTION 'a node''s parent does not exist' USING ERRCODE = 'foreign_key_violation';
       END IF;
       RETURN NULL;
