@@ -48,11 +48,15 @@ const P_TITLE = 'ivo://ivoa.net/vospace/core#title';
 const P_DESC = 'ivo://ivoa.net/vospace/core#description';
 const pad = (i, w) => String(i).padStart(w, '0');
 
-/** Session setup of a bulk load: skip the per-row foreign-key triggers unless the schema has triggers of its own. */
+/**
+ * Session setup of a bulk load: skip the per-row foreign-key triggers unless the schema has triggers
+ * of its own, other than those that keep the parent key (migration 009), which only check, as keys do.
+ */
 const LOAD_SETUP = [
   `SET work_mem = '256MB'`,
   `DO $$ BEGIN
-     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid IN ('nodes'::regclass, 'properties'::regclass) AND NOT tgisinternal) THEN
+     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid IN ('nodes'::regclass, 'properties'::regclass) AND NOT tgisinternal
+                    AND tgname NOT IN ('nodes_children_go', 'nodes_parent_exists', 'nodes_parent_moved')) THEN
        PERFORM set_config('session_replication_role', 'replica', false);
      END IF;
    END $$`,

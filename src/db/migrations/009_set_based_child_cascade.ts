@@ -1,27 +1,26 @@
 import type { Knex } from 'knex';
 
 /**
- * The foreign key from a node to its parent, kept by statement-level triggers
- * instead of PostgreSQL's per-row ones. A foreign key checks each deleted row
- * with a query of its own: deleting a tree of 1 003 nodes ran 1 003 of them,
- * ~80% of the DELETE's time (EXPLAIN ANALYZE: 41–85 ms of which 27–74 ms in
- * that trigger; 8–24 ms with these). Nodes are deleted a subtree at a time, by
- * path, so the children of a deleted node are nearly always gone with it: one
- * set-based statement per DELETE finds the rest (a child that another
- * transaction added and committed meanwhile, which a statement run later in
- * the DELETE's transaction sees) and deletes them, as the cascade did. What
- * the key refused is refused with its error code (23503), which the services
- * turn into ContainerNotFound: a new node whose parent is not there, or a
- * node moved under one that is not.
+ * The foreign key from a node to its parent, kept by triggers of our own.
+ * The key checks each deleted row with a query of its own: deleting a tree of
+ * 1 003 nodes ran 1 003 of them, ~80% of the DELETE's time (EXPLAIN ANALYZE:
+ * 41–85 ms of which 27–74 ms in that trigger; 8–24 ms with these). Nodes are
+ * deleted a subtree at a time, by path, so the children of a deleted node are
+ * nearly always gone with it: one set-based statement per DELETE finds the
+ * rest (a child that another transaction added and committed meanwhile, which
+ * a statement run later in the DELETE's transaction sees) and deletes them, as
+ * the cascade did. What the key refused is refused with its error code
+ * (23503), which the services turn into ContainerNotFound: a new node whose
+ * parent is not there, or a node moved under one that is not.
  *
- * Unlike the key, the checks do not lock the parent (FOR KEY SHARE): with
- * that lock, the same build measured 200–400 µs more PostgreSQL CPU per
+ * Unlike the key, the check does not lock the parent (FOR KEY SHARE): with
+ * that lock the same build measured 200–400 µs more PostgreSQL CPU per
  * create, and 80–450 µs more per get and setprops in the same runs (why the
  * reads paid too is not pinned down), against none measurable without it
  * (two rounds of create, get, setprops at n=3000, c=8, as bench/cpu-ab.mjs
- * runs them, on each schema). The statements that add a node lock its parent themselves
- * (insertNode's FOR SHARE, lockContainer for a move or copy), which makes a
- * racing delete of the parent wait and then take the child along
+ * runs them, on each schema). The statements that add a node lock its parent
+ * themselves (insertNode's FOR SHARE, lockContainer for a move or copy), which
+ * makes a racing delete of the parent wait and then take the child along
  * (test/db/parentKey.test.ts).
  */
 export async function up(knex: Knex): Promise<void> {
@@ -38,24 +37,10 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE TRIGGER nodes_children_go AFTER DELETE ON nodes
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION nodes_delete_orphans()`);
+  // Per row, as the key checked, but with no lock, and on an update only when the parent changes (a move):
+  // other updates (properties' ctime, busy marks) fire nothing.
   await knex.raw(`
-    CREATE FUNCTION nodes_check_parents() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE wanted int; present int;
-    BEGIN
-      SELECT count(DISTINCT parent_id) INTO wanted FROM added;
-      IF wanted = 0 THEN RETURN NULL; END IF;
-      SELECT count(*) INTO present FROM nodes p WHERE p.id IN (SELECT parent_id FROM added);
-      IF present < wanted THEN
-        RAISE EXCEPTION 'a node''s parent does not exist' USING ERRCODE = 'foreign_key_violation';
-      END IF;
-      RETURN NULL;
-    END $$`);
-  await knex.raw(`
-    CREATE TRIGGER nodes_parent_exists AFTER INSERT ON nodes
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION nodes_check_parents()`);
-  // A move changes one row's parent: a row trigger, so that other updates (properties' ctime, busy marks) cost nothing.
-  await knex.raw(`
-    CREATE FUNCTION nodes_check_new_parent() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION nodes_check_parent() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF NOT EXISTS (SELECT 1 FROM nodes p WHERE p.id = NEW.parent_id) THEN
         RAISE EXCEPTION 'a node''s parent does not exist' USING ERRCODE = 'foreign_key_violation';
@@ -63,17 +48,19 @@ export async function up(knex: Knex): Promise<void> {
       RETURN NULL;
     END $$`);
   await knex.raw(`
+    CREATE TRIGGER nodes_parent_exists AFTER INSERT ON nodes
+    FOR EACH ROW WHEN (NEW.parent_id IS NOT NULL) EXECUTE FUNCTION nodes_check_parent()`);
+  await knex.raw(`
     CREATE TRIGGER nodes_parent_moved AFTER UPDATE OF parent_id ON nodes
     FOR EACH ROW WHEN (NEW.parent_id IS DISTINCT FROM OLD.parent_id AND NEW.parent_id IS NOT NULL)
-    EXECUTE FUNCTION nodes_check_new_parent()`);
+    EXECUTE FUNCTION nodes_check_parent()`);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP TRIGGER IF EXISTS nodes_parent_moved ON nodes');
   await knex.raw('DROP TRIGGER IF EXISTS nodes_parent_exists ON nodes');
   await knex.raw('DROP TRIGGER IF EXISTS nodes_children_go ON nodes');
-  await knex.raw('DROP FUNCTION IF EXISTS nodes_check_new_parent()');
-  await knex.raw('DROP FUNCTION IF EXISTS nodes_check_parents()');
+  await knex.raw('DROP FUNCTION IF EXISTS nodes_check_parent()');
   await knex.raw('DROP FUNCTION IF EXISTS nodes_delete_orphans()');
   await knex.raw('ALTER TABLE nodes ADD CONSTRAINT nodes_parent_id_foreign FOREIGN KEY (parent_id) REFERENCES nodes (id) ON DELETE CASCADE');
 }
