@@ -10,14 +10,25 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
 import { openDatabase, type Database } from '../../src/db/connection';
-import { MIGRATION_NAMES } from '../../src/db/migrations';
+import { MIGRATION_NAMES, migrationSource } from '../../src/db/migrations';
 
 export const usePg = process.env.VOSPACE_TEST_DB === 'pg';
 export const PG_URL = process.env.VOSPACE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export const TEST_ROOT = path.join(os.tmpdir(), 'vospace-test');
-// Named after the migrations it holds: checkouts with other migrations (branches side by side) must not share one.
-const TEMPLATE = path.join(TEST_ROOT, `pglite-template-${createHash('sha256').update(MIGRATION_NAMES.join('\n')).digest('hex').slice(0, 12)}`);
+
+/**
+ * Named after the migrations it holds, their code as well as their names: checkouts with other
+ * migrations (branches side by side, or a migration edited before it lands) must not share one.
+ */
+async function templatePath(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const name of MIGRATION_NAMES) {
+    const m = await migrationSource.getMigration(name);
+    hash.update(`${name}\n${m.up.toString()}\n${m.down?.toString() ?? ''}\n`);
+  }
+  return path.join(TEST_ROOT, `pglite-template-${hash.digest('hex').slice(0, 12)}`);
+}
 
 export interface TestDb {
   dsn: string;
@@ -26,20 +37,21 @@ export interface TestDb {
 }
 
 async function templateDir(): Promise<string> {
-  const ready = path.join(TEMPLATE, 'READY');
+  const template = await templatePath();
+  const ready = path.join(template, 'READY');
   if (!fs.existsSync(ready)) {
     // Several jest workers may get here at once: each builds its own copy, the first rename wins.
-    const tmp = `${TEMPLATE}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    const tmp = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`;
     const db = await openDatabase({ dsn: '', dataDir: tmp });
     await db.close();
     fs.writeFileSync(path.join(tmp, 'READY'), '');
     try {
-      fs.renameSync(tmp, TEMPLATE);
+      fs.renameSync(tmp, template);
     } catch {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
-  return TEMPLATE;
+  return template;
 }
 
 export async function createTestDb(): Promise<TestDb> {

@@ -22,11 +22,18 @@ import type { Knex } from 'knex';
  * themselves (insertNode's FOR SHARE, lockContainer for a move or copy), which
  * makes a racing delete of the parent wait and then take the child along
  * (test/db/parentKey.test.ts).
+ *
+ * The functions' queries are planned once per connection and the plans kept
+ * until the table's statistics change. A plan made while the table was small
+ * may be a sequential scan, which a statement adding many nodes would then
+ * run once per node before anything renews it (the stale plans of
+ * tableUpkeep.ts, inside one statement). With sequential scans off inside the
+ * functions, their plans use the indexes at any size.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw('ALTER TABLE nodes DROP CONSTRAINT nodes_parent_id_foreign');
   await knex.raw(`
-    CREATE FUNCTION nodes_delete_orphans() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION nodes_delete_orphans() RETURNS trigger LANGUAGE plpgsql SET enable_seqscan = off AS $$
     BEGIN
       -- The inner DELETE fires this trigger again: only when there is something to delete.
       IF EXISTS (SELECT 1 FROM nodes n JOIN gone g ON n.parent_id = g.id) THEN
@@ -40,7 +47,7 @@ export async function up(knex: Knex): Promise<void> {
   // Per row, as the key checked, but with no lock, and on an update only when the parent changes (a move):
   // other updates (properties' ctime, busy marks) fire nothing.
   await knex.raw(`
-    CREATE FUNCTION nodes_check_parent() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION nodes_check_parent() RETURNS trigger LANGUAGE plpgsql SET enable_seqscan = off AS $$
     BEGIN
       IF NOT EXISTS (SELECT 1 FROM nodes p WHERE p.id = NEW.parent_id) THEN
         RAISE EXCEPTION 'a node''s parent does not exist' USING ERRCODE = 'foreign_key_violation';
