@@ -14,11 +14,12 @@ import type { Knex } from 'knex';
  * parent is not there, or a node moved under one that is not.
  *
  * Unlike the key, the check does not lock the parent (FOR KEY SHARE): with
- * that lock the same build measured 200–400 µs more PostgreSQL CPU per
- * create, and 80–450 µs more per get and setprops in the same runs (why the
- * reads paid too is not pinned down), against none measurable without it
- * (two rounds of create, get, setprops at n=3000, c=8, as bench/cpu-ab.mjs
- * runs them, on each schema). The statements that add a node lock its parent
+ * that lock the same build measured 750–1037 µs of PostgreSQL CPU per create
+ * against 543–630 with the key, and the get and setprops of the same runs
+ * paid too (207–293 against 143–173 µs, 847–1070 against 433–517; why the
+ * reads did is not pinned down); without the lock, 547–583, 127–153 and
+ * 397–460 (create, get, setprops at n=3000, c=8, as bench/cpu-ab.mjs runs
+ * them, two to four rounds on each schema). The statements that add a node lock its parent
  * themselves (insertNode's FOR SHARE, lockContainer for a move or copy), which
  * makes a racing delete of the parent wait and then take the child along
  * (test/db/parentKey.test.ts).
