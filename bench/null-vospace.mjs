@@ -15,6 +15,12 @@
 //
 // The nodes are only remembered as paths: `nodes` maps a path to its type, `children`
 // a parent path to the Map (name -> type) of its children, in creation order.
+//
+// vosbench's smallput (a push with UWS negotiation, async or sync) is answered too:
+// POST /transfers makes a job (303 to it), PHASE=RUN puts it in EXECUTING at once,
+// its transferDetails name one httpput endpoint under /vospace/data/, and a PUT there
+// reads the body and answers 201 (nothing is kept). /synctrans answers with the 303 to
+// the transferDetails, as the service does.
 import http from 'node:http';
 import { createRequire } from 'node:module';
 
@@ -78,12 +84,55 @@ function send(res, status, body = '') {
   res.end(body);
 }
 
+/** Transfer jobs: id -> { target, direction }. */
+const jobs = new Map();
+let lastJob = 0;
+
+/** A transfer document as the service prints one, with an endpoint as long as the service's (a signed token). */
+function transferXml(req, id, job) {
+  const endpoint = `http://${req.headers.host}${BASE}/data/${id}.${'t'.repeat(120)}`;
+  const proto = job.direction === 'pushToVoSpace' ? 'httpput' : 'httpget';
+  return `${DECL}<vos:transfer xmlns:vos="${NS}" version="2.1"><vos:target>${job.target}</vos:target><vos:direction>${job.direction}</vos:direction>`
+    + `<vos:protocol uri="${CORE}${proto}"><vos:endpoint>${endpoint}</vos:endpoint></vos:protocol><vos:keepBytes>false</vos:keepBytes></vos:transfer>`;
+}
+
+/** UWS transfer jobs and their endpoints; false if `path` is none of theirs. */
+function transfers(req, res, path, body) {
+  const m = /^\/(transfers|synctrans)(?:\/([^/]+)(\/phase|\/results\/transferDetails)?)?$/.exec(path.slice(BASE.length));
+  if (path.startsWith(`${BASE}/data/`)) return send(res, req.method === 'PUT' ? 201 : 405), true;
+  if (!m) return false;
+  const [, list, id, part] = m;
+  if (req.method === 'POST' && !id) {
+    const target = /<(?:\w+:)?target>([^<]*)</.exec(body)?.[1];
+    const direction = /<(?:\w+:)?direction>([^<]*)</.exec(body)?.[1];
+    if (!target || !direction) return send(res, 400, 'InvalidArgument'), true;
+    const jid = `job${++lastJob}`;
+    jobs.set(jid, { target, direction, phase: list === 'synctrans' ? 'EXECUTING' : 'PENDING' });
+    res.setHeader('location', `${BASE}/transfers/${jid}${list === 'synctrans' ? '/results/transferDetails' : ''}`);
+    return send(res, 303), true;
+  }
+  const job = jobs.get(id);
+  if (!job) return send(res, 404, 'NotFound'), true;
+  if (req.method === 'POST' && part === '/phase') {
+    if (/PHASE=RUN/i.test(body)) job.phase = 'EXECUTING';
+    res.setHeader('location', `${BASE}/transfers/${id}`);
+    return send(res, 303), true;
+  }
+  if (req.method === 'GET' && part === '/phase') {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': job.phase.length });
+    return res.end(job.phase), true;
+  }
+  if (req.method === 'GET' && part) return send(res, 200, transferXml(req, id, job)), true;
+  return send(res, 405, 'OperationNotSupported'), true;
+}
+
 function handle(req, res) {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const url = new URL(req.url, 'http://x');
     if (req.method === 'GET' && url.pathname === `${BASE}/protocols`) return send(res, 200, PROTOCOLS);
+    if (transfers(req, res, url.pathname, Buffer.concat(chunks).toString())) return;
     if (!url.pathname.startsWith(`${BASE}/nodes/`)) return send(res, 404, 'not found');
     let path;
     try { path = url.pathname.slice(BASE.length + 7).split('/').filter(Boolean).map(decodeURIComponent).join('/'); } catch { return send(res, 400, 'InvalidURI'); }

@@ -117,6 +117,8 @@ const RSS_GROWTH_MIB = 64;
 // mostly measure; a service in use is past that.
 const WARMUP_ARGS = ['--scenarios', 'mkdir,create,get,setprops,list,delete', '--n', String(Math.min(300, N)), '--list-n', '1000', '--list-reps', '10', '--concurrency', '8'];
 const META_ARGS = (c) => ['--scenarios', 'mkdir,create,get,setprops,delete', '--n', String(N), '--concurrency', String(c)];
+// 4 KiB pushes, as many in each run (main) as against the ceiling.
+const SMALLPUT_ARGS = (mode) => ['--scenarios', 'smallput', '--small-n', String(SMALL_N), '--small-bytes', '4096', '--concurrency', '8', '--transfer-mode', mode];
 // On its own: in one run with n=2000, vosbench lists the 2000 nodes it made for get/setprops
 // instead of a container of --list-n children (pyvospace's anchor listed 1000). 20 listings, not
 // vosbench's 5: each vosbench run is a fresh process, and its first parses of a 1000-child
@@ -246,6 +248,7 @@ async function runCeiling(logFile) {
         await run(`${pre}-meta-c${c}`, META_ARGS(c), { concurrency: c });
         await run(`${pre}-list-c${c}`, LIST_ARGS(c), { concurrency: c });
       }
+      await run(`${pre}-smallput`, SMALLPUT_ARGS('async'), { concurrency: 8 });
     } finally {
       await stopChild(svc);
     }
@@ -333,7 +336,7 @@ async function runDb(db, tmp, logFile) {
     await step('smallput', async () => {
       for (const rep of [1, 2]) {
         for (const mode of ['async', 'sync']) {
-          push(await vosbench([...base, '--scenarios', 'smallput', '--small-n', String(SMALL_N), '--small-bytes', '4096', '--concurrency', '8', '--transfer-mode', mode], { logFile, tag: `${db}-smallput-${mode}-r${rep}` }), { concurrency: 8, rep });
+          push(await vosbench([...base, ...SMALLPUT_ARGS(mode)], { logFile, tag: `${db}-smallput-${mode}-r${rep}` }), { concurrency: 8, rep });
         }
         push([await runRedirectPush({ port, token, n: SMALL_N, c: 8, bytes: 4096, name: `smallput-redirect-r${rep}` })], { rep });
       }
@@ -383,6 +386,8 @@ function ceilingSection(ceiling) {
     const errors = [a, b, ax, bx].map((l) => l?.errors ?? '—');
     md.push(`| ${name} | ${rate(a)} | ${rate(ax)} | ${rate(b)} | ${rate(bx)} | ${fmt(a?.p50_ms)} / ${fmt(b?.p50_ms)} | ${errors[0]} / ${errors[1]}, ${errors[2]} / ${errors[3]} |`);
   }
+  const [p, px] = ['node:http', 'express'].map((st) => ceilingLine(ceiling, 'smallput', 8, st));
+  if (p || px) md.push(`| 4 KiB push with negotiation, async (5 requests each; shown beside the push goal, not used for it) | ${p?.ok ? fmt(p.ops_s) : '—'} | ${px?.ok ? fmt(px.ops_s) : '—'} | | | ${fmt(p?.p50_ms)} / — | ${p?.errors ?? '—'} / —, ${px?.errors ?? '—'} / — |`);
   md.push('');
   return md.join('\n');
 }

@@ -3,6 +3,7 @@ import { MAX_JOB_LIST, type AnyJob, type Job, type JobError, type JobKind, type 
 import type { PropertyChange } from '../domain/properties';
 import type { Transfer } from '../domain/transfer';
 import type { Db } from './nodeStore';
+import { runSql } from './runSql';
 
 /** What the `transfer` column holds: a transfer and what negotiating it gave, or what a recursive job was asked. */
 type TransferInfo = { transfer: Transfer; protocols?: NegotiatedProtocol[]; createdNode?: number };
@@ -75,28 +76,31 @@ export type NewJob = {
   destruction: Date;
 } & JobRequest;
 
+// The statements every transfer makes (a push reads its job four times and changes its phase
+// three times) are fixed texts run by runSql: Knex's builder cost more than the statement.
+const INSERT_JOB = `INSERT INTO jobs (id, kind, owner_id, run_id, phase, created_at, execution_duration, destruction, transfer)
+  VALUES ($1, $2, $3, $4, 'PENDING', date_trunc('milliseconds', now()), $5, $6, $7) RETURNING *`;
+const GET_JOB = 'SELECT j.*, u.name AS owner FROM jobs j LEFT JOIN users u ON u.id = j.owner_id WHERE j.id = $1';
+const GET_JOB_FOR_UPDATE = `${GET_JOB} FOR UPDATE OF j`;
+
 /** Inserts a PENDING job; returns it as getAnyJob would (the owner's name is the caller's to give). */
 export async function insertJob(db: Db, j: NewJob, owner: string | null): Promise<AnyJob> {
-  const [row] = await db('jobs').insert({
-    id: j.id,
-    kind: 'transfer' in j ? 'transfer' : j.kind,
-    owner_id: j.ownerId,
-    run_id: j.runId,
-    phase: 'PENDING',
-    // Milliseconds, as documents print it: AFTER=<a job's creationTime> must leave that job out.
-    created_at: db.raw(`date_trunc('milliseconds', now())`),
-    execution_duration: j.executionDuration,
-    destruction: j.destruction,
-    transfer: JSON.stringify('transfer' in j ? { transfer: j.transfer } : { target: j.target, properties: j.properties }),
-  }).returning('*');
+  // created_at in milliseconds, as documents print it: AFTER=<a job's creationTime> must leave that job out.
+  const [row] = await runSql<JobRow>(db, INSERT_JOB, [
+    j.id,
+    'transfer' in j ? 'transfer' : j.kind,
+    j.ownerId,
+    j.runId,
+    j.executionDuration,
+    j.destruction,
+    JSON.stringify('transfer' in j ? { transfer: j.transfer } : { target: j.target, properties: j.properties }),
+  ]);
   return toJob({ ...row, owner });
 }
 
 /** A job of any kind. */
 export async function getAnyJob(db: Db, id: string, forUpdate = false): Promise<AnyJob | undefined> {
-  const q = selectJobs(db).where('j.id', id);
-  if (forUpdate) q.forUpdate('j');
-  const row = await q.first();
+  const [row] = await runSql<JobRow>(db, forUpdate ? GET_JOB_FOR_UPDATE : GET_JOB, [id]);
   return row ? toJob(row) : undefined;
 }
 
@@ -143,6 +147,19 @@ export async function listJobs(db: Db, f: JobFilter): Promise<AnyJob[]> {
   return rows.map(toJob);
 }
 
+/** One text for every phase change: a column not changed is set to itself ($6, $8, $9 null: kept; $4, $5: set to now). */
+const CHANGE_PHASE_CTE = `WITH changed AS (
+  UPDATE jobs SET phase = $3,
+    start_time = CASE WHEN $4::boolean THEN CURRENT_TIMESTAMP ELSE start_time END,
+    end_time = CASE WHEN $5::boolean THEN CURRENT_TIMESTAMP ELSE end_time END,
+    results = COALESCE($6::jsonb, results),
+    error = CASE WHEN $7::boolean THEN $8::jsonb ELSE error END,
+    transfer = COALESCE($9::jsonb, transfer)
+  WHERE id = $1 AND phase = ANY($2::text[])
+  RETURNING *)`;
+const CHANGE_PHASE = `${CHANGE_PHASE_CTE} SELECT * FROM changed`;
+const CHANGE_PHASE_NOTIFY = `${CHANGE_PHASE_CTE} SELECT changed.*, pg_notify($10, $11) AS notified FROM changed`;
+
 export interface PhaseChange {
   phase: Phase;
   startTime?: boolean;
@@ -169,25 +186,29 @@ export async function changePhase(
   notify?: { channel: string; payload: string },
 ): Promise<AnyJob | undefined> {
   const { id } = job;
-  const update: Record<string, unknown> = { phase: c.phase };
-  if (c.startTime) update.start_time = db.fn.now();
-  if (c.endTime) update.end_time = db.fn.now();
-  if (c.results) update.results = JSON.stringify(c.results);
-  if (c.error !== undefined) update.error = c.error === null ? null : JSON.stringify(c.error);
+  let transfer: string | null = null;
   if (c.protocols || c.transfer) {
     // Both kept in one column: read the one not given (negotiation gives both, and saves the read).
     const found = c.protocols && c.transfer ? undefined : await getJob(db, id);
     if (!(c.transfer ?? found?.transfer)) return undefined;
-    update.transfer = JSON.stringify({
+    transfer = JSON.stringify({
       transfer: c.transfer ?? found!.transfer,
       protocols: c.protocols ?? found?.protocols ?? [],
       createdNode: c.createdNode ?? found?.createdNode ?? undefined,
     });
   }
-  const change = db('jobs').where('id', id).whereIn('phase', from).update(update).returning('*');
-  const rows: JobRow[] = notify
-    ? await db.with('changed', change).select('changed.*', db.raw('pg_notify(?, ?) as notified', [notify.channel, notify.payload])).from('changed')
-    : await change;
+  const rows = await runSql<JobRow>(db, notify ? CHANGE_PHASE_NOTIFY : CHANGE_PHASE, [
+    id,
+    from,
+    c.phase,
+    !!c.startTime,
+    !!c.endTime,
+    c.results ? JSON.stringify(c.results) : null,
+    c.error !== undefined,
+    c.error ? JSON.stringify(c.error) : null,
+    transfer,
+    ...(notify ? [notify.channel, notify.payload] : []),
+  ]);
   return rows.length ? toJob({ ...rows[0], owner: job.owner }) : undefined;
 }
 

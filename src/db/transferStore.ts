@@ -1,5 +1,6 @@
 /** SQL for the byte side of transfers: claiming a node for a writer, and committing what was written. */
 import type { Db } from './nodeStore';
+import { runSql } from './runSql';
 
 /**
  * Marks the node busy for this job, unless another writer has it.
@@ -19,12 +20,14 @@ export async function markBusy(db: Db, path: string, jobId: string): Promise<'ok
  * 'missing'.
  */
 export async function claimForUpload(db: Db, jobId: string, storageId: number | null, path: string): Promise<number | 'used' | 'busy' | 'missing'> {
-  const { rows } = await db.raw<{ rows: { found: boolean; node: string | number | null; exists: boolean }[] }>(
-    `WITH job AS (SELECT id FROM jobs WHERE id = ? AND NOT endpoint_used AND phase = 'EXECUTING' FOR UPDATE),
-     busy AS (UPDATE nodes SET busy_job = ? WHERE path = ? AND busy_job IS NULL AND EXISTS (SELECT 1 FROM job) RETURNING id),
-     claimed AS (UPDATE jobs SET endpoint_used = TRUE, claimed_by = ? WHERE id IN (SELECT id FROM job) AND EXISTS (SELECT 1 FROM busy) RETURNING id)
-     SELECT EXISTS (SELECT 1 FROM job) AS found, (SELECT b.id FROM busy b WHERE EXISTS (SELECT 1 FROM claimed)) AS node, EXISTS (SELECT 1 FROM nodes WHERE path = ?) AS exists`,
-    [jobId, jobId, path, storageId, path],
+  // Run by runSql (a fixed text: no builder), as are the other statements every upload makes.
+  const rows = await runSql<{ found: boolean; node: string | number | null; exists: boolean }>(
+    db,
+    `WITH job AS (SELECT id FROM jobs WHERE id = $1 AND NOT endpoint_used AND phase = 'EXECUTING' FOR UPDATE),
+     busy AS (UPDATE nodes SET busy_job = $1 WHERE path = $2 AND busy_job IS NULL AND EXISTS (SELECT 1 FROM job) RETURNING id),
+     claimed AS (UPDATE jobs SET endpoint_used = TRUE, claimed_by = $3 WHERE id IN (SELECT id FROM job) AND EXISTS (SELECT 1 FROM busy) RETURNING id)
+     SELECT EXISTS (SELECT 1 FROM job) AS found, (SELECT b.id FROM busy b WHERE EXISTS (SELECT 1 FROM claimed)) AS node, EXISTS (SELECT 1 FROM nodes WHERE path = $2) AS exists`,
+    [jobId, path, storageId],
   );
   const r = rows[0];
   if (r.node !== null) return Number(r.node);
@@ -33,7 +36,7 @@ export async function claimForUpload(db: Db, jobId: string, storageId: number | 
 }
 
 export async function clearBusy(db: Db, jobId: string): Promise<void> {
-  await db('nodes').where('busy_job', jobId).update({ busy_job: null });
+  await runSql(db, 'UPDATE nodes SET busy_job = NULL WHERE busy_job = $1', [jobId]);
 }
 
 export interface CommittedBytes {
@@ -51,9 +54,10 @@ export interface CommittedBytes {
  */
 export async function commitBytes(db: Db, jobId: string, b: CommittedBytes, nodeId?: number): Promise<{ old: string | null; oldSize: number } | undefined> {
   // One statement: the node locked as it was (its old bytes), then pointed at the new ones.
-  const { rows } = await db.raw<{ rows: { location: string | null; size: string | number }[] }>(
-    `UPDATE nodes n SET size = ?, md5 = ?, location = ?, storage_id = ?, busy_job = NULL, mtime = now(), ctime = now()
-     FROM (SELECT id, location, size FROM nodes WHERE busy_job = ?${nodeId === undefined ? '' : ' AND id = ?'} LIMIT 1 FOR UPDATE) old
+  const rows = await runSql<{ location: string | null; size: string | number }>(
+    db,
+    `UPDATE nodes n SET size = $1, md5 = $2, location = $3, storage_id = $4, busy_job = NULL, mtime = now(), ctime = now()
+     FROM (SELECT id, location, size FROM nodes WHERE busy_job = $5${nodeId === undefined ? '' : ' AND id = $6'} LIMIT 1 FOR UPDATE) old
      WHERE n.id = old.id RETURNING old.location, old.size`,
     [b.size, b.md5, b.location, b.storageId, jobId, ...(nodeId === undefined ? [] : [nodeId])],
   );

@@ -107,7 +107,8 @@ export async function commitUpload(svc: Services, job: Job, storageId: number, r
       changes.push({ path: f.path, delta: f.size - swapped.oldSize });
     }
     await refuseOverrun(svc, trx, quotas, changes);
-    await clearBusy(trx, job.id);
+    // Each file's commit cleared its node's mark; a tar unpack marked its container too.
+    if (root.below) await clearBusy(trx, job.id);
     return old;
   });
   for (const l of replaced) await svc.backend.remove(l).catch((err) => logger.warn({ err }, 'could not remove replaced bytes'));
