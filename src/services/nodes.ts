@@ -108,7 +108,27 @@ export async function requireNode(svc: Services, db: store.Db, path: string): Pr
 }
 
 export async function requireContainer(svc: Services, db: store.Db, path: string): Promise<NodeRecord> {
+  return containerIn(svc, await store.getChain(db, path), path);
+}
+
+/**
+ * For a write at `path`: the node there, or else its parent container (or
+ * requireContainer's fault for it), from the one statement that reads the
+ * chain down to `path`.
+ */
+export async function nodeOrParent(svc: Services, db: store.Db, path: string): Promise<{ node: NodeRecord } | { parent: NodeRecord }> {
   const chain = await store.getChain(db, path);
+  const node = chain[chain.length - 1];
+  if (node?.path === path) {
+    knownAncestors.set(node, chain.slice(0, -1));
+    return { node };
+  }
+  // Without a node at `path`, the chain is its parent's.
+  return { parent: containerIn(svc, chain, parentOf(path)) };
+}
+
+/** requireContainer's checks on the chain of `path` (root first, as far down as it exists). */
+function containerIn(svc: Services, chain: NodeRecord[], path: string): NodeRecord {
   const node = chain[chain.length - 1];
   if (!node || node.path !== path) missing(svc, chain, path, true);
   knownAncestors.set(node, chain.slice(0, -1));

@@ -9,13 +9,12 @@ import { fault, isFault } from '../domain/faults';
 import type { AnyJob, Job, NegotiatedProtocol } from '../domain/job';
 import type { NodeRecord } from '../domain/node';
 import { isContainer, isDataType, isLink } from '../domain/nodeTypes';
-import { parentOf } from '../domain/paths';
 import { PROTOCOL, declaredLength, isMoveOrCopy, type Transfer } from '../domain/transfer';
 import { CONTAINER_VIEWS as CONTAINER_ARCHIVE_VIEWS, DATA_NODE_VIEWS } from '../domain/views';
 import type { Services } from './context';
 import { failJob, forgetCreatedNode, transition } from './jobPhases';
 import { copyNode, moveNode } from './moveCopy';
-import { allow, ancestorsOf, createIn, requireContainer, requireNode } from './nodes';
+import { allow, ancestorsOf, createIn, nodeOrParent, requireNode } from './nodes';
 import { publicFault } from './publicFault';
 import { checkDeclaredLength } from './quota';
 
@@ -45,17 +44,15 @@ type PushTarget = { node: NodeRecord } | { parent: NodeRecord; path: string };
  * written, so a refused push leaves nothing behind.
  */
 async function pushTarget(svc: Services, who: Identity, t: Transfer): Promise<PushTarget> {
-  const existing = await requireNode(svc, svc.db, t.target).catch((e) => {
-    if (isFault(e) && e.fault === 'NodeNotFound') return undefined;
-    throw e;
-  });
-  if (!existing) {
-    const parent = await requireContainer(svc, svc.db, parentOf(t.target));
+  const found = await nodeOrParent(svc, svc.db, t.target);
+  if ('parent' in found) {
+    const { parent } = found;
     checkView(t, false);
     await allow(svc, who, 'create', parent);
     await checkDeclaredLength(svc, [...(await ancestorsOf(svc, parent)), parent], 0, declaredLength(t));
     return { parent, path: t.target };
   }
+  const existing = found.node;
   if (isLink(existing.type)) throw fault('LinkFound', svc.uris.format(existing.path));
   if (!isDataType(existing.type) && !isContainer(existing.type)) {
     throw fault('InvalidArgument', `${svc.uris.format(existing.path)} is a ${existing.type}, which holds no bytes`);
