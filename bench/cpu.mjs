@@ -19,6 +19,8 @@ export const CPU = { on: process.env.BENCH_CPU !== '0', n: Number(process.env.BE
 export const CPU_KNOBS = ['BENCH_CPU', 'BENCH_CPU_N'];
 export const CPU_GOAL_US = 400;
 const SCENARIOS = 'create,get,setprops';
+/** 4 KiB pushes measured after the metadata scenarios (and an unrecorded 100 first, for the JIT). */
+const PUSH_N = 300;
 /**
  * PostgreSQL CPU per request before issue 13's work ("no higher than today"), µs user+system:
  * commit 0f85af1 measured by `ROUNDS=2 node bench/cpu-ab.mjs ../wt-base .` (a worktree of
@@ -29,7 +31,8 @@ const SCENARIOS = 'create,get,setprops';
 export const PG_BEFORE_US = { create: 642, get: 169, setprops: 589 };
 
 const TICK = Number(sh('getconf', ['CLK_TCK']).out) || 100;
-function cpuSeconds(pid) {
+/** User and system CPU seconds of a process so far (null once it has ended). */
+export function cpuSeconds(pid) {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return { user: Number(f[11]) / TICK, sys: Number(f[12]) / TICK };
@@ -65,7 +68,7 @@ export async function measureCpu({ space, scenarios = SCENARIOS, n, c, logFile, 
   let last = snapshot(pid, space.dbName);
   const out = [];
   await vosbench(
-    ['--base', `http://127.0.0.1:${space.port}/vospace`, '--authority', AUTHORITY, '--token', space.token, '--root', 'bench', '--n', String(n), '--concurrency', String(c), '--scenarios', scenarios],
+    ['--base', `http://127.0.0.1:${space.port}/vospace`, '--authority', AUTHORITY, '--token', space.token, '--root', 'bench', '--n', String(n), '--small-n', String(n), '--concurrency', String(c), '--scenarios', scenarios],
     {
       logFile, tag,
       onLine: (l) => {
@@ -100,6 +103,13 @@ export async function runCpu(db, { tmp, logFile, runId }) {
       out.lines.push({ ...l, db, run: runId });
       log(`${db}: cpu ${l.scenario}: service ${l.service_us} µs, PostgreSQL ${l.pg_us} µs per request`);
     }
+    // A 4 KiB push (async, with negotiation: five requests) costs far more than a metadata request:
+    // its CPU, with the client ceiling of part main, is the measured limit of the push goal.
+    await measureCpu({ space, scenarios: 'smallput', n: 100, c: 8, logFile, tag: `${db}-cpu-push-warmup` });
+    for (const l of await measureCpu({ space, scenarios: 'smallput', n: PUSH_N, c: 8, logFile, tag: `${db}-cpu-push` })) {
+      out.lines.push({ ...l, kind: 'cpu-push', db, run: runId });
+      log(`${db}: cpu push: service ${l.service_us} µs, PostgreSQL ${l.pg_us} µs per push`);
+    }
     // The same requests again, on a service started with V8's profiler (which costs CPU itself, so
     // it is not the run measured above): where the service's time goes.
     await space.stop();
@@ -128,6 +138,8 @@ export function cpuSection(results) {
     const before = PG_BEFORE_US[l.scenario];
     md.push(`| ${l.scenario} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${l.service_user_us} | ${l.service_sys_us} | ${l.service_us} | ${cpuVerdict(l.service_us)} | ${l.pg_user_us} | ${l.pg_sys_us} | ${l.pg_us} | ${before == null ? '—' : `${before} µs: ${l.pg_us <= before ? 'met' : `**missed** (${fmt((l.pg_us / before) * 100, 0)}% of it)`}`} | ${l.pg_backends} |`);
   }
+  const push = results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-push');
+  if (push) md.push('', `A 4 KiB push with negotiation (vosbench smallput, async: POST /transfers, PHASE=RUN, a phase poll, transferDetails, the PUT), ${push.n} of them at c=${push.concurrency} on the same service after the scenarios above, measured the same way: service ${push.service_us} µs (user ${push.service_user_us} + system ${push.service_sys_us}), PostgreSQL ${push.pg_us} µs (user ${push.pg_user_us} + system ${push.pg_sys_us}) per push; ${fmt(push.ops_s)} pushes/s.`);
   const prof = results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-profile');
   if (prof) {
     md.push('', `Where the service's time goes: the same vosbench run again (create, get, setprops, n=${all[0].n}, c=${all[0].concurrency}) on the service restarted with \`node --cpu-prof\` (not the run above: the profiler costs CPU itself). Self time of the main thread's samples by the layer of the function sampled (\`bench/profile.mjs\`), idle left out; the service's start and its first requests, before the JIT has warmed up, are included.`, '');

@@ -110,7 +110,9 @@ export function goalsSection({ results, nginx, ceiling, extra, md5 }) {
     const cp = ceilingRate(ceiling, 'smallput', 8);
     const cx = ceilingRate(ceiling, 'smallput', 8, 'express');
     const ceil = cp == null ? '' : `; client ceiling ${fmt(cp, 0)} /s, through Express ${cx == null ? '—' : fmt(cx, 0)} /s (${fmt((100 * a?.ops_s) / cp, 0)}% of the ceiling)`;
-    row(`${DB_NAME[r.db]}: 4 KiB push with negotiation, ${MODE.async}, c=8`, a ? `${fmt(a.ops_s)} /s (${fmt(a.ops_s / PYVOSPACE.smallput, 2)}× pyvospace ${fmt(PYVOSPACE.smallput, 1)})${ceil}` : 'not measured', `≥ ${GOAL.smallput}× pyvospace: ${fmt(GOAL.smallput * PYVOSPACE.smallput, 0)} /s`, verdict(a?.ops_s, GOAL.smallput * PYVOSPACE.smallput));
+    const pc = r.db === 'postgresql' ? extra.cpu.flatMap((x) => x.lines).find((x) => x.kind === 'cpu-push') : undefined;
+    const cost = pc ? `; CPU per push (part cpu): service ${fmt(pc.service_us / 1000, 1)} ms, PostgreSQL ${fmt(pc.pg_us / 1000, 1)} ms` : '';
+    row(`${DB_NAME[r.db]}: 4 KiB push with negotiation, ${MODE.async}, c=8`, a ? `${fmt(a.ops_s)} /s (${fmt(a.ops_s / PYVOSPACE.smallput, 2)}× pyvospace ${fmt(PYVOSPACE.smallput, 1)})${ceil}${cost}` : 'not measured', `≥ ${GOAL.smallput}× pyvospace: ${fmt(GOAL.smallput * PYVOSPACE.smallput, 0)} /s`, verdict(a?.ops_s, GOAL.smallput * PYVOSPACE.smallput));
     for (const mode of ['sync', 'sync-redirect']) {
       const s = smallputOf(r.lines, mode);
       row(`${DB_NAME[r.db]}: 4 KiB push, ${MODE[mode]}, c=8`, s ? `${fmt(s.ops_s)} /s` : 'not measured', `≥ async of this run${a ? `: ${fmt(a.ops_s)} /s` : ''}`, verdict(s?.ops_s, a?.ops_s));
@@ -143,7 +145,8 @@ export function goalsSection({ results, nginx, ceiling, extra, md5 }) {
     const g = find(r, (x) => x.scenario === 'graphql-portal');
     if (!g) continue;
     const sql = extra.sql.flatMap((x) => x.lines).find((x) => x.kind === 'sqlcount' && x.request === 'graphql-portal' && x.db === r.db);
-    row(`${DB_NAME[r.db]}: GraphQL portal query, c=8`, `p50 ${fmt(g.p50_ms)} ms (${fmt(g.ops_s)} /s); ${sql ? `${sql.statements_median} SQL statements` : 'SQL statements not counted (sqlcount part off)'}`, `p50 ≤ ${GOAL.gqlP50Ms} ms`, verdict(g.p50_ms, GOAL.gqlP50Ms, { lower: true, unit: ' ms' }));
+    const cpu = g.service_cpu_ms == null ? '' : `; service CPU ${fmt(g.service_cpu_ms, 2)} ms per query`;
+    row(`${DB_NAME[r.db]}: GraphQL portal query, c=8`, `p50 ${fmt(g.p50_ms)} ms (${fmt(g.ops_s)} /s); ${sql ? `${sql.statements_median} SQL statements` : 'SQL statements not counted (sqlcount part off)'}${cpu}`, `p50 ≤ ${GOAL.gqlP50Ms} ms`, verdict(g.p50_ms, GOAL.gqlP50Ms, { lower: true, unit: ' ms' }));
   }
 
   if (!rows.length) return '';

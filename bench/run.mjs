@@ -23,7 +23,7 @@
 //             up/download: MB/s and RSS (PostgreSQL only; storage.mjs)
 //   s3        the same on the s3 backend, against a real Ceph RADOS Gateway started for it with
 //             ../shared/ceph/rgw.sh (PostgreSQL only; storage.mjs, rgw.mjs)
-//   cpu       service and PostgreSQL CPU per create, get, setprops (PostgreSQL only; cpu.mjs)
+//   cpu       service and PostgreSQL CPU per create, get, setprops, and per 4 KiB push (PostgreSQL only; cpu.mjs)
 //
 // Knobs (environment):
 //   BENCH_ONLY=main,scale,...       run only these parts (for development). Such a partial run
@@ -72,7 +72,7 @@ import {
 import { BASE_NODES, SCALE, SCALE_KNOBS, baseSpaceSql, runScale, scaleSection } from './scale.mjs';
 import { SQLCOUNT, SQLCOUNT_KNOBS, runSqlCount, sqlCountSection } from './gqlsql.mjs';
 import { S3, STORAGE_KNOBS, STORAGE_RSS, backendsSection, runStorageRss, storageSection } from './storage.mjs';
-import { CPU, CPU_KNOBS, cpuSection, runCpu } from './cpu.mjs';
+import { CPU, CPU_KNOBS, cpuSection, cpuSeconds, runCpu } from './cpu.mjs';
 import { ANCHOR_NOTE, GOAL, METADATA_SCENARIOS, PYVOSPACE, ceilingLine, ceilingRate, goalsSection, metaGoal, rateOf, smallputOf, verdict } from './goals.mjs';
 import { runRedirectPush } from './synctrans.mjs';
 
@@ -257,7 +257,7 @@ async function runCeiling(logFile) {
 }
 
 
-async function runGraphql(port, token) {
+async function runGraphql(port, token, pid) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const dir = '/bench/gql-portal';
   // the fixture: a container with 100 data nodes, each with two properties
@@ -276,6 +276,7 @@ async function runGraphql(port, token) {
   if (got !== 100) throw new Error(`graphql fixture: expected 100 children, got ${got}`);
   const lat = [];
   let errors = 0; let sampleError = null;
+  const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
   const until = t0 + GQL_SECONDS * 1000;
   await Promise.all(Array.from({ length: 8 }, async () => {
@@ -285,10 +286,14 @@ async function runGraphql(port, token) {
     }
   }));
   const wall = (performance.now() - t0) / 1000;
+  const cpu1 = cpuSeconds(pid);
   agent.destroy();
   lat.sort((x, y) => x - y);
+  const n = lat.length + errors;
   return { scenario: 'graphql-portal', concurrency: 8, children: 100, ok: lat.length, errors, wall_s: r2(wall), ops_s: r2(lat.length / wall),
-    p50_ms: r2(pct(lat, 50)), p95_ms: r2(pct(lat, 95)), p99_ms: r2(pct(lat, 99)), sample_error: sampleError };
+    p50_ms: r2(pct(lat, 50)), p95_ms: r2(pct(lat, 95)), p99_ms: r2(pct(lat, 99)), sample_error: sampleError,
+    // the service's user + system CPU per query (not PostgreSQL's)
+    service_cpu_ms: cpu0 && cpu1 && n ? r2((1000 * (cpu1.user + cpu1.sys - cpu0.user - cpu0.sys)) / n) : null };
 }
 
 // ---------------------------------------------------------------- one database
@@ -355,7 +360,7 @@ async function runDb(db, tmp, logFile) {
       push(lines, { no_verify: true });
       out.lines.push({ kind: 'rss', phase: `upload+download ${BYTES} (--no-verify)`, ...rss, db, run: RUN_ID });
     });
-    await step('graphql', async () => out.lines.push({ ...(await runGraphql(port, token)), db, run: RUN_ID }));
+    await step('graphql', async () => out.lines.push({ ...(await runGraphql(port, token, svc.pid)), db, run: RUN_ID }));
     out.endRssMiB = Math.round(readRssKiB(svc.pid) / 102.4) / 10;
   } finally {
     await stopChild(svc);
@@ -462,7 +467,7 @@ function dbSection(r, nginx, ceiling) {
   md.push('');
   const g = find((x) => x.scenario === 'graphql-portal');
   md.push('GraphQL portal query (`node(path)` with owner and properties, `children(first: 100)` each with owner and properties), POST /graphql, c=8:', '');
-  if (g) md.push(`| ops/s | p50 ms | p95 ms | p99 ms | requests | errors |`, '|---|---|---|---|---|---|', `| ${fmt(g.ops_s)} | ${fmt(g.p50_ms)} | ${fmt(g.p95_ms)} | ${fmt(g.p99_ms)} | ${g.ok} | ${g.errors} |`);
+  if (g) md.push(`| ops/s | p50 ms | p95 ms | p99 ms | requests | errors | service CPU ms per query |`, '|---|---|---|---|---|---|---|', `| ${fmt(g.ops_s)} | ${fmt(g.p50_ms)} | ${fmt(g.p95_ms)} | ${fmt(g.p99_ms)} | ${g.ok} | ${g.errors} | ${fmt(g.service_cpu_ms, 2)} |`);
   else md.push('not measured (failed)');
   md.push('');
   md.push(`Server RSS: idle after start ${fmt(r.idleRssMiB)} MiB, at the end ${fmt(r.endRssMiB)} MiB. Step times: ${L.filter((x) => x.kind === 'step').map((x) => `${x.step} ${fmt(x.seconds, 0)} s`).join(', ')}.`, '');
