@@ -5,17 +5,20 @@
  *
  * PUT: claim the endpoint and mark the node busy (one transaction), stream
  * the body to staging while counting it and computing its MD5, make the
- * staged object durable, then in ONE transaction point the node at it and
+ * staged object durable (a small body: read whole, hashed, and stored in one
+ * step), then in ONE transaction point the node at it and
  * complete the job. Until that commit the old bytes stay in place and
  * readable; any failure (disconnect, ABORT, digest mismatch, crash) leaves
  * them so.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
+import getRawBody from 'raw-body';
 import { fault, isFault, type VOSpaceFault } from '../src/domain/faults';
 import type { Job } from '../src/domain/job';
 import { isContainer } from '../src/domain/nodeTypes';
@@ -40,6 +43,13 @@ import { startFileWorker } from '../src/storage/fileWorker';
 import { receiveTar, sendTar, type TarContext } from './tarView';
 
 const HEARTBEAT_MS = 30_000;
+/**
+ * A body of at most this many bytes (by its Content-Length) is read into memory
+ * and stored in one step where the backend can (StorageBackend.storeWhole):
+ * for a small file, the staging stream's set-up and messages cost more than
+ * its bytes.
+ */
+const SMALL_BODY = 64 * 1024;
 
 export interface RunningStorage {
   id: number;
@@ -116,26 +126,37 @@ export class StorageServer {
     const budget = await this.budget(job, req);
     // Kept: a request destroyed (by an ABORT, or by the pipeline when the backend's stream fails) lets go of req.socket.
     const socket = req.socket;
-    // The request's chunks are handed over: nothing else reads them.
-    const staged = await svc.backend.stage(job.id, { handOver: true });
+    const body = budget ? guarded(req, budget) : req;
+    const length = Number(req.headers['content-length'] ?? NaN);
+    const storeWhole = length <= SMALL_BODY ? svc.backend.storeWhole?.bind(svc.backend) : undefined;
+    // Any other body streams through staging. The request's chunks are handed over: nothing else reads them.
+    const staged = storeWhole ? undefined : await svc.backend.stage(job.id, { handOver: true });
     // An ABORT stops the upload at once, wherever it is.
     const unsubscribe = svc.events.subscribe(job.id, (phase) => {
       if (phase === 'ABORTED') req.destroy(fault('TransferFailed', 'the transfer was aborted'));
     });
     let location: string | undefined;
     try {
-      await pipeline(budget ? guarded(req, budget) : req, staged.stream);
-      const { md5, size } = staged.stored();
+      let received: { md5: Buffer; size: number; place: () => Promise<string> };
+      if (staged) {
+        await pipeline(body, staged.stream);
+        received = { ...staged.stored(), place: () => svc.backend.commit(staged.ref, nodeId) };
+      } else {
+        const data = await getRawBody(body, { length, limit: SMALL_BODY });
+        // Without staging, storeWhole is there.
+        received = { md5: createHash('md5').update(data).digest(), size: data.length, place: () => storeWhole!(job.id, data, nodeId) };
+      }
+      const { md5, size } = received;
       this.metrics.uploaded(size);
       const declared = declaredMd5(req);
       if (declared && declared !== md5.toString('base64')) {
         throw fault('PreconditionFailed', `the bytes received do not match the declared MD5 (${declared}); nothing was changed`);
       }
-      location = await svc.backend.commit(staged.ref, nodeId);
+      location = await received.place();
       await commitUpload(svc, job, this.id, { path: target, below: false }, [{ nodeId, path: target, size, md5: md5.toString('hex'), location }]);
       res.status(201).set({ Digest: `md5=${md5.toString('base64')}`, ETag: `"${md5.toString('hex')}"` }).end();
     } catch (e) {
-      await svc.backend.discard(staged.ref).catch(() => {});
+      if (staged) await svc.backend.discard(staged.ref).catch(() => {});
       if (location) await svc.backend.remove(location).catch(() => {});
       // A client that left is no server failure: no error logged for it.
       const f = socket.destroyed && !isFault(e) ? fault('TransferFailed', 'the client went away during the upload') : publicFault(e, { job: job.id });

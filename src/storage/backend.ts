@@ -39,6 +39,13 @@ export interface StorageBackend {
   stage(jobId: string, opts?: { handOver?: boolean }): Promise<StagedObject>;
   /** Upload, step 2: make the staged object durable in place and return its location (still unreferenced). */
   commit(ref: string, nodeId: number): Promise<string>;
+  /**
+   * Upload of a small body already in memory, in one step (optional: without
+   * it the server stages and commits): durable in place, with its location
+   * returned (still unreferenced). Nothing is left behind if it fails, but a
+   * crash may leave a staged object of `jobId`, as stage() does.
+   */
+  storeWhole?(jobId: string, data: Buffer, nodeId: number): Promise<string>;
   /** Upload failed or was aborted: forget the staged object. */
   discard(ref: string): Promise<void>;
   /** Download: the object's bytes, or a range of them. */

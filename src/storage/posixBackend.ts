@@ -4,7 +4,8 @@
  * thread (./fileWorker.ts) and is on disk once its stream has finished;
  * commit renames it into place (a copy when the two directories are on
  * different filesystems) and syncs the directory, so that the new name
- * survives a crash too.
+ * survives a crash too. The worker places it, as it makes copies and stores
+ * small bodies whole (written to staging and placed in one step).
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -13,7 +14,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ByteRange, StagedObject, StagedRef, StorageBackend } from './backend';
-import { WorkerFileWriter } from './fileWorker';
+import { WorkerFileWriter, copyFile, placeFile, writeWhole } from './fileWorker';
 
 const READ_BUFFER = 1024 * 1024;
 /** A staged file is named `<job id>-<random hex>`. */
@@ -51,8 +52,13 @@ export class PosixBackend implements StorageBackend {
     return `${(nodeId % 256).toString(16).padStart(2, '0')}/${nodeId}-${randomBytes(8).toString('hex')}`;
   }
 
+  /** A new staging name for the job: found by listStaged after a crash. */
+  private newRef(jobId: string): string {
+    return `${jobId.replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(STAGED_SUFFIX_BYTES).toString('hex')}`;
+  }
+
   async stage(jobId: string, opts: { handOver?: boolean } = {}): Promise<StagedObject> {
-    const ref = `${jobId.replace(/[^A-Za-z0-9_-]/g, '')}-${randomBytes(STAGED_SUFFIX_BYTES).toString('hex')}`;
+    const ref = this.newRef(jobId);
     const stream = new WorkerFileWriter(this.inside(this.staging, ref), opts.handOver);
     // The file exists before the caller can discard it.
     await once(stream, 'ready');
@@ -60,20 +66,14 @@ export class PosixBackend implements StorageBackend {
   }
 
   async commit(ref: string, nodeId: number): Promise<string> {
-    const from = this.inside(this.staging, ref);
     const location = this.newName(nodeId);
-    const to = this.inside(this.root, location);
-    const dir = path.dirname(to);
-    const made = await fsp.mkdir(dir, { recursive: true });
-    try {
-      await fsp.rename(from, to);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
-      await fsp.copyFile(from, to);
-      await sync(to);
-      await fsp.rm(from, { force: true });
-    }
-    await syncPlaced(to, made);
+    await placeFile(this.inside(this.staging, ref), this.inside(this.root, location));
+    return location;
+  }
+
+  async storeWhole(jobId: string, data: Buffer, nodeId: number): Promise<string> {
+    const location = this.newName(nodeId);
+    await writeWhole(this.inside(this.staging, this.newRef(jobId)), this.inside(this.root, location), data);
     return location;
   }
 
@@ -93,13 +93,8 @@ export class PosixBackend implements StorageBackend {
 
   async copy(location: string, nodeId: number): Promise<string> {
     const target = this.newName(nodeId);
-    const to = this.inside(this.root, target);
-    const made = await fsp.mkdir(path.dirname(to), { recursive: true });
-    // COPYFILE_FICLONE: a reflink where the filesystem can, a plain copy elsewhere.
-    await fsp.copyFile(this.inside(this.root, location), to, fs.constants.COPYFILE_FICLONE);
-    // The copy's node commits next: its bytes must be on disk first.
-    await sync(to);
-    await syncPlaced(to, made);
+    // The copy's node commits next: its bytes are on disk once this resolves.
+    await copyFile(this.inside(this.root, location), this.inside(this.root, target));
     return target;
   }
 
@@ -119,21 +114,5 @@ export class PosixBackend implements StorageBackend {
   async freeSpace(): Promise<number | undefined> {
     const s = await fsp.statfs(this.root);
     return s.bavail * s.bsize;
-  }
-}
-
-/** Makes a file's new name durable: its directory, and the parent of the first directory mkdir made (if any). */
-async function syncPlaced(file: string, made: string | undefined): Promise<void> {
-  await sync(path.dirname(file));
-  if (made) await sync(path.dirname(made));
-}
-
-/** fsync of a file or directory. */
-async function sync(name: string): Promise<void> {
-  const fh = await fsp.open(name, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -81,6 +81,21 @@ export function conformance(label: string, setup: () => Promise<BackendUnderTest
       expect((await readAll(await b.read(l2))).length).toBe(0);
     });
 
+    const storesWhole = (): StorageBackend['storeWhole'] => b.storeWhole?.bind(b);
+    test('storeWhole, where a backend has it: the bytes read back, empty ones too, nothing left staged', async () => {
+      const storeWhole = storesWhole();
+      if (!storeWhole) return; // optional: the server stages and commits instead
+      const data = randomBytes(64 * 1024);
+      const location = await storeWhole('jobWhole', data, 11);
+      expect((await readAll(await b.read(location))).equals(data)).toBe(true);
+      const empty = await storeWhole('jobWholeEmpty', Buffer.alloc(0), 12);
+      expect(empty).not.toBe(location);
+      expect(await b.size(empty)).toBe(0);
+      const staged = (await b.listStaged()).map((x) => x.jobId);
+      expect(staged).not.toContain('jobWhole');
+      expect(staged).not.toContain('jobWholeEmpty');
+    });
+
     test('read with ranges: first bytes, middle, last byte', async () => {
       const data = randomBytes(1 * MiB + 100);
       const location = await put(b, 'jobRange', data);

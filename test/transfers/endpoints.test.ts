@@ -234,9 +234,13 @@ describe('declared digests', () => {
     const old = randomBytes(5000);
     await nodeWith('alice/cmd5-bad.bin', old);
     const { endpoint } = await negotiate(t, alice, 'alice/cmd5-bad.bin', 'pushToVoSpace');
+    const objects = (await t.objects()).length;
+    // A small body (stored whole, without staging): refused before anything is written.
     const r = await putBytes(endpoint, randomBytes(6000), { 'content-md5': md5b64(old) });
     expect(r.status).toBe(412);
     await expectBytes('alice/cmd5-bad.bin', old);
+    expect(await t.staged()).toEqual([]);
+    expect((await t.objects()).length).toBe(objects);
   });
 
   test('a correct Content-MD5 is 201', async () => {

@@ -136,6 +136,21 @@ describe('async push and pull (POST /transfers, PHASE=RUN, transferDetails)', ()
     expect(files.body.length).toBe(0);
   });
 
+  test('bodies on either side of the size read whole (64 KiB) are stored alike, and replaced bytes leave', async () => {
+    const replaced: string[] = [];
+    for (const size of [64 * 1024, 64 * 1024 + 1, 1]) {
+      const bytes = randomBytes(size);
+      await push(t, alice, 'alice/edge.bin', bytes);
+      expect(await nodeProp(t, alice, 'alice/edge.bin', `${CORE}MD5`)).toBe(md5hex(bytes));
+      expect(sha256(await pull(t, alice, 'alice/edge.bin'))).toBe(sha256(bytes));
+      expect(await t.staged()).toEqual([]);
+      const kept = await storedHashes();
+      expect(kept).toContain(sha256(bytes));
+      for (const old of replaced) expect(kept).not.toContain(old);
+      replaced.push(sha256(bytes));
+    }
+  });
+
   test('a push of 0 bytes makes an empty node with the MD5 of nothing', async () => {
     await push(t, alice, 'alice/zero.bin', randomBytes(1000));
     await push(t, alice, 'alice/zero.bin', Buffer.alloc(0));
