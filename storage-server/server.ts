@@ -116,10 +116,8 @@ export class StorageServer {
 
   async put(req: Request, res: Response): Promise<void> {
     const svc = this.svc;
-    const job = await endpointJob(svc, String(req.params.token), 'put');
-    if (job.transfer.direction !== 'pushToVoSpace') throw fault('PermissionDenied', 'this endpoint is not for an upload');
+    const { job, nodeId } = await claimUpload(svc, String(req.params.token), this.id);
     const target = job.transfer.target;
-    const nodeId = await claimUpload(svc, job, this.id);
     // A container with view tar (negotiation admits tar for containers only): the body is an archive to unpack.
     if (job.transfer.view === VIEW.tar) return receiveTar(this.tarContext(), req, res, job, declaredMd5(req));
 

@@ -9,7 +9,8 @@ import { runSql } from './runSql';
 type TransferInfo = { transfer: Transfer; protocols?: NegotiatedProtocol[]; createdNode?: number };
 type RecursiveInfo = { target: string; properties: PropertyChange[] };
 
-interface JobRow {
+/** A row of `jobs`, with its owner's name joined. */
+export interface JobRow {
   id: string;
   kind: JobKind;
   owner_id: number | null;
@@ -30,7 +31,7 @@ interface JobRow {
 const date = (d: Date | string) => (d instanceof Date ? d : new Date(d));
 const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
-function toJob(r: JobRow): AnyJob {
+export function toJob(r: JobRow): AnyJob {
   const common = {
     id: r.id,
     ownerId: r.owner_id,

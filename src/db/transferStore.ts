@@ -1,4 +1,6 @@
 /** SQL for the byte side of transfers: claiming a node for a writer, and committing what was written. */
+import type { AnyJob } from '../domain/job';
+import { toJob, type JobRow } from './jobStore';
 import type { Db } from './nodeStore';
 import { runSql } from './runSql';
 
@@ -13,26 +15,30 @@ export async function markBusy(db: Db, path: string, jobId: string): Promise<'ok
 }
 
 /**
- * Uses up a job's endpoint for the storage server `storageId` and marks the
- * node at `path` busy for the job, in one statement: both or neither.
- * Returns the node's id, or why not: 'used' (the endpoint was used, or the
- * job is no longer executing), 'busy' (another writer has the node) or
- * 'missing'.
+ * Uses up a push endpoint of job `jobId` for the storage server `storageId`
+ * and marks the node it writes busy for the job, in one statement: both or
+ * neither, and only while the job is an executing push whose endpoint is
+ * unused. Returns the job as it was found (undefined if gone), the node's id
+ * when claimed, and whether a node is at the target (to tell busy from
+ * missing when not).
  */
-export async function claimForUpload(db: Db, jobId: string, storageId: number | null, path: string): Promise<number | 'used' | 'busy' | 'missing'> {
+export async function claimPushEndpoint(db: Db, jobId: string, storageId: number | null): Promise<{ job?: AnyJob; node: number | null; targetExists: boolean }> {
   // Run by runSql (a fixed text: no builder), as are the other statements every upload makes.
-  const rows = await runSql<{ found: boolean; node: string | number | null; exists: boolean }>(
+  const rows = await runSql<JobRow & { claimed_node: string | number | null; target_exists: boolean }>(
     db,
-    `WITH job AS (SELECT id FROM jobs WHERE id = $1 AND NOT endpoint_used AND phase = 'EXECUTING' FOR UPDATE),
-     busy AS (UPDATE nodes SET busy_job = $1 WHERE path = $2 AND busy_job IS NULL AND EXISTS (SELECT 1 FROM job) RETURNING id),
-     claimed AS (UPDATE jobs SET endpoint_used = TRUE, claimed_by = $3 WHERE id IN (SELECT id FROM job) AND EXISTS (SELECT 1 FROM busy) RETURNING id)
-     SELECT EXISTS (SELECT 1 FROM job) AS found, (SELECT b.id FROM busy b WHERE EXISTS (SELECT 1 FROM claimed)) AS node, EXISTS (SELECT 1 FROM nodes WHERE path = $2) AS exists`,
-    [jobId, path, storageId],
+    `WITH job AS (SELECT j.*, u.name AS owner FROM jobs j LEFT JOIN users u ON u.id = j.owner_id WHERE j.id = $1 FOR UPDATE OF j),
+     usable AS (SELECT id, transfer->'transfer'->>'target' AS target FROM job
+       WHERE kind = 'transfer' AND phase = 'EXECUTING' AND NOT endpoint_used AND transfer->'transfer'->>'direction' = 'pushToVoSpace'),
+     busy AS (UPDATE nodes SET busy_job = $1 WHERE path = (SELECT target FROM usable) AND busy_job IS NULL RETURNING id),
+     claimed AS (UPDATE jobs SET endpoint_used = TRUE, claimed_by = $2 WHERE id IN (SELECT id FROM usable) AND EXISTS (SELECT 1 FROM busy) RETURNING id)
+     SELECT job.*, (SELECT b.id FROM busy b WHERE EXISTS (SELECT 1 FROM claimed)) AS claimed_node,
+       EXISTS (SELECT 1 FROM nodes WHERE path = (SELECT target FROM usable)) AS target_exists
+     FROM job`,
+    [jobId, storageId],
   );
   const r = rows[0];
-  if (r.node !== null) return Number(r.node);
-  if (!r.found) return 'used';
-  return r.exists ? 'busy' : 'missing';
+  if (!r) return { node: null, targetExists: false };
+  return { job: toJob(r), node: r.claimed_node === null ? null : Number(r.claimed_node), targetExists: r.target_exists };
 }
 
 export async function clearBusy(db: Db, jobId: string): Promise<void> {

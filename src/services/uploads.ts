@@ -9,24 +9,33 @@ import { ANONYMOUS, type Identity } from '../auth/identity';
 import { verifyEndpointToken, type EndpointDirection } from '../auth/endpoints';
 import * as jobStore from '../db/jobStore';
 import * as nodeStore from '../db/nodeStore';
-import { claimForUpload, clearBusy, commitBytes, markBusy } from '../db/transferStore';
+import { claimPushEndpoint, clearBusy, commitBytes, markBusy } from '../db/transferStore';
 import { findUser } from '../db/userStore';
 import { fault } from '../domain/faults';
-import type { Job } from '../domain/job';
+import type { AnyJob, Job } from '../domain/job';
 import type { NodeRecord } from '../domain/node';
 import { logger } from '../log';
 import type { Services } from './context';
 import { inTransaction, transition } from './jobPhases';
 import { lockQuotas, refuseOverrun } from './quota';
 
-/** The executing transfer a one-shot endpoint (`token`) serves, if it is for `want`. */
-export async function endpointJob(svc: Services, token: string, want: EndpointDirection): Promise<Job> {
+/** The job a one-shot endpoint (`token`) belongs to, if the endpoint is for `want`. */
+async function endpointJobId(svc: Services, token: string, want: EndpointDirection): Promise<string> {
   const claim = verifyEndpointToken(await svc.storageServers.secret(), token);
   if (claim.direction !== want) throw fault('PermissionDenied', `this endpoint is for ${claim.direction.toUpperCase()}`);
-  const job = await jobStore.getJob(svc.db, claim.jobId);
-  if (!job) throw fault('PermissionDenied', 'the transfer this endpoint belonged to is gone');
+  return claim.jobId;
+}
+
+/** Refuses a job an endpoint cannot serve (gone, or no longer executing). */
+function executing(job: AnyJob | undefined): Job {
+  if (!job || job.kind !== 'transfer') throw fault('PermissionDenied', 'the transfer this endpoint belonged to is gone');
   if (job.phase !== 'EXECUTING') throw fault('PermissionDenied', `the transfer is ${job.phase}`);
   return job;
+}
+
+/** The executing transfer a one-shot endpoint (`token`) serves, if it is for `want`. */
+export async function endpointJob(svc: Services, token: string, want: EndpointDirection): Promise<Job> {
+  return executing(await jobStore.getAnyJob(svc.db, await endpointJobId(svc, token, want)));
 }
 
 /** Uses up a download's endpoint, for the storage server `storageId`. */
@@ -34,13 +43,19 @@ export async function claimDownload(svc: Services, job: Job, storageId: number):
   if (!(await jobStore.claimEndpoint(svc.db, job.id, storageId))) throw fault('PermissionDenied', 'this endpoint has been used');
 }
 
-/** Uses up an upload's endpoint and marks its target busy for the job (both or neither); returns the target's id. */
-export async function claimUpload(svc: Services, job: Job, storageId: number): Promise<number> {
+/**
+ * Uses up an upload's endpoint (`token`) for the storage server `storageId`
+ * and marks its target busy for the job (both or neither, in one statement
+ * that reads the job too); returns the job and the target's id.
+ */
+export async function claimUpload(svc: Services, token: string, storageId: number): Promise<{ job: Job; nodeId: number }> {
+  const found = await claimPushEndpoint(svc.db, await endpointJobId(svc, token, 'put'), storageId);
+  const job = executing(found.job);
+  if (job.transfer.direction !== 'pushToVoSpace') throw fault('PermissionDenied', 'this endpoint is not for an upload');
+  if (found.node !== null) return { job, nodeId: found.node };
+  if (job.endpointUsed) throw fault('PermissionDenied', 'this endpoint has been used');
   const target = job.transfer.target;
-  const claim = await claimForUpload(svc.db, job.id, storageId, target);
-  if (typeof claim === 'number') return claim;
-  if (claim === 'used') throw fault('PermissionDenied', 'this endpoint has been used');
-  refuseUnlessMarked(svc, claim, target, svc.uris.format(target));
+  refuseUnlessMarked(svc, found.targetExists ? 'busy' : 'missing', target, svc.uris.format(target));
   throw fault('InternalFault', 'the upload could not claim its node');
 }
 
