@@ -18,7 +18,10 @@ import { BASE_NODES, baseSpaceSql } from './scale.mjs';
 export const CPU = { on: process.env.BENCH_CPU !== '0', n: Number(process.env.BENCH_CPU_N ?? 3000) };
 export const CPU_KNOBS = ['BENCH_CPU', 'BENCH_CPU_N'];
 export const CPU_GOAL_US = 400;
-const SCENARIOS = 'create,get,setprops';
+// mkdir is measured for the CPU bound of its throughput goal (goals.mjs); the CPU goal is of the other three.
+const SCENARIOS = 'mkdir,create,get,setprops';
+/** The scenarios the CPU goal (≤ CPU_GOAL_US, PostgreSQL no higher than before) is of. */
+export const CPU_GOAL_SCENARIOS = ['create', 'get', 'setprops'];
 /** 4 KiB pushes measured after the metadata scenarios (and an unrecorded 100 first, for the JIT). */
 const PUSH_N = 300;
 /**
@@ -132,11 +135,11 @@ export function cpuSection(results) {
   const all = results.flatMap((r) => r.lines).filter((l) => l.kind === 'cpu');
   if (!all.length) return '';
   const md = ['### CPU per request (PostgreSQL)', ''];
-  md.push(`A fresh space on PostgreSQL with ${BASE_NODES} nodes bulk-loaded and analysed first (as in the main part), the service as \`npm start\` runs it (\`dist/src/main.js\`), an unrecorded warm-up (n=300), then one vosbench run of \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency} (the get and setprops use the nodes the create made). At the end of each scenario (its line on vosbench's stdout) the CPU of the service process and of every PostgreSQL backend of its database is read from \`/proc/PID/stat\`; a scenario's figure is the CPU since the previous scenario's end divided by its requests (the first also carries vosbench's few set-up requests). \`node bench/cpu-per-request.mjs\` measures the same on its own (and writes a \`--cpu-prof\` profile with PROF=DIR). Goal (issue 13): service ≤ ${CPU_GOAL_US} µs per request; PostgreSQL no higher than before issue 13 (commit 0f85af1, measured by \`bench/cpu-ab.mjs\` on the same base space: create ${PG_BEFORE_US.create}, get ${PG_BEFORE_US.get}, setprops ${PG_BEFORE_US.setprops} µs).`, '');
+  md.push(`A fresh space on PostgreSQL with ${BASE_NODES} nodes bulk-loaded and analysed first (as in the main part), the service as \`npm start\` runs it (\`dist/src/main.js\`), an unrecorded warm-up (n=300), then one vosbench run of \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency} (the get and setprops use the nodes the create made; mkdir has no CPU goal, and is measured for the CPU bound of its throughput in the goals table). At the end of each scenario (its line on vosbench's stdout) the CPU of the service process and of every PostgreSQL backend of its database is read from \`/proc/PID/stat\`; a scenario's figure is the CPU since the previous scenario's end divided by its requests (the first also carries vosbench's few set-up requests). \`node bench/cpu-per-request.mjs\` measures the same on its own (and writes a \`--cpu-prof\` profile with PROF=DIR). Goal (issue 13): service ≤ ${CPU_GOAL_US} µs per request; PostgreSQL no higher than before issue 13 (commit 0f85af1, measured by \`bench/cpu-ab.mjs\` on the same base space: create ${PG_BEFORE_US.create}, get ${PG_BEFORE_US.get}, setprops ${PG_BEFORE_US.setprops} µs).`, '');
   md.push('| scenario | ops/s | p50 ms | service user µs | service system µs | service total µs | goal ≤ 400 µs | PostgreSQL user µs | PostgreSQL system µs | PostgreSQL total µs | before issue 13 | backends |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of all) {
     const before = PG_BEFORE_US[l.scenario];
-    md.push(`| ${l.scenario} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${l.service_user_us} | ${l.service_sys_us} | ${l.service_us} | ${cpuVerdict(l.service_us)} | ${l.pg_user_us} | ${l.pg_sys_us} | ${l.pg_us} | ${before == null ? '—' : `${before} µs: ${l.pg_us <= before ? 'met' : `**missed** (${fmt((l.pg_us / before) * 100, 0)}% of it)`}`} | ${l.pg_backends} |`);
+    md.push(`| ${l.scenario} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${l.service_user_us} | ${l.service_sys_us} | ${l.service_us} | ${CPU_GOAL_SCENARIOS.includes(l.scenario) ? cpuVerdict(l.service_us) : '(no goal)'} | ${l.pg_user_us} | ${l.pg_sys_us} | ${l.pg_us} | ${before == null ? '—' : `${before} µs: ${l.pg_us <= before ? 'met' : `**missed** (${fmt((l.pg_us / before) * 100, 0)}% of it)`}`} | ${l.pg_backends} |`);
   }
   const push = results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-push');
   if (push) md.push('', `A 4 KiB push with negotiation (vosbench smallput, async: POST /transfers, PHASE=RUN, a phase poll, transferDetails, the PUT), ${push.n} of them at c=${push.concurrency} on the same service after the scenarios above, measured the same way: service ${push.service_us} µs (user ${push.service_user_us} + system ${push.service_sys_us}), PostgreSQL ${push.pg_us} µs (user ${push.pg_user_us} + system ${push.pg_sys_us}) per push; ${fmt(push.ops_s)} pushes/s.`);
