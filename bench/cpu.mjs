@@ -145,7 +145,7 @@ export function cpuSection(results) {
   if (push) md.push('', `A 4 KiB push with negotiation (vosbench smallput, async: POST /transfers, PHASE=RUN, a phase poll, transferDetails, the PUT), ${push.n} of them at c=${push.concurrency} on the same service after the scenarios above, measured the same way: service ${push.service_us} µs (user ${push.service_user_us} + system ${push.service_sys_us}), PostgreSQL ${push.pg_us} µs (user ${push.pg_user_us} + system ${push.pg_sys_us}) per push; ${fmt(push.ops_s)} pushes/s.`);
   const prof = results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-profile');
   if (prof) {
-    md.push('', `Where the service's time goes: the same vosbench run again (create, get, setprops, n=${all[0].n}, c=${all[0].concurrency}) on the service restarted with \`node --cpu-prof\` (not the run above: the profiler costs CPU itself). Self time of the main thread's samples by the layer of the function sampled (\`bench/profile.mjs\`), idle left out; the service's start and its first requests, before the JIT has warmed up, are included.`, '');
+    md.push('', `Where the service's time goes: the same vosbench run again (${SCENARIOS}, n=${all[0].n}, c=${all[0].concurrency}) on the service restarted with \`node --cpu-prof\` (not the run above: the profiler costs CPU itself). Self time of the main thread's samples by the layer of the function sampled (\`bench/profile.mjs\`), idle left out; the service's start and its first requests, before the JIT has warmed up, are included.`, '');
     md.push('| layer | share of the service\'s busy time |', '|---|---|');
     for (const l of prof.layers) md.push(`| ${l.layer} | ${fmt(l.pct)}% |`);
   }
