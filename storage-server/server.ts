@@ -124,7 +124,6 @@ export class StorageServer {
     const budget = await this.budget(job, req);
     // Kept: a request destroyed (by an ABORT, or by the pipeline when the backend's stream fails) lets go of req.socket.
     const socket = req.socket;
-    const body = budget ? guarded(req, budget) : req;
     const length = Number(req.headers['content-length'] ?? NaN);
     const storeWhole = length <= SMALL_BODY ? svc.backend.storeWhole?.bind(svc.backend) : undefined;
     // Any other body streams through staging. The request's chunks are handed over: nothing else reads them.
@@ -135,6 +134,7 @@ export class StorageServer {
     });
     let location: string | undefined;
     try {
+      const body = budget ? guarded(req, budget) : req;
       let received: { md5: Buffer; size: number; place: () => Promise<string> };
       if (staged) {
         await pipeline(body, staged.stream);

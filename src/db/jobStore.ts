@@ -148,7 +148,7 @@ export async function listJobs(db: Db, f: JobFilter): Promise<AnyJob[]> {
   return rows.map(toJob);
 }
 
-/** One text for every phase change: a column not changed is set to itself ($6, $8, $9 null: kept; $4, $5: set to now). */
+/** One text for every phase change: a column not changed is set to itself ($6, $9 null and $7 false: kept; $4, $5 true: set to now). */
 const CHANGE_PHASE_CTE = `WITH changed AS (
   UPDATE jobs SET phase = $3,
     start_time = CASE WHEN $4::boolean THEN CURRENT_TIMESTAMP ELSE start_time END,
