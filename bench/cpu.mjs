@@ -34,22 +34,26 @@ const PUSH_N = 300;
 export const PG_BEFORE_US = { create: 642, get: 169, setprops: 589 };
 
 const TICK = Number(sh('getconf', ['CLK_TCK']).out) || 100;
-/** User and system CPU seconds of a process so far (null once it has ended). */
-export function cpuSeconds(pid) {
+/** User and system CPU seconds of a process so far, or of its thread `tid` (null once it has ended). */
+export function cpuSeconds(pid, tid) {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const f = readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return { user: Number(f[11]) / TICK, sys: Number(f[12]) / TICK };
   } catch { return null; } // ended
 }
 function backends(dbName) {
   return execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-Atc', `SELECT pid FROM pg_stat_activity WHERE datname = '${dbName}' AND backend_type = 'client backend'`]).toString().split('\n').filter(Boolean);
 }
-/** The service first: listing the backends runs psql, while vosbench goes on with its next scenario. */
+/**
+ * The service first: listing the backends runs psql, while vosbench goes on with its next scenario.
+ * Its main thread too: on the embedded database it runs PostgreSQL as well, one request at a time.
+ */
 function snapshot(svcPid, dbName) {
   const svc = cpuSeconds(svcPid);
+  const main = cpuSeconds(svcPid, svcPid);
   const pg = new Map();
-  for (const pid of backends(dbName)) { const s = cpuSeconds(pid); if (s) pg.set(pid, s); }
-  return { svc, pg };
+  if (dbName) for (const pid of backends(dbName)) { const s = cpuSeconds(pid); if (s) pg.set(pid, s); }
+  return { svc, main, pg };
 }
 /** CPU seconds between two snapshots; a backend born in between counts from zero, one gone is lost. */
 function spent(a, b) {
@@ -59,7 +63,8 @@ function spent(a, b) {
     pg.user += s.user - s0.user;
     pg.sys += s.sys - s0.sys;
   }
-  return { svc: { user: b.svc.user - a.svc.user, sys: b.svc.sys - a.svc.sys }, pg, backends: b.pg.size };
+  const delta = (k) => ({ user: b[k].user - a[k].user, sys: b[k].sys - a[k].sys });
+  return { svc: delta('svc'), main: delta('main'), pg, backends: b.pg.size };
 }
 
 /**
@@ -83,7 +88,8 @@ export async function measureCpu({ space, scenarios = SCENARIOS, n, c, logFile, 
         out.push({
           kind: 'cpu', scenario: l.scenario, n: reqs, concurrency: c, ok: l.ok, errors: l.errors, ops_s: l.ops_s, p50_ms: l.p50_ms,
           service_user_us: us(d.svc.user), service_sys_us: us(d.svc.sys), service_us: us(d.svc.user + d.svc.sys),
-          pg_user_us: us(d.pg.user), pg_sys_us: us(d.pg.sys), pg_us: us(d.pg.user + d.pg.sys), pg_backends: d.backends,
+          main_us: us(d.main.user + d.main.sys),
+          ...(space.dbName ? { pg_user_us: us(d.pg.user), pg_sys_us: us(d.pg.sys), pg_us: us(d.pg.user + d.pg.sys), pg_backends: d.backends } : {}),
         });
       },
     },
@@ -91,10 +97,12 @@ export async function measureCpu({ space, scenarios = SCENARIOS, n, c, logFile, 
   return out;
 }
 
-/** Part `cpu`: a fresh space on PostgreSQL, an unrecorded warm-up, then create, get, setprops at c=8. */
+/**
+ * Part `cpu`: a fresh space, an unrecorded warm-up, then mkdir, create, get, setprops and pushes at
+ * c=8; on PostgreSQL a profiled run of the metadata scenarios after.
+ */
 export async function runCpu(db, { tmp, logFile, runId }) {
   const out = { db, lines: [], notes: [] };
-  if (db !== 'postgresql') return out;
   const t0 = performance.now();
   const space = await prepareSpace({ db, dir: join(tmp, `${db}-cpu`), logFile, label: 'cpu' });
   space.runSql(baseSpaceSql());
@@ -104,26 +112,16 @@ export async function runCpu(db, { tmp, logFile, runId }) {
     await measureCpu({ space, n: 300, c: 8, logFile, tag: `${db}-cpu-warmup` });
     for (const l of await measureCpu({ space, n: CPU.n, c: 8, logFile, tag: `${db}-cpu` })) {
       out.lines.push({ ...l, db, run: runId });
-      log(`${db}: cpu ${l.scenario}: service ${l.service_us} µs, PostgreSQL ${l.pg_us} µs per request`);
+      log(`${db}: cpu ${l.scenario}: service ${l.service_us} µs (main thread ${l.main_us}), PostgreSQL ${l.pg_us ?? '(in the service)'} µs per request`);
     }
     // A 4 KiB push (async, with negotiation: five requests) costs far more than a metadata request:
     // its CPU, with the client ceiling of part main, is the measured limit of the push goal.
     await measureCpu({ space, scenarios: 'smallput', n: 100, c: 8, logFile, tag: `${db}-cpu-push-warmup` });
     for (const l of await measureCpu({ space, scenarios: 'smallput', n: PUSH_N, c: 8, logFile, tag: `${db}-cpu-push` })) {
       out.lines.push({ ...l, kind: 'cpu-push', db, run: runId });
-      log(`${db}: cpu push: service ${l.service_us} µs, PostgreSQL ${l.pg_us} µs per push`);
+      log(`${db}: cpu push: service ${l.service_us} µs (main thread ${l.main_us}), PostgreSQL ${l.pg_us ?? '(in the service)'} µs per push`);
     }
-    // The same requests again, on a service started with V8's profiler (which costs CPU itself, so
-    // it is not the run measured above): where the service's time goes.
-    await space.stop();
-    const profDir = join(tmp, `${db}-cpu-prof`);
-    mkdirSync(profDir, { recursive: true });
-    await space.start(['--cpu-prof', `--cpu-prof-dir=${profDir}`, 'dist/src/main.js', '--config', space.ini]);
-    await measureCpu({ space, n: CPU.n, c: 8, logFile, tag: `${db}-cpu-profiled` });
-    await space.stop();
-    // The main thread's profile is the largest (a log transport's worker writes its own).
-    const [main] = readdirSync(profDir).map((f) => join(profDir, f)).sort((a, b) => statSync(b).size - statSync(a).size);
-    out.lines.push({ kind: 'cpu-profile', layers: profileLayers(main), db, run: runId });
+    if (db === 'postgresql') out.lines.push({ kind: 'cpu-profile', layers: await profiled(space, { tmp, db, logFile }), db, run: runId });
   } finally {
     await space.stop();
   }
@@ -131,26 +129,66 @@ export async function runCpu(db, { tmp, logFile, runId }) {
   return out;
 }
 
+/**
+ * The metadata scenarios again, on the service restarted with V8's profiler (which costs CPU
+ * itself, so it is not the run measured): where the service's time goes, by layer.
+ */
+async function profiled(space, { tmp, db, logFile }) {
+  await space.stop();
+  const profDir = join(tmp, `${db}-cpu-prof`);
+  mkdirSync(profDir, { recursive: true });
+  await space.start(['--cpu-prof', `--cpu-prof-dir=${profDir}`, 'dist/src/main.js', '--config', space.ini]);
+  await measureCpu({ space, n: CPU.n, c: 8, logFile, tag: `${db}-cpu-profiled` });
+  await space.stop();
+  // The main thread's profile is the largest (a log transport's worker writes its own).
+  const [main] = readdirSync(profDir).map((f) => join(profDir, f)).sort((a, b) => statSync(b).size - statSync(a).size);
+  return profileLayers(main);
+}
+
 export function cpuSection(results) {
+  const pg = results.filter((r) => r.db === 'postgresql');
+  const emb = results.filter((r) => r.db === 'embedded');
+  return [pgCpuSection(pg), embeddedCpuSection(emb)].filter(Boolean).join('\n');
+}
+
+const pushLine = (results) => results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-push');
+const PUSH_WHAT = 'A 4 KiB push with negotiation (vosbench smallput, async: POST /transfers, PHASE=RUN, a phase poll, transferDetails, the PUT)';
+const stepNote = (results) => `Step time ${fmt(results.flatMap((r) => r.lines).find((l) => l.kind === 'step' && l.step === 'cpu')?.seconds, 0)} s. CPU is counted in clock ticks of 1/${TICK} s.`;
+
+function pgCpuSection(results) {
   const all = results.flatMap((r) => r.lines).filter((l) => l.kind === 'cpu');
   if (!all.length) return '';
   const md = ['### CPU per request (PostgreSQL)', ''];
-  md.push(`A fresh space on PostgreSQL with ${BASE_NODES} nodes bulk-loaded and analysed first (as in the main part), the service as \`npm start\` runs it (\`dist/src/main.js\`), an unrecorded warm-up (n=300), then one vosbench run of \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency} (the get and setprops use the nodes the create made; mkdir has no CPU goal, and is measured for the CPU bound of its throughput in the goals table). At the end of each scenario (its line on vosbench's stdout) the CPU of the service process and of every PostgreSQL backend of its database is read from \`/proc/PID/stat\`; a scenario's figure is the CPU since the previous scenario's end divided by its requests (the first also carries vosbench's few set-up requests). \`node bench/cpu-per-request.mjs\` measures the same on its own (and writes a \`--cpu-prof\` profile with PROF=DIR). Goal (issue 13): service ≤ ${CPU_GOAL_US} µs per request; PostgreSQL no higher than before issue 13 (commit 0f85af1, measured by \`bench/cpu-ab.mjs\` on the same base space: create ${PG_BEFORE_US.create}, get ${PG_BEFORE_US.get}, setprops ${PG_BEFORE_US.setprops} µs).`, '');
-  md.push('| scenario | ops/s | p50 ms | service user µs | service system µs | service total µs | goal ≤ 400 µs | PostgreSQL user µs | PostgreSQL system µs | PostgreSQL total µs | before issue 13 | backends |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+  md.push(`A fresh space on PostgreSQL with ${BASE_NODES} nodes bulk-loaded and analysed first (as in the main part), the service as \`npm start\` runs it (\`dist/src/main.js\`), an unrecorded warm-up (n=300), then one vosbench run of \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency} (the get and setprops use the nodes the create made; mkdir has no CPU goal, and is measured for the CPU bound of its throughput in the goals table). At the end of each scenario (its line on vosbench's stdout) the CPU of the service process (and of its main thread) and of every PostgreSQL backend of its database is read from \`/proc/PID/stat\`; a scenario's figure is the CPU since the previous scenario's end divided by its requests (the first also carries vosbench's few set-up requests). \`node bench/cpu-per-request.mjs\` measures the same on its own (and writes a \`--cpu-prof\` profile with PROF=DIR). Goal (issue 13): service ≤ ${CPU_GOAL_US} µs per request; PostgreSQL no higher than before issue 13 (commit 0f85af1, measured by \`bench/cpu-ab.mjs\` on the same base space: create ${PG_BEFORE_US.create}, get ${PG_BEFORE_US.get}, setprops ${PG_BEFORE_US.setprops} µs).`, '');
+  md.push('| scenario | ops/s | p50 ms | service user µs | service system µs | service total µs | of it, main thread µs | goal ≤ 400 µs | PostgreSQL user µs | PostgreSQL system µs | PostgreSQL total µs | before issue 13 | backends |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of all) {
     const before = PG_BEFORE_US[l.scenario];
-    md.push(`| ${l.scenario} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${l.service_user_us} | ${l.service_sys_us} | ${l.service_us} | ${CPU_GOAL_SCENARIOS.includes(l.scenario) ? cpuVerdict(l.service_us) : '(no goal)'} | ${l.pg_user_us} | ${l.pg_sys_us} | ${l.pg_us} | ${before == null ? '—' : `${before} µs: ${l.pg_us <= before ? 'met' : `**missed** (${fmt((l.pg_us / before) * 100, 0)}% of it)`}`} | ${l.pg_backends} |`);
+    md.push(`| ${l.scenario} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${l.service_user_us} | ${l.service_sys_us} | ${l.service_us} | ${l.main_us ?? '—'} | ${CPU_GOAL_SCENARIOS.includes(l.scenario) ? cpuVerdict(l.service_us) : '(no goal)'} | ${l.pg_user_us} | ${l.pg_sys_us} | ${l.pg_us} | ${before == null ? '—' : `${before} µs: ${l.pg_us <= before ? 'met' : `**missed** (${fmt((l.pg_us / before) * 100, 0)}% of it)`}`} | ${l.pg_backends} |`);
   }
-  const push = results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-push');
-  if (push) md.push('', `A 4 KiB push with negotiation (vosbench smallput, async: POST /transfers, PHASE=RUN, a phase poll, transferDetails, the PUT), ${push.n} of them at c=${push.concurrency} on the same service after the scenarios above, measured the same way: service ${push.service_us} µs (user ${push.service_user_us} + system ${push.service_sys_us}), PostgreSQL ${push.pg_us} µs (user ${push.pg_user_us} + system ${push.pg_sys_us}) per push; ${fmt(push.ops_s)} pushes/s.`);
+  const push = pushLine(results);
+  if (push) md.push('', `${PUSH_WHAT}, ${push.n} of them at c=${push.concurrency} on the same service after the scenarios above, measured the same way: service ${push.service_us} µs (user ${push.service_user_us} + system ${push.service_sys_us}; main thread ${push.main_us}), PostgreSQL ${push.pg_us} µs (user ${push.pg_user_us} + system ${push.pg_sys_us}) per push; ${fmt(push.ops_s)} pushes/s.`);
   const prof = results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-profile');
   if (prof) {
     md.push('', `Where the service's time goes: the same vosbench run again (${SCENARIOS}, n=${all[0].n}, c=${all[0].concurrency}) on the service restarted with \`node --cpu-prof\` (not the run above: the profiler costs CPU itself). Self time of the main thread's samples by the layer of the function sampled (\`bench/profile.mjs\`), idle left out; the service's start and its first requests, before the JIT has warmed up, are included.`, '');
     md.push('| layer | share of the service\'s busy time |', '|---|---|');
     for (const l of prof.layers) md.push(`| ${l.layer} | ${fmt(l.pct)}% |`);
   }
-  const step = results.flatMap((r) => r.lines).find((l) => l.kind === 'step' && l.step === 'cpu');
-  md.push('', `Step time ${fmt(step?.seconds, 0)} s. CPU is counted in clock ticks of 1/${TICK} s.`, '');
+  md.push('', stepNote(results), '');
+  for (const r of results) for (const n of r.notes) md.push(`- ${n}`);
+  return md.join('\n');
+}
+
+/** The embedded database runs in the service's main thread: that thread's CPU per request bounds its rate. */
+function embeddedCpuSection(results) {
+  const all = results.flatMap((r) => r.lines).filter((l) => l.kind === 'cpu');
+  if (!all.length) return '';
+  const md = ['### CPU per request (embedded)', ''];
+  md.push(`The same as on PostgreSQL (a fresh space with ${BASE_NODES} nodes loaded first, a warm-up, then \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency}, then pushes), on the embedded database, where PostgreSQL (PGlite) runs in the service's main thread: that thread's CPU per request, which it spends one request after another, bounds the service's rate at any concurrency (the goals table shows that bound beside a missed goal).`, '');
+  md.push('| scenario | ops/s | p50 ms | service total µs | main thread µs | at most, by the main thread (/s) |', '|---|---|---|---|---|---|');
+  for (const l of [...all, ...(pushLine(results) ? [{ ...pushLine(results), scenario: 'push (4 KiB, async)' }] : [])]) {
+    md.push(`| ${l.scenario} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${l.service_us} | ${l.main_us} | ${l.main_us ? fmt(1e6 / l.main_us, 0) : '—'} |`);
+  }
+  md.push('', stepNote(results), '');
   for (const r of results) for (const n of r.notes) md.push(`- ${n}`);
   return md.join('\n');
 }
