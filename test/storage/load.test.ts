@@ -26,7 +26,8 @@ function storage(name: string | undefined, parameters: Record<string, unknown> =
 }
 
 // A backend module as a deployment would write one: it keeps files through the built posix
-// backend and counts the uploads it commits in a file, so the test sees it was the one used.
+// backend and counts the uploads it commits in a file, so the test sees it was the one used
+// (small bodies come in whole, through storeWhole, larger ones staged and committed).
 const built = path.resolve(__dirname, '..', '..', 'dist', 'src', 'storage', 'posixBackend.js');
 const BACKEND = (exportLine: string) => `
 const fs = require('node:fs');
@@ -39,8 +40,12 @@ class CountingBackend extends PosixBackend {
     this.log = path.join(config.rootDir, '..', 'commits.log');
   }
   async commit(ref, nodeId) {
-    fs.appendFileSync(this.log, nodeId + '\\n');
+    fs.appendFileSync(this.log, 'commit ' + nodeId + '\\n');
     return super.commit(ref, nodeId);
+  }
+  async storeWhole(jobId, data, nodeId) {
+    fs.appendFileSync(this.log, 'whole ' + nodeId + '\\n');
+    return super.storeWhole(jobId, data, nodeId);
   }
 }
 ${exportLine}
@@ -72,13 +77,18 @@ describe('[Storage] name', () => {
     const t = await startTestService({ storage: { name: file } });
     try {
       const token = await t.user('alice');
-      const bytes = Buffer.from('kept by a module backend');
-      await push(t, token, 'alice/m.txt', bytes);
-      expect((await pull(t, token, 'alice/m.txt')).equals(bytes)).toBe(true);
-      expect(fs.readFileSync(path.join(t.dirs.root, '..', 'commits.log'), 'utf8').trim().split('\n')).toHaveLength(1);
-      const [object, ...more] = await t.objects();
-      expect(more).toEqual([]);
-      expect((await t.bytes(object)).equals(bytes)).toBe(true);
+      const small = Buffer.from('kept by a module backend');
+      const large = Buffer.alloc(65 * 1024, 'x');
+      await push(t, token, 'alice/m.txt', small);
+      await push(t, token, 'alice/big.txt', large);
+      expect((await pull(t, token, 'alice/m.txt')).equals(small)).toBe(true);
+      expect((await pull(t, token, 'alice/big.txt')).equals(large)).toBe(true);
+      const log = fs.readFileSync(path.join(t.dirs.root, '..', 'commits.log'), 'utf8').trim().split('\n');
+      expect(log.map((l) => l.split(' ')[0])).toEqual(['whole', 'commit']);
+      const objects = await t.objects();
+      expect(objects).toHaveLength(2);
+      const stored = await Promise.all(objects.map((o) => t.bytes(o)));
+      expect(stored.some((b) => b.equals(small)) && stored.some((b) => b.equals(large))).toBe(true);
       expect(await t.staged()).toEqual([]);
     } finally {
       await t.close();
