@@ -82,7 +82,8 @@ export type NewJob = {
 const INSERT_JOB = `INSERT INTO jobs (id, kind, owner_id, run_id, phase, created_at, execution_duration, destruction, transfer)
   VALUES ($1, $2, $3, $4, 'PENDING', date_trunc('milliseconds', now()), $5, $6, $7) RETURNING *`;
 const GET_JOB = 'SELECT j.*, u.name AS owner FROM jobs j LEFT JOIN users u ON u.id = j.owner_id WHERE j.id = $1';
-const GET_JOB_FOR_UPDATE = `${GET_JOB} FOR UPDATE OF j`;
+/** The job with its owner's name, its row locked ($1: the job's id). */
+export const GET_JOB_FOR_UPDATE = `${GET_JOB} FOR UPDATE OF j`;
 
 /** Inserts a PENDING job; returns it as getAnyJob would (the owner's name is the caller's to give). */
 export async function insertJob(db: Db, j: NewJob, owner: string | null): Promise<AnyJob> {

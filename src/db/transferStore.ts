@@ -1,6 +1,6 @@
 /** SQL for the byte side of transfers: claiming a node for a writer, and committing what was written. */
 import type { AnyJob } from '../domain/job';
-import { toJob, type JobRow } from './jobStore';
+import { GET_JOB_FOR_UPDATE, toJob, type JobRow } from './jobStore';
 import type { Db } from './nodeStore';
 import { runSql } from './runSql';
 
@@ -26,7 +26,7 @@ export async function claimPushEndpoint(db: Db, jobId: string, storageId: number
   // Run by runSql (a fixed text: no builder), as are the other statements every upload makes.
   const rows = await runSql<JobRow & { claimed_node: string | number | null; target_exists: boolean }>(
     db,
-    `WITH job AS (SELECT j.*, u.name AS owner FROM jobs j LEFT JOIN users u ON u.id = j.owner_id WHERE j.id = $1 FOR UPDATE OF j),
+    `WITH job AS (${GET_JOB_FOR_UPDATE}),
      usable AS (SELECT id, transfer->'transfer'->>'target' AS target FROM job
        WHERE kind = 'transfer' AND phase = 'EXECUTING' AND NOT endpoint_used AND transfer->'transfer'->>'direction' = 'pushToVoSpace'),
      busy AS (UPDATE nodes SET busy_job = $1 WHERE path = (SELECT target FROM usable) AND busy_job IS NULL RETURNING id),
