@@ -238,8 +238,8 @@ function release(w: Worker, id: number): void {
   if (!writers.size) w.unref();
 }
 
-/** One request the worker answers once. */
-function ask(op: 'place' | 'copy' | 'whole', msg: { from: string; to: string; chunks?: Buffer[] }): Promise<void> {
+/** A place, copy or whole: one request, which the worker answers once. */
+function request(op: 'place' | 'copy' | 'whole', msg: { from: string; to: string; chunks?: Buffer[] }): Promise<void> {
   const w = started();
   const id = ++lastId;
   return new Promise((resolve, reject) => {
@@ -255,12 +255,12 @@ function ask(op: 'place' | 'copy' | 'whole', msg: { from: string; to: string; ch
 
 /** Moves the durable file `from` to `to` (creating its directory), durably. */
 export function placeFile(from: string, to: string): Promise<void> {
-  return ask('place', { from, to });
+  return request('place', { from, to });
 }
 
 /** Copies `from` to `to` (creating its directory); on disk, name and all, once this resolves. */
 export function copyFile(from: string, to: string): Promise<void> {
-  return ask('copy', { from, to });
+  return request('copy', { from, to });
 }
 
 /**
@@ -269,7 +269,7 @@ export function copyFile(from: string, to: string): Promise<void> {
  * pool, which must not move); meant for small bodies.
  */
 export function writeWhole(tmp: string, to: string, data: Buffer): Promise<void> {
-  return ask('whole', { from: tmp, to, chunks: [data] });
+  return request('whole', { from: tmp, to, chunks: [data] });
 }
 
 /**
