@@ -21,7 +21,7 @@ export const TEST_ROOT = path.join(os.tmpdir(), 'vospace-test');
  * Named after the migrations it holds, their code as well as their names: checkouts with other
  * migrations (branches side by side, or a migration edited before it lands) must not share one.
  */
-async function templatePath(): Promise<string> {
+async function hashedTemplatePath(): Promise<string> {
   const hash = createHash('sha256');
   for (const name of MIGRATION_NAMES) {
     const m = await migrationSource.getMigration(name);
@@ -29,6 +29,9 @@ async function templatePath(): Promise<string> {
   }
   return path.join(TEST_ROOT, `pglite-template-${hash.digest('hex').slice(0, 12)}`);
 }
+// Worked out once per worker, not for every test database.
+let templateName: Promise<string> | undefined;
+const templatePath = (): Promise<string> => (templateName ??= hashedTemplatePath());
 
 export interface TestDb {
   dsn: string;
