@@ -8,7 +8,7 @@
 import type { Database } from '../../src/db/connection';
 import { getChain } from '../../src/db/nodeStore';
 import { tableUpkeep } from '../../src/db/tableUpkeep';
-import { openTestDatabase } from '../helpers/db';
+import { openTestDatabase, usePg } from '../helpers/db';
 
 let db: Database;
 beforeAll(async () => {
@@ -16,6 +16,15 @@ beforeAll(async () => {
   db = await openTestDatabase({ poolMax: 1 });
 });
 afterAll(() => db?.close());
+
+/**
+ * The pass measures change by the WAL written, which on a shared PostgreSQL every database
+ * writes: "nothing changed since" holds only on the embedded database, which is private.
+ */
+async function expectNothingDue(upkeep: ReturnType<typeof tableUpkeep>) {
+  const tables = await upkeep.pass();
+  if (!usePg) expect(tables).toEqual([]);
+}
 
 /** The plan the connection has cached for the prepared lookup `chain`. */
 async function chainPlan(): Promise<string> {
@@ -30,7 +39,7 @@ async function fill(parentId: number) {
 test('after many changes the tables are vacuumed and analysed once, and a cached lookup is planned again on the index', async () => {
   const upkeep = tableUpkeep(db.knex);
   expect(await upkeep.pass()).toEqual(expect.arrayContaining(['nodes', 'properties', 'jobs'])); // the first pass always runs
-  expect(await upkeep.pass()).toEqual([]); // nothing changed since
+  await expectNothingDue(upkeep); // nothing changed since
 
   await db.knex.raw(`PREPARE chain(text, text, text) AS SELECT n.id FROM nodes n WHERE n.path IN ($1, $2, $3)`);
   for (let i = 0; i < 6; i++) await db.knex.raw(`EXECUTE chain('', 'grown', 'grown/c5')`); // past the custom plans: the generic one is kept
@@ -44,7 +53,7 @@ test('after many changes the tables are vacuumed and analysed once, and a cached
   expect(await upkeep.pass()).toContain('nodes');
   expect(await chainPlan()).toMatch(/Index/);
   expect((await getChain(db.knex, 'grown/c5')).map((n) => n.path)).toEqual(['', 'grown', 'grown/c5']);
-  expect(await upkeep.pass()).toEqual([]);
+  await expectNothingDue(upkeep);
 
   // Emptied and filled again in the same pages (the table does not grow): still noticed.
   await db.knex('nodes').where('path', 'like', 'grown/%').delete();
@@ -58,11 +67,27 @@ test('after many changes the tables are vacuumed and analysed once, and a cached
   expect(await chainPlan()).toMatch(/Index/);
 });
 
-test('dead rows left by updates are reclaimed', async () => {
+test('dead rows left by updates are reclaimed, and their space is used again', async () => {
+  // Autovacuum's own ANALYZE of this table would hold back what the pass's VACUUM may remove.
+  await db.knex.raw('ALTER TABLE nodes SET (autovacuum_enabled = off)');
   const upkeep = tableUpkeep(db.knex);
   await upkeep.pass();
-  for (let i = 0; i < 3; i++) await db.knex('nodes').where('path', 'like', 'grown/%').update({ size: i + 1 });
+  const update = async () => {
+    for (let i = 0; i < 3; i++) await db.knex('nodes').where('path', 'like', 'grown/%').update({ size: i + 1 });
+  };
+  // A backend sends its table counters at most once a second: without this, they could arrive after the VACUUM.
+  const deadRows = async () => {
+    await db.knex.raw('SELECT pg_stat_force_next_flush()');
+    return Number((await db.knex('pg_stat_user_tables').where('relname', 'nodes').first('n_dead_tup')).n_dead_tup);
+  };
+  const pages = async () => Number((await db.knex.raw(`SELECT pg_relation_size('nodes') AS size`)).rows[0].size);
+
+  await update();
+  expect(await deadRows()).toBeGreaterThanOrEqual(15000);
+  const grown = await pages();
   expect(await upkeep.pass()).toContain('nodes');
-  const { n_dead_tup: dead } = await db.knex('pg_stat_user_tables').where('relname', 'nodes').first('n_dead_tup');
-  expect(Number(dead)).toBe(0);
+  expect(await deadRows()).toBe(0);
+
+  await update(); // as many new row versions again: they fit in the space reclaimed
+  expect(await pages()).toBe(grown);
 });
