@@ -108,6 +108,8 @@ const RUN_ID = started.toISOString();
 const KNOBS = ['BENCH_ONLY', 'BENCH_DBS', 'BENCH_BYTES', 'BENCH_N', 'BENCH_SMALL_N', 'BENCH_BASE_NODES', 'BENCH_BIG_LIST', 'BENCH_BIG_LIST_MAX_S', 'BENCH_GQL_SECONDS', ...SCALE_KNOBS, ...SQLCOUNT_KNOBS, ...STORAGE_KNOBS, ...CPU_KNOBS].filter((k) => env[k]);
 const COMMAND = `${KNOBS.map((k) => `${k}=${env[k]} `).join('')}npm run bench`;
 
+/** When (s after its last request) the service's RSS is read again; the goal is judged on the last. */
+const SETTLE_S = [5, 30];
 /** The service's RSS may grow by less than this during a byte transfer. */
 const RSS_GROWTH_MIB = 64;
 
@@ -362,6 +364,13 @@ async function runDb(db, tmp, logFile) {
     });
     await step('graphql', async () => out.lines.push({ ...(await runGraphql(port, token, svc.pid)), db, run: RUN_ID }));
     out.endRssMiB = Math.round(readRssKiB(svc.pid) / 102.4) / 10;
+    // What an operator sees once the load is over: the service collects its heap when idle (src/idleCollect.ts),
+    // and V8's memory reducer gives back more later.
+    out.settledRss = [];
+    for (const s of SETTLE_S) {
+      await new Promise((r) => setTimeout(r, (s - (out.settledRss.at(-1)?.seconds ?? 0)) * 1000));
+      out.settledRss.push({ seconds: s, MiB: Math.round(readRssKiB(svc.pid) / 102.4) / 10 });
+    }
   } finally {
     await stopChild(svc);
   }
@@ -470,7 +479,7 @@ function dbSection(r, nginx, ceiling) {
   if (g) md.push(`| ops/s | p50 ms | p95 ms | p99 ms | requests | errors | service CPU ms per query |`, '|---|---|---|---|---|---|---|', `| ${fmt(g.ops_s)} | ${fmt(g.p50_ms)} | ${fmt(g.p95_ms)} | ${fmt(g.p99_ms)} | ${g.ok} | ${g.errors} | ${fmt(g.service_cpu_ms, 2)} |`);
   else md.push('not measured (failed)');
   md.push('');
-  md.push(`Server RSS: idle after start ${fmt(r.idleRssMiB)} MiB, at the end ${fmt(r.endRssMiB)} MiB. Step times: ${L.filter((x) => x.kind === 'step').map((x) => `${x.step} ${fmt(x.seconds, 0)} s`).join(', ')}.`, '');
+  md.push(`Server RSS: idle after start ${fmt(r.idleRssMiB)} MiB, at the last request ${fmt(r.endRssMiB)} MiB, ${(r.settledRss ?? []).map((x) => `${x.seconds} s later ${fmt(x.MiB)} MiB`).join(', ')}. Step times: ${L.filter((x) => x.kind === 'step').map((x) => `${x.step} ${fmt(x.seconds, 0)} s`).join(', ')}.`, '');
   return md.join('\n');
 }
 
@@ -602,7 +611,7 @@ async function main() {
       notes.push(...x.notes, ...(x.error ? [`FAILED: ${x.error}`] : []));
     }
     const file = ONLY ? e.jsonl : join(RESULTS_DIR, `${DATE}-${db}.jsonl`);
-    const head = [{ kind: 'run', run: RUN_ID, db, command: COMMAND, parts: ONLY ?? PARTS, nproc: e.nproc, memGiB: r2(e.memGiB), node: process.version, pg: e.pgVersion ?? null, nginx: nginx?.meta?.version ?? null, ceiling_error: ceiling?.error ?? null, big_list: r?.bigList ?? null, notes, error: r?.error ?? null, idleRssMiB: r?.idleRssMiB ?? null, loadavg_start: r2(e.loadStart), loadavg_end: r2(loadavg()[0]) }];
+    const head = [{ kind: 'run', run: RUN_ID, db, command: COMMAND, parts: ONLY ?? PARTS, nproc: e.nproc, memGiB: r2(e.memGiB), node: process.version, pg: e.pgVersion ?? null, nginx: nginx?.meta?.version ?? null, ceiling_error: ceiling?.error ?? null, big_list: r?.bigList ?? null, notes, error: r?.error ?? null, idleRssMiB: r?.idleRssMiB ?? null, endRssMiB: r?.endRssMiB ?? null, settledRss: r?.settledRss ?? null, loadavg_start: r2(e.loadStart), loadavg_end: r2(loadavg()[0]) }];
     appendFileSync(file, [...head, ...lines].map((l) => JSON.stringify(l)).join('\n') + '\n');
     // the databases' runs are independent; drop this database now (cleanups run again harmlessly at exit)
   }

@@ -3,6 +3,7 @@ import './productionMode';
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { loadConfig } from './config';
+import { collectWhenIdle } from './idleCollect';
 import { startService } from './server';
 import { stopOnSignals } from './stopOnSignals';
 
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
       `storage server: ${running.storage?.url ?? 'none'} (bytes under ${config.storage.rootDir})\n` +
       `database: ${where}; node URIs: vos://${config.space.uri}!vospace/…\n`,
   );
+  collectWhenIdle();
   stopOnSignals(config.space.shutdownGraceSeconds, 'requests', (graceMs) => running.close(graceMs));
 }
 

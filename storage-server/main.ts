@@ -8,6 +8,7 @@ import '../src/productionMode';
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { loadConfig } from '../src/config';
+import { collectWhenIdle } from '../src/idleCollect';
 import { openServices } from '../src/services/open';
 import { stopOnSignals } from '../src/stopOnSignals';
 import { StorageServer } from './server';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   const { svc, close } = await openServices(config, { poolMax: 10 });
   const running = await new StorageServer(svc).listen();
   process.stdout.write(`VOSpace storage server listening on ${running.url} (bytes under ${config.storage.rootDir})\n`);
+  collectWhenIdle();
   stopOnSignals(config.space.shutdownGraceSeconds, 'transfers', async (graceMs) => {
     await running.close(graceMs);
     await close();
