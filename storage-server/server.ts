@@ -127,7 +127,7 @@ export class StorageServer {
     const length = Number(req.headers['content-length'] ?? NaN);
     const storeWhole = length <= SMALL_BODY ? svc.backend.storeWhole?.bind(svc.backend) : undefined;
     // Any other body streams through staging. The request's chunks are handed over: nothing else reads them.
-    const staged = storeWhole ? undefined : await svc.backend.stage(job.id, { handOver: true });
+    const staged = storeWhole ? undefined : await svc.backend.stage(job.id, { handOver: true, length: Number.isFinite(length) ? length : undefined });
     // An ABORT stops the upload at once, wherever it is.
     const unsubscribe = svc.events.subscribe(job.id, (phase) => {
       if (phase === 'ABORTED') req.destroy(fault('TransferFailed', 'the transfer was aborted'));

@@ -35,8 +35,10 @@ export interface StorageBackend {
    * Upload, step 1: a new staging object, invisible to readers. With
    * `handOver`, the caller gives up the chunks it writes (a request body's):
    * the backend may keep them, or move them to another thread, without a copy.
+   * `length` is the body's declared length, when known (a backend may size its
+   * writes by it); the bytes received may still differ from it.
    */
-  stage(jobId: string, opts?: { handOver?: boolean }): Promise<StagedObject>;
+  stage(jobId: string, opts?: { handOver?: boolean; length?: number }): Promise<StagedObject>;
   /** Upload, step 2: make the staged object durable in place and return its location (still unreferenced). */
   commit(ref: string, nodeId: number): Promise<string>;
   /**

@@ -5,10 +5,10 @@
  * bucket checked at start.
  */
 import { randomBytes } from 'node:crypto';
-import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { S3Backend, type S3Options } from '../../src/storage/s3Backend';
+import { S3Backend, partSizeFor, type S3Options } from '../../src/storage/s3Backend';
 import { newBucket, s3Client, sharedRgw, startRgw, stopRgw, type Rgw } from '../helpers/rgw';
 import { conformance } from './conformance';
 
@@ -80,6 +80,26 @@ describe('S3 backend on Ceph RGW', () => {
     for await (const c of await b.read(copied)) parts.push(c as Buffer);
     expect(Buffer.concat(parts).equals(data)).toBe(true);
     expect(warnings).toEqual([]);
+  });
+
+  test('an upload is written in parts of 8 MiB when its length is known, of 16 MiB when not', async () => {
+    const MiB = 1024 * 1024;
+    const b = new S3Backend(options({ prefix: 'parts/' }));
+    const data = randomBytes(20 * MiB + 1);
+    /** The parts the object was written in: a multipart ETag ends in -N. */
+    const parts = async (length?: number) => {
+      const staged = await b.stage(`jobParts${length ?? 'Unknown'}`, { length });
+      await pipeline(Readable.from([data.subarray(0, 7 * MiB), data.subarray(7 * MiB)]), staged.stream);
+      const location = await b.commit(staged.ref, 1);
+      const head = await b.client.send(new HeadObjectCommand({ Bucket: bucket, Key: `parts/${location}` }));
+      expect(head.ContentLength).toBe(data.length);
+      return Number(/-(\d+)"?$/.exec(head.ETag ?? '')?.[1]);
+    };
+    expect(await parts(data.length)).toBe(3);
+    expect(await parts(undefined)).toBe(2);
+    // Past 10 000 parts of 8 MiB (78 GiB), the parts grow: S3 takes no more than 10 000.
+    expect(partSizeFor(100e9)).toBe(10_000_000);
+    expect(partSizeFor(100e9) * 10_000).toBeGreaterThanOrEqual(100e9);
   });
 
   test('start-up checks the bucket and the credentials', async () => {
