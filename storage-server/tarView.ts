@@ -299,7 +299,7 @@ class Unpacking {
     }
     this.fileIds.set(path, id);
 
-    const staged = await this.svc.backend.stage(this.job.id, { length: entry.header.size ?? undefined });
+    const staged = await this.svc.backend.stage(this.job.id, { length: entry.header.size });
     this.staging = staged.ref;
     // Node's pipeline() waits forever on a streamx entry destroyed before it is piped (an ABORT
     // or a client gone during the awaits above): end here, and undo() discards what was staged.
