@@ -2,8 +2,9 @@
  * Gives the heap's garbage back once the process goes idle. Under load V8
  * grows its heap and keeps what it grew until its memory reducer runs, which
  * only a collection sets going: ~30 s after the load with /metrics scraped
- * every 2 s, not within 40 s in an idle script. At the end of `npm run bench` the embedded service held ~300 MiB, its
- * heap 162 MiB of which 42 MiB live. Here a check every second (no work per
+ * every 2 s, not within 40 s in an idle script. At the end of `npm run
+ * bench` the embedded service held ~300 MiB, its heap 162 MiB of which
+ * 42 MiB live. Here a check every second (no work per
  * request): when the heap has grown by `growthBytes` since the last
  * collection and the event loop was busy for less than `maxBusy` of the last
  * period, one full collection runs (tens of ms, when nothing waits) and V8
@@ -30,11 +31,16 @@ export interface IdleCollector {
 
 const heapBytes = () => v8.getHeapStatistics().total_heap_size;
 
-export function collectWhenIdle({ everyMs = 1000, growthBytes = 32 << 20, maxBusy = 0.02 }: IdleCollectOptions = {}): IdleCollector {
-  // The collector V8 keeps behind --expose-gc: the flag is set for the one context made here, then unset.
+/** V8's full collection, which it keeps behind --expose-gc: the flag is set for the one context made here, then unset. */
+export function fullCollection(): () => void {
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;
   v8.setFlagsFromString('--no-expose-gc');
+  return gc;
+}
+
+export function collectWhenIdle({ everyMs = 1000, growthBytes = 32 << 20, maxBusy = 0.02 }: IdleCollectOptions = {}): IdleCollector {
+  const gc = fullCollection();
   let collections = 0;
   let base = heapBytes();
   let lastUse = performance.eventLoopUtilization();

@@ -3,27 +3,52 @@
  * event loop is idle; none while the loop is busy, nor without growth.
  */
 import v8 from 'node:v8';
-import { collectWhenIdle } from '../../src/idleCollect';
+import { collectWhenIdle, fullCollection } from '../../src/idleCollect';
 
 const MiB = 1 << 20;
 const heapBytes = () => v8.getHeapStatistics().total_heap_size;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Grows the heap by at least `bytes` of objects that are garbage once it returns. */
-function litter(bytes: number): void {
+/** Grows the heap by at least `bytes` of objects, held by the array returned until its length is set to 0. */
+function litter(bytes: number): unknown[] {
   const start = heapBytes();
-  let held: unknown[] = [];
+  const held: unknown[] = [];
   while (heapBytes() - start < bytes) for (let i = 0; i < 10_000; i++) held.push({ i, s: `x${i}`, a: [i] });
-  held = [];
+  return held;
 }
+
+/** Keeps the event loop busy 90 ms of every 100 (beyond maxBusy), as under load. */
+async function busyFor(ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const end = Date.now() + 90;
+    while (Date.now() < end) heapBytes();
+    await sleep(10);
+  }
+}
+
+/**
+ * The heap grown by 96 MiB of objects that become garbage only once V8's own collections, which
+ * making them set off, are over (they would otherwise shrink the heap before the collector looks),
+ * from a heap that holds no earlier test file's garbage (which those collections would free too).
+ * The loop is kept busy meanwhile, so that the collector does not run while the objects are held.
+ */
+async function grownByGarbage(): Promise<number> {
+  const held = litter(96 * MiB);
+  await busyFor(500);
+  const grown = heapBytes();
+  held.length = 0;
+  return grown;
+}
+
+beforeEach(() => fullCollection()());
 
 test('after the heap grows, an idle period brings one collection, which gives the garbage back', async () => {
   const collector = collectWhenIdle({ everyMs: 200, growthBytes: 48 * MiB });
   try {
     await sleep(500);
     expect(collector.collections).toBe(0); // no growth yet
-    litter(96 * MiB);
-    const grown = heapBytes();
+    const grown = await grownByGarbage();
     for (let t = 0; t < 30 && collector.collections === 0; t++) await sleep(100);
     expect(collector.collections).toBe(1);
     expect(heapBytes()).toBeLessThan(grown - 48 * MiB);
@@ -37,14 +62,8 @@ test('after the heap grows, an idle period brings one collection, which gives th
 test('no collection while the event loop is busy', async () => {
   const collector = collectWhenIdle({ everyMs: 200, growthBytes: 48 * MiB });
   try {
-    litter(96 * MiB);
-    // Busy: the loop works 90 ms of every 100 (beyond maxBusy), as under load.
-    const until = Date.now() + 1500;
-    while (Date.now() < until) {
-      const end = Date.now() + 90;
-      while (Date.now() < end) litter(0);
-      await sleep(10);
-    }
+    await grownByGarbage();
+    await busyFor(1500);
     expect(collector.collections).toBe(0);
     for (let t = 0; t < 30 && collector.collections === 0; t++) await sleep(100);
     expect(collector.collections).toBe(1); // and once idle, the collection comes
