@@ -8,10 +8,12 @@
 // requests. With create,get,setprops the get and setprops read the nodes the create made, so no
 // untimed set-up falls in between (only vosbench's first few requests: the namespace probe and
 // two containers). A scenario run alone that fills its own nodes (get) carries that filling.
+// Part `cpu` then measures bench/null-vospace.mjs the same way (httpFloor): what the HTTP stack
+// alone costs per request, the floor under the service's figure.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUTHORITY, fmt, log, prepareSpace, r2, sh, vosbench } from './lib.mjs';
+import { AUTHORITY, HERE, fmt, freePort, log, prepareSpace, r2, sh, startChild, stopChild, vosbench } from './lib.mjs';
 import { profileLayers } from './profile.mjs';
 import { BASE_NODES, baseSpaceSql } from './scale.mjs';
 
@@ -125,8 +127,37 @@ export async function runCpu(db, { tmp, logFile, runId }) {
   } finally {
     await space.stop();
   }
+  if (db === 'postgresql') {
+    for (const l of await httpFloor(logFile)) {
+      out.lines.push({ ...l, db, run: runId });
+      log(`cpu floor (${l.stack}) ${l.scenario}: ${l.service_us} µs per request`);
+    }
+  }
   out.lines.push({ kind: 'step', step: 'cpu', seconds: r2((performance.now() - t0) / 1000), db, run: runId });
   return out;
+}
+
+/**
+ * The same scenarios against bench/null-vospace.mjs, which answers with documents of the
+ * service's shape and does no other work: on node:http alone, then through Express and the
+ * service's own middleware. Their CPU per request is what the service's HTTP stack costs before
+ * any database or XML work: the floor under the service's figure, measured in the same run.
+ */
+async function httpFloor(logFile) {
+  const lines = [];
+  for (const stack of ['node:http', 'express']) {
+    const port = await freePort();
+    const args = [join(HERE, 'null-vospace.mjs'), String(port), ...(stack === 'express' ? ['--express'] : [])];
+    const svc = await startChild(`null VOSpace (${stack})`, process.execPath, args, { ready: 'listening on', logFile, timeoutMs: 30000 });
+    try {
+      const space = { svc, port, token: 'null-vospace' };
+      await measureCpu({ space, n: 300, c: 8, logFile, tag: `cpu-floor-${stack}-warmup` });
+      for (const l of await measureCpu({ space, n: CPU.n, c: 8, logFile, tag: `cpu-floor-${stack}` })) lines.push({ ...l, kind: 'cpu-floor', stack });
+    } finally {
+      await stopChild(svc);
+    }
+  }
+  return lines;
 }
 
 /**
@@ -165,6 +196,16 @@ function pgCpuSection(results) {
     const before = PG_BEFORE_US[l.scenario];
     md.push(`| ${l.scenario} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${l.service_user_us} | ${l.service_sys_us} | ${l.service_us} | ${l.main_us ?? '—'} | ${CPU_GOAL_SCENARIOS.includes(l.scenario) ? cpuVerdict(l.service_us) : '(no goal)'} | ${l.pg_user_us} | ${l.pg_sys_us} | ${l.pg_us} | ${before == null ? '—' : `${before} µs: ${l.pg_us <= before ? 'met' : `**missed** (${fmt((l.pg_us / before) * 100, 0)}% of it)`}`} | ${l.pg_backends} |`);
   }
+  const floor = results.flatMap((r) => r.lines).filter((l) => l.kind === 'cpu-floor');
+  if (floor.length) {
+    md.push('', `The HTTP stack's share: the same warm-up and scenarios (n=${floor[0].n}, c=${floor[0].concurrency}) against \`bench/null-vospace.mjs\`, which answers with documents of the service's shape and does nothing else, run after the service on node:http alone and then through Express with the service's middleware (security headers, request log, rate limit); its process's CPU per request, measured as above. What the service spends above the Express figure is its own work: authentication, the database client, XML, the node logic.`, '');
+    md.push('| scenario | service µs | null server, node:http µs | null server through Express µs | the service above the Express figure µs |', '|---|---|---|---|---|');
+    for (const l of all) {
+      const raw = floorOf(results, l.scenario, 'node:http');
+      const ex = floorOf(results, l.scenario, 'express');
+      md.push(`| ${l.scenario} | ${l.service_us} | ${raw ?? '—'} | ${ex ?? '—'} | ${ex == null ? '—' : l.service_us - ex} |`);
+    }
+  }
   const push = pushLine(results);
   if (push) md.push('', `${PUSH_WHAT}, ${push.n} of them at c=${push.concurrency} on the same service after the scenarios above, measured the same way: service ${push.service_us} µs (user ${push.service_user_us} + system ${push.service_sys_us}; main thread ${push.main_us}), PostgreSQL ${push.pg_us} µs (user ${push.pg_user_us} + system ${push.pg_sys_us}) per push; ${fmt(push.ops_s)} pushes/s.`);
   const prof = results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-profile');
@@ -192,5 +233,9 @@ function embeddedCpuSection(results) {
   for (const r of results) for (const n of r.notes) md.push(`- ${n}`);
   return md.join('\n');
 }
+
+/** The null server's CPU per request in a scenario, on `stack` ('node:http' or 'express'), from part cpu's lines. */
+export const floorOf = (results, scenario, stack) =>
+  results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-floor' && l.scenario === scenario && l.stack === stack)?.service_us;
 
 export const cpuVerdict = (us) => (us == null ? '—' : us <= CPU_GOAL_US ? 'met' : `**missed** (${us} µs, ${fmt((CPU_GOAL_US / us) * 100, 0)}% of goal)`);
