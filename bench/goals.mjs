@@ -112,7 +112,8 @@ export function goalsSection({ results, nginx, ceiling, extra, md5 }) {
     }
     if (r.db === 'embedded') {
       const last = r.settledRss?.at(-1);
-      const shown = last == null ? 'not measured' : `${fmt(last.MiB)} MiB ${last.seconds} s after the last request (${[`${fmt(r.endRssMiB)} at it`, ...r.settledRss.slice(0, -1).map((x) => `${fmt(x.MiB)} ${x.seconds} s after`)].join(', ')})`;
+      const heap = last?.heapTotalMiB == null ? '' : `; of it V8's heap ${fmt(last.heapTotalMiB)} MiB committed, ${fmt(last.heapUsedMiB)} MiB in use`;
+      const shown = last == null ? 'not measured' : `${fmt(last.MiB)} MiB ${last.seconds} s after the last request (${[`${fmt(r.endRssMiB)} at it`, ...r.settledRss.slice(0, -1).map((x) => `${fmt(x.MiB)} ${x.seconds} s after`)].join(', ')})${heap}`;
       row('embedded (PGlite): service RSS after the bench', shown, `< ${GOAL.embeddedRssMiB} MiB`, last == null ? '—' : last.MiB < GOAL.embeddedRssMiB ? 'met' : `**missed** (${fmt(last.MiB)} MiB, ${fmt((GOAL.embeddedRssMiB / last.MiB) * 100, 0)}% of goal)`);
     }
   }

@@ -67,7 +67,7 @@ import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   AUTHORITY, HERE, REPO, VOSBENCH, cleanupAll, cleanups, ensurePostgres, fmt, freePort, gqlPost, log, parseSize, pct, psql, r2,
-  prepareSpace, readRssKiB, rssSampler, sh, startChild, stopChild, vosbench,
+  httpReq, prepareSpace, readRssKiB, rssSampler, sh, startChild, stopChild, vosbench,
 } from './lib.mjs';
 import { BASE_NODES, SCALE, SCALE_KNOBS, baseSpaceSql, runScale, scaleSection } from './scale.mjs';
 import { SQLCOUNT, SQLCOUNT_KNOBS, runSqlCount, sqlCountSection } from './gqlsql.mjs';
@@ -365,16 +365,28 @@ async function runDb(db, tmp, logFile) {
     await step('graphql', async () => out.lines.push({ ...(await runGraphql(port, token, svc.pid)), db, run: RUN_ID }));
     out.endRssMiB = Math.round(readRssKiB(svc.pid) / 102.4) / 10;
     // What an operator sees once the load is over: the service collects its heap when idle (src/idleCollect.ts),
-    // and V8's memory reducer gives back more later.
+    // and V8's memory reducer gives back more later. Each reading also takes V8's heap from /metrics: the share
+    // of the RSS that V8 holds.
     out.settledRss = [];
     for (const s of SETTLE_S) {
       await new Promise((r) => setTimeout(r, (s - (out.settledRss.at(-1)?.seconds ?? 0)) * 1000));
-      out.settledRss.push({ seconds: s, MiB: Math.round(readRssKiB(svc.pid) / 102.4) / 10 });
+      out.settledRss.push({ seconds: s, MiB: Math.round(readRssKiB(svc.pid) / 102.4) / 10, ...(await v8Heap(port)) });
     }
   } finally {
     await stopChild(svc);
   }
   return out;
+}
+
+/** V8's heap, committed and used (MiB), from the service's /metrics (loopback may read it without a token); {} when it cannot be read. */
+async function v8Heap(port) {
+  try {
+    const { body } = await httpReq(undefined, port, 'GET', '/metrics');
+    const mib = (name) => Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(body)?.[1]) / 104857.6) / 10;
+    return { heapTotalMiB: mib('nodejs_heap_size_total_bytes'), heapUsedMiB: mib('nodejs_heap_size_used_bytes') };
+  } catch {
+    return {};
+  }
 }
 
 // ---------------------------------------------------------------- report
@@ -479,7 +491,7 @@ function dbSection(r, nginx, ceiling) {
   if (g) md.push(`| ops/s | p50 ms | p95 ms | p99 ms | requests | errors | service CPU ms per query |`, '|---|---|---|---|---|---|---|', `| ${fmt(g.ops_s)} | ${fmt(g.p50_ms)} | ${fmt(g.p95_ms)} | ${fmt(g.p99_ms)} | ${g.ok} | ${g.errors} | ${fmt(g.service_cpu_ms, 2)} |`);
   else md.push('not measured (failed)');
   md.push('');
-  md.push(`Server RSS: idle after start ${fmt(r.idleRssMiB)} MiB, at the last request ${fmt(r.endRssMiB)} MiB, ${(r.settledRss ?? []).map((x) => `${x.seconds} s later ${fmt(x.MiB)} MiB`).join(', ')}. Step times: ${L.filter((x) => x.kind === 'step').map((x) => `${x.step} ${fmt(x.seconds, 0)} s`).join(', ')}.`, '');
+  md.push(`Server RSS: idle after start ${fmt(r.idleRssMiB)} MiB, at the last request ${fmt(r.endRssMiB)} MiB, ${(r.settledRss ?? []).map((x) => `${x.seconds} s later ${fmt(x.MiB)} MiB${x.heapTotalMiB == null ? '' : ` (V8 heap ${fmt(x.heapTotalMiB)} committed, ${fmt(x.heapUsedMiB)} in use)`}`).join(', ')}. Step times: ${L.filter((x) => x.kind === 'step').map((x) => `${x.step} ${fmt(x.seconds, 0)} s`).join(', ')}.`, '');
   return md.join('\n');
 }
 
