@@ -23,7 +23,8 @@
 //             up/download: MB/s and RSS (PostgreSQL only; storage.mjs)
 //   s3        the same on the s3 backend, against a real Ceph RADOS Gateway started for it with
 //             ../shared/ceph/rgw.sh (PostgreSQL only; storage.mjs, rgw.mjs)
-//   cpu       service and PostgreSQL CPU per mkdir, create, get, setprops, and per 4 KiB push (cpu.mjs)
+//   cpu       service and PostgreSQL CPU per mkdir, create, get, setprops, and per 4 KiB push, then
+//             the null server's on node:http and through Express: the HTTP stack's floor (cpu.mjs)
 //
 // Knobs (environment):
 //   BENCH_ONLY=main,scale,...       run only these parts (for development). Such a partial run
