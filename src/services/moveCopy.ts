@@ -22,7 +22,7 @@
  * copies, with those quota rows locked, so racing copies take turns.
  */
 import type { Identity } from '../auth/identity';
-import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode } from '../db/errors';
+import { PG_DEADLOCK_DETECTED, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode } from '../db/errors';
 import * as store from '../db/nodeStore';
 import * as tree from '../db/treeStore';
 import { fault, isFault } from '../domain/faults';
@@ -37,8 +37,6 @@ import { lockArrival, refuseArrival } from './quota';
 
 /** Byte copies run this many at a time. */
 const BYTE_COPY_CONCURRENCY = 4;
-/** PostgreSQL: two transactions waited on each other (concurrent moves crossing). */
-const PG_DEADLOCK_DETECTED = '40P01';
 
 /** Where a moved or copied node ends up. */
 interface Destination {

@@ -4,7 +4,7 @@
  */
 import type { Identity } from '../auth/identity';
 import type { NodeAction } from '../auth/policy';
-import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode } from '../db/errors';
+import { PG_DEADLOCK_DETECTED, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode, retryDeadlocks } from '../db/errors';
 import * as store from '../db/nodeStore';
 import { locationsUnder } from '../db/transferStore';
 import { logger } from '../log';
@@ -258,11 +258,18 @@ export async function deleteNode(svc: Services, who: Identity, path: string): Pr
   if (path === '') throw fault('PermissionDenied', 'the root container cannot be deleted');
   const node = await requireNode(svc, svc.db, path);
   await allow(svc, who, 'delete', await parentOfNode(svc, node), node);
-  const locations = await svc.db.transaction(async (trx) => {
-    if (await store.countBusyIn(trx, path)) throw fault('NodeBusy', `${svc.uris.format(path)} has a transfer in progress`);
-    const held = await locationsUnder(trx, path);
-    if (!(await store.deleteSubtree(trx, path))) throw fault('NodeNotFound', svc.uris.format(path));
-    return held;
+  // A move or copy still running below (it carries on after its job's answer) locks the same rows
+  // in its own order: where PostgreSQL rolls the delete back to end the deadlock, it runs again.
+  const locations = await retryDeadlocks(() =>
+    svc.db.transaction(async (trx) => {
+      if (await store.countBusyIn(trx, path)) throw fault('NodeBusy', `${svc.uris.format(path)} has a transfer in progress`);
+      const held = await locationsUnder(trx, path);
+      if (!(await store.deleteSubtree(trx, path))) throw fault('NodeNotFound', svc.uris.format(path));
+      return held;
+    }),
+  ).catch((e: unknown) => {
+    if (pgCode(e) === PG_DEADLOCK_DETECTED) throw fault('NodeBusy', `${svc.uris.format(path)}: concurrent changes kept getting in the way, try again`);
+    throw e;
   });
   await removeBytes(svc, locations);
 }
