@@ -11,14 +11,12 @@
  */
 import { request, nodeXml, CORE } from '../helpers/http';
 import { usePg } from '../helpers/db';
-import { startTestService, type TestService } from '../helpers/service';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
 
 let t: TestService;
 let alice: string;
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-});
+beforeAll(async () => ({ t, tokens: { alice } } = await startWithUsers({ alice: {} })));
 afterAll(() => t?.close());
 
 const put = (p: string, type: string, props: { uri: string; value: string }[] = []) =>
