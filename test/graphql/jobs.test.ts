@@ -5,7 +5,7 @@
  */
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { HTTPPUT, putBytes, sleep } from '../helpers/client';
+import { HTTPPUT, putBytes, raceTimeout, sleep } from '../helpers/client';
 import { request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import { codes, gql, gqlOk } from '../helpers/gql';
@@ -135,14 +135,10 @@ function watch(client: Client, id: string): Watch {
 }
 
 /** Rejects if `p` does not settle within `ms`. */
-async function within<T>(p: Promise<T>, ms = 20_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const within = <T>(p: Promise<T>, ms = 20_000): Promise<T> =>
+  raceTimeout(p, ms, (): never => {
+    throw new Error(`not settled within ${ms} ms`);
+  });
 
 describe('negotiateTransfer', () => {
   test('a push returns its endpoints; PUT to one completes the job, seen through job(id)', async () => {

@@ -29,6 +29,29 @@ export const FINAL = new Set(['COMPLETED', 'ERROR', 'ABORTED']);
 export const MiB = 1024 * 1024;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * `p`'s outcome, or `late()`'s if `ms` pass first. The timer is cleared either way: one left
+ * pending (a `sleep` that lost a race) holds the Jest worker open after its last test, and Jest
+ * then force-exits it ("A worker process has failed to exit gracefully").
+ */
+export async function raceTimeout<T, L>(p: Promise<T>, ms: number, late: () => L): Promise<T | L> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<L>((resolve, reject) => {
+    timer = setTimeout(() => {
+      try {
+        resolve(late());
+      } catch (e) {
+        reject(e);
+      }
+    }, ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 export const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
 export const md5hex = (b: Buffer | Uint8Array) => createHash('md5').update(b).digest('hex');
 

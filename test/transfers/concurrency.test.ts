@@ -12,7 +12,7 @@ import { request, CORE } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import { startWithUsers } from '../helpers/users';
 import {
-  MiB, eventually, faultName, getBytes, getJob, negotiate, nodeProp, postJob, pull, push, sha256, sleep, slowPut, waitFinal,
+  MiB, eventually, faultName, getBytes, getJob, negotiate, nodeProp, postJob, pull, push, raceTimeout, sha256, sleep, slowPut, waitFinal,
 } from '../helpers/client';
 
 let t: TestService;
@@ -203,7 +203,7 @@ test('closing the service while a download is in flight ends once the download e
     await once(res, 'end');
     const ended = Date.now();
     expect(hash.digest('hex')).toBe(sha256(bytes));
-    const closedAt = await Promise.race([closing, sleep(5000).then(() => undefined)]);
+    const closedAt = await raceTimeout(closing, 5000, () => undefined);
     expect(closedAt).toBeDefined();
     expect(closedAt! - ended).toBeLessThan(3000);
   } finally {

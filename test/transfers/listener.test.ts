@@ -10,7 +10,7 @@ import { usePg } from '../helpers/db';
 import { request } from '../helpers/http';
 import { startTestService, type TestService } from '../helpers/service';
 import { LISTENER_NAME } from '../../src/services/jobEvents';
-import { MiB, negotiate, putBytes, readJob, sleep } from '../helpers/client';
+import { MiB, negotiate, putBytes, raceTimeout, readJob, sleep } from '../helpers/client';
 
 let t: TestService;
 let alice: string;
@@ -102,7 +102,7 @@ let admin: Knex;
     await sleep(300);
     const abort = await request('POST', `${t.base}/transfers/${id}/phase`, { token: alice, body: 'PHASE=ABORT', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(abort.status).toBe(303);
-    const outcome = await Promise.race([upload, sleep(5000).then(() => 'still running')]);
+    const outcome = await raceTimeout(upload, 5000, () => 'still running');
     expect(outcome).not.toBe('still running');
     expect(outcome).not.toBe('HTTP 201');
     sender!.error(new Error('test over'));
