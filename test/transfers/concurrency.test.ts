@@ -160,6 +160,10 @@ test('deleting a node while it is being written is 409 NodeBusy; afterwards it c
   const fresh = randomBytes(8 * MiB);
   const up = slowPut(endpoint, fresh, { chunk: MiB, delayMs: 40 });
   await up.written(2 * MiB);
+  // Bytes handed to the socket are not yet an upload the storage server has claimed (under load
+  // the claim came after the DELETE once, in CI on S3): wait until the node shows it busy.
+  const busy = async () => /<vos:node [^>]*busy="true"/.test((await request('GET', `${t.base}/nodes/alice/busy.bin`, { token: alice })).text);
+  expect(await eventually(busy)).toBe(true);
   const del = await request('DELETE', `${t.base}/nodes/alice/busy.bin`, { token: alice });
   expect(del.status).toBe(409);
   expect(faultName(del)).toBe('NodeBusy');
