@@ -37,15 +37,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  */
 export async function raceTimeout<T, L>(p: Promise<T>, ms: number, late: () => L): Promise<T | L> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<L>((resolve, reject) => {
-    timer = setTimeout(() => {
-      try {
-        resolve(late());
-      } catch (e) {
-        reject(e);
-      }
-    }, ms);
-  });
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))).then(late);
   try {
     return await Promise.race([p, timeout]);
   } finally {

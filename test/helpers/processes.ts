@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { raceTimeout } from './client';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const MAIN = path.join(ROOT, 'dist/src/main.js');
@@ -80,19 +81,11 @@ export async function kill9(p: Proc): Promise<{ code: number | null; signal: Nod
 }
 
 /** Resolves with the exit of P, or rejects (after killing it) if it takes longer than MS. */
-export async function exitWithin(p: Proc, ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      p.child.kill('SIGKILL');
-      reject(new Error(`node ${p.child.spawnargs.slice(1).join(' ')} still running after ${ms} ms\nstdout: ${p.stdout}\nstderr: ${p.stderr}`));
-    }, ms);
+export function exitWithin(p: Proc, ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return raceTimeout(p.exited, ms, (): never => {
+    p.child.kill('SIGKILL');
+    throw new Error(`node ${p.child.spawnargs.slice(1).join(' ')} still running after ${ms} ms\nstdout: ${p.stdout}\nstderr: ${p.stderr}`);
   });
-  try {
-    return await Promise.race([p.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export interface Listening {
