@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUTHORITY, HERE, fmt, freePort, log, prepareSpace, r2, sh, startChild, stopChild, vosbench } from './lib.mjs';
+import { AUTHORITY, fmt, log, prepareSpace, r2, sh, startNullVospace, stopChild, vosbench } from './lib.mjs';
 import { profileLayers } from './profile.mjs';
 import { BASE_NODES, baseSpaceSql } from './scale.mjs';
 
@@ -146,9 +146,7 @@ export async function runCpu(db, { tmp, logFile, runId }) {
 async function httpFloor(logFile) {
   const lines = [];
   for (const stack of ['node:http', 'express']) {
-    const port = await freePort();
-    const args = [join(HERE, 'null-vospace.mjs'), String(port), ...(stack === 'express' ? ['--express'] : [])];
-    const svc = await startChild(`null VOSpace (${stack})`, process.execPath, args, { ready: 'listening on', logFile, timeoutMs: 30000 });
+    const { svc, port } = await startNullVospace(stack, logFile);
     try {
       const space = { svc, port, token: 'null-vospace' };
       await measureCpu({ space, n: 300, c: 8, logFile, tag: `cpu-floor-${stack}-warmup` });

@@ -80,6 +80,17 @@ export function startChild(name, cmd, args, { ready, logFile, timeoutMs = 60000,
   });
 }
 
+/**
+ * bench/null-vospace.mjs on a free port, a server that answers as the service does and does no
+ * work: on node:http, or with stack 'express' through Express and the service's middleware.
+ */
+export async function startNullVospace(stack, logFile) {
+  const port = await freePort();
+  const args = [join(HERE, 'null-vospace.mjs'), String(port), ...(stack === 'express' ? ['--express'] : [])];
+  const svc = await startChild(`null VOSpace (${stack})`, process.execPath, args, { ready: 'listening on', logFile, timeoutMs: 30000 });
+  return { svc, port };
+}
+
 export async function stopChild(c, timeoutMs = 15000) {
   if (!c || c.exitCode !== null || c.signalCode !== null) return;
   const exited = new Promise((r) => c.once('exit', r));

@@ -68,7 +68,7 @@ import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   AUTHORITY, HERE, REPO, VOSBENCH, cleanupAll, cleanups, ensurePostgres, fmt, freePort, gqlPost, log, parseSize, pct, psql, r2,
-  httpReq, prepareSpace, readRssKiB, rssSampler, sh, startChild, stopChild, vosbench,
+  httpReq, prepareSpace, readRssKiB, rssSampler, sh, startChild, startNullVospace, stopChild, vosbench,
 } from './lib.mjs';
 import { BASE_NODES, SCALE, SCALE_KNOBS, baseSpaceSql, runScale, scaleSection } from './scale.mjs';
 import { SQLCOUNT, SQLCOUNT_KNOBS, runSqlCount, sqlCountSection } from './gqlsql.mjs';
@@ -232,9 +232,7 @@ function md5Speed() {
 async function runCeiling(logFile) {
   const out = { meta: { kind: 'ceiling', server: 'bench/null-vospace.mjs' }, lines: [], notes: [] };
   for (const stack of ['node:http', 'express']) {
-    const port = await freePort();
-    const args = [join(HERE, 'null-vospace.mjs'), String(port), ...(stack === 'express' ? ['--express'] : [])];
-    const svc = await startChild(`null VOSpace (${stack})`, process.execPath, args, { ready: 'listening on', logFile, timeoutMs: 30000 });
+    const { svc, port } = await startNullVospace(stack, logFile);
     cleanups.push(() => stopChild(svc));
     // a token as the service runs send one (the null server ignores it), and the same --root
     const base = ['--base', `http://127.0.0.1:${port}/vospace`, '--authority', AUTHORITY, '--token', 'null-vospace', '--root', 'bench'];
