@@ -266,19 +266,23 @@ export async function insertNode(db: Db, n: NewNode, properties: Property[]): Pr
 /**
  * Sets (value) or deletes (null) properties (one change per URI), and marks
  * the node's metadata changed, in one statement; returns the new ctime
- * (undefined: the node is gone).
+ * (undefined: the node is gone). The node's row is updated first and the
+ * properties changed only through it, so a node a delete took away meanwhile
+ * changes nothing (inserting properties for a node the statement's snapshot
+ * still showed failed the foreign key instead), and the statement locks the
+ * node once, for the update, rather than first for the key check.
  */
 export async function changeProperties(db: Db, nodeId: number, changes: PropertyChange[]): Promise<Date | undefined> {
   const sets = changes.filter((c) => c.value !== null).map((c) => ({ uri: c.uri, value: c.value, read_only: c.readOnly ?? false }));
   const deletes = changes.filter((c) => c.value === null).map((c) => c.uri);
   const [row] = await runSql<{ ctime: Date | string }>(
     db,
-    `WITH gone AS (DELETE FROM properties WHERE node_id = $1 AND uri IN (SELECT json_array_elements_text($2::json))),
+    `WITH node AS (UPDATE nodes SET ctime = now() WHERE id = $1 RETURNING id, ctime),
+     gone AS (DELETE FROM properties WHERE node_id IN (SELECT id FROM node) AND uri IN (SELECT json_array_elements_text($2::json))),
      upserted AS (INSERT INTO properties (node_id, uri, value, read_only)
-       SELECT n.id, p.uri, p.value, p.read_only FROM nodes n, json_to_recordset($3::json) AS p(uri text, value text, read_only boolean)
-       WHERE n.id = $1
+       SELECT node.id, p.uri, p.value, p.read_only FROM node, json_to_recordset($3::json) AS p(uri text, value text, read_only boolean)
        ON CONFLICT (node_id, uri) DO UPDATE SET value = excluded.value, read_only = excluded.read_only)
-     UPDATE nodes SET ctime = now() WHERE id = $1 RETURNING ctime`,
+     SELECT ctime FROM node`,
     [nodeId, JSON.stringify(deletes), JSON.stringify(sets)],
   );
   return row && toDate(row.ctime);
