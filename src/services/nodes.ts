@@ -244,11 +244,13 @@ export async function changeNode(svc: Services, who: Identity, node: NodeRecord,
   const properties = byUri([...node.properties.filter((p) => !changed.has(p.uri)), ...setBy(apply)]);
   checkPropertyBounds(svc.space, svc.uris.format(path), node.properties, properties);
   const above = await ancestorsOf(svc, node);
-  const ctime = await withinQuotas(svc, above, path, propertyBytes(properties) - propertyBytes(node.properties), async (db) => {
-    const at = await store.changeProperties(db, node.id, apply);
-    if (!at) throw fault('NodeNotFound', svc.uris.format(path));
-    return at;
-  });
+  const ctime = await pastDeadlocks(svc, path, () =>
+    withinQuotas(svc, above, path, propertyBytes(properties) - propertyBytes(node.properties), async (db) => {
+      const at = await store.changeProperties(db, node.id, apply);
+      if (!at) throw fault('NodeNotFound', svc.uris.format(path));
+      return at;
+    }),
+  );
   const after: NodeRecord = { ...node, ctime, properties };
   rememberAncestors(after, above);
   return after;
@@ -258,20 +260,28 @@ export async function deleteNode(svc: Services, who: Identity, path: string): Pr
   if (path === '') throw fault('PermissionDenied', 'the root container cannot be deleted');
   const node = await requireNode(svc, svc.db, path);
   await allow(svc, who, 'delete', await parentOfNode(svc, node), node);
-  // A move or copy still running below (it carries on after its job's answer) locks the same rows
-  // in its own order: where PostgreSQL rolls the delete back to end the deadlock, it runs again.
-  const locations = await retryDeadlocks(() =>
+  const locations = await pastDeadlocks(svc, path, () =>
     svc.db.transaction(async (trx) => {
       if (await store.countBusyIn(trx, path)) throw fault('NodeBusy', `${svc.uris.format(path)} has a transfer in progress`);
       const held = await locationsUnder(trx, path);
       if (!(await store.deleteSubtree(trx, path))) throw fault('NodeNotFound', svc.uris.format(path));
       return held;
     }),
-  ).catch((e: unknown) => {
+  );
+  await removeBytes(svc, locations);
+}
+
+/**
+ * Runs a change of the node at `path` again where PostgreSQL rolled it back
+ * to end a deadlock (retryDeadlocks): moves, copies and recursive jobs carry
+ * on after their answers and lock the same rows in their own orders. A change
+ * that is the victim every time is NodeBusy.
+ */
+async function pastDeadlocks<T>(svc: Services, path: string, change: () => Promise<T>): Promise<T> {
+  return retryDeadlocks(change).catch((e: unknown) => {
     if (pgCode(e) === PG_DEADLOCK_DETECTED) throw fault('NodeBusy', `${svc.uris.format(path)}: concurrent changes kept getting in the way, try again`);
     throw e;
   });
-  await removeBytes(svc, locations);
 }
 
 /** Removes the bytes of deleted nodes. Call once the metadata is gone for good: a failure here leaves an orphan file, never a dangling node. */
