@@ -2,7 +2,8 @@
  * What must hold in a service's database and storage directory whatever it
  * was sent, and snapshots to show that a refused request changed nothing.
  * Read through the service's own Knex handle: an embedded database can be
- * open in one process only.
+ * open in one process only. The bytes are looked for in the service's
+ * backend, posix or S3.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -36,8 +37,9 @@ export async function brokenInvariants(t: TestService): Promise<Record<string, u
     if (rows.length) out[name] = rows.slice(0, 5);
   }
   const located = (await db('nodes').whereNotNull('location').select('path', 'location')) as { path: string; location: string }[];
-  const missing = located.filter((n) => !fs.existsSync(path.join(t.dirs.root, n.location)));
-  if (missing.length) out['the bytes of every node with a location are in root_dir'] = missing.slice(0, 5);
+  const stored = new Set(await t.objects());
+  const missing = located.filter((n) => !stored.has(n.location));
+  if (missing.length) out['the bytes of every node with a location are stored'] = missing.slice(0, 5);
   return out;
 }
 
