@@ -11,7 +11,7 @@
  *   e.g. node bench/cpu-per-request.mjs create,get,setprops 3000 8
  *
  * No warm-up: the first scenario carries the JIT's start (part `cpu` warms up first).
- * PARAMS='{"prepared_statements":false}' passes [Space] parameters.
+ * PARAMS='{"prepared_statements":false}' passes [Space] parameters; ARGS='--list-reps 50' more vosbench arguments.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,9 +25,9 @@ const space = await prepareSpace({ db: 'postgresql', dir, logFile, label: 'cpu',
 try {
   const prof = process.env.PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROF}`] : [];
   await space.start([...prof, 'dist/src/main.js', '--config', space.ini]);
-  const lines = await measureCpu({ space, scenarios, n: Number(n), c: Number(c), logFile, tag: 'cpu' });
+  const lines = await measureCpu({ space, scenarios, n: Number(n), c: Number(c), logFile, tag: 'cpu', extra: (process.env.ARGS ?? '').split(' ').filter(Boolean) });
   for (const l of lines) {
-    console.log(`${l.scenario} c=${c}: ${l.ops_s} ops/s, p50 ${l.p50_ms} ms; CPU per request: service user ${l.service_user_us} µs, system ${l.service_sys_us} µs; PostgreSQL (${l.pg_backends} backends) user ${l.pg_user_us} µs, system ${l.pg_sys_us} µs`);
+    console.log(`${l.scenario} c=${c}: ${l.ops_s} ops/s, p50 ${l.p50_ms} ms; CPU per request: service user ${l.service_user_us} µs, system ${l.service_sys_us} µs (main thread ${l.main_us} µs); PostgreSQL (${l.pg_backends} backends) user ${l.pg_user_us} µs, system ${l.pg_sys_us} µs`);
   }
   await space.stop();
 } finally {

@@ -26,6 +26,9 @@ const SCENARIOS = 'mkdir,create,get,setprops';
 export const CPU_GOAL_SCENARIOS = ['create', 'get', 'setprops'];
 /** 4 KiB pushes measured after the metadata scenarios (and an unrecorded 100 first, for the JIT). */
 const PUSH_N = 300;
+/** Listings of a container of LIST_CHILDREN (`detail=min`, as part main times them), LIST_REPS of them. */
+const LIST_CHILDREN = 1000;
+const LIST_REPS = 200;
 /**
  * PostgreSQL CPU per request before issue 13's work ("no higher than today"), µs user+system:
  * commit 0f85af1 measured by `ROUNDS=2 node bench/cpu-ab.mjs ../wt-base .` (a worktree of
@@ -73,12 +76,12 @@ function spent(a, b) {
  * Runs vosbench's `scenarios` against a started service and returns one line per scenario with
  * the CPU per request (µs) of the service and of its PostgreSQL backends.
  */
-export async function measureCpu({ space, scenarios = SCENARIOS, n, c, logFile, tag }) {
+export async function measureCpu({ space, scenarios = SCENARIOS, n, c, logFile, tag, extra = [] }) {
   const pid = space.svc.pid;
   let last = snapshot(pid, space.dbName);
   const out = [];
   await vosbench(
-    ['--base', `http://127.0.0.1:${space.port}/vospace`, '--authority', AUTHORITY, '--token', space.token, '--root', 'bench', '--n', String(n), '--small-n', String(n), '--concurrency', String(c), '--scenarios', scenarios],
+    ['--base', `http://127.0.0.1:${space.port}/vospace`, '--authority', AUTHORITY, '--token', space.token, '--root', 'bench', '--n', String(n), '--small-n', String(n), '--concurrency', String(c), '--scenarios', scenarios, ...extra],
     {
       logFile, tag,
       onLine: (l) => {
@@ -122,6 +125,15 @@ export async function runCpu(db, { tmp, logFile, runId }) {
     for (const l of await measureCpu({ space, scenarios: 'smallput', n: PUSH_N, c: 8, logFile, tag: `${db}-cpu-push` })) {
       out.lines.push({ ...l, kind: 'cpu-push', db, run: runId });
       log(`${db}: cpu push: service ${l.service_us} µs (main thread ${l.main_us}), PostgreSQL ${l.pg_us ?? '(in the service)'} µs per push`);
+    }
+    // The listing goal's bound: vosbench lists one listing at a time whatever its concurrency, so a
+    // listing's CPU bounds the rate directly. The create fills the container (its line is not kept);
+    // the first listing run warms the JIT for the second, which is kept.
+    const lists = await measureCpu({ space, scenarios: 'create,list,list', n: LIST_CHILDREN, c: 8, logFile, tag: `${db}-cpu-list`, extra: ['--list-n', String(LIST_CHILDREN), '--list-reps', String(LIST_REPS)] });
+    const list = lists.filter((l) => l.scenario === 'list').at(-1);
+    if (list) {
+      out.lines.push({ ...list, kind: 'cpu-list', db, run: runId });
+      log(`${db}: cpu list: service ${list.service_us} µs (main thread ${list.main_us}), PostgreSQL ${list.pg_us ?? '(in the service)'} µs per listing`);
     }
     if (db === 'postgresql') out.lines.push({ kind: 'cpu-profile', layers: await profiled(space, { tmp, db, logFile }), db, run: runId });
   } finally {
@@ -181,6 +193,8 @@ export function cpuSection(results) {
 }
 
 const pushLine = (results) => results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-push');
+const listLine = (results) => results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-list');
+const LIST_WHAT = `A listing of ${LIST_CHILDREN} children (\`detail=min\`, one GET, vosbench's list scenario: one listing at a time)`;
 const PUSH_WHAT = 'A 4 KiB push with negotiation (vosbench smallput, async: POST /transfers, PHASE=RUN, a phase poll, transferDetails, the PUT)';
 const stepNote = (results) => `Step time ${fmt(results.flatMap((r) => r.lines).find((l) => l.kind === 'step' && l.step === 'cpu')?.seconds, 0)} s. CPU is counted in clock ticks of 1/${TICK} s.`;
 
@@ -206,6 +220,8 @@ function pgCpuSection(results) {
   }
   const push = pushLine(results);
   if (push) md.push('', `${PUSH_WHAT}, ${push.n} of them at c=${push.concurrency} on the same service after the scenarios above, measured the same way: service ${push.service_us} µs (user ${push.service_user_us} + system ${push.service_sys_us}; main thread ${push.main_us}), PostgreSQL ${push.pg_us} µs (user ${push.pg_user_us} + system ${push.pg_sys_us}) per push; ${fmt(push.ops_s)} pushes/s.`);
+  const list = listLine(results);
+  if (list) md.push('', `${LIST_WHAT}, ${list.n} of them after the pushes and a first ${LIST_REPS} unrecorded, measured the same way: service ${list.service_us} µs (user ${list.service_user_us} + system ${list.service_sys_us}; main thread ${list.main_us}), PostgreSQL ${list.pg_us} µs (user ${list.pg_user_us} + system ${list.pg_sys_us}) per listing; ${fmt(list.ops_s)} listings/s.`);
   const prof = results.flatMap((r) => r.lines).find((l) => l.kind === 'cpu-profile');
   if (prof) {
     md.push('', `Where the service's time goes: the same vosbench run again (${SCENARIOS}, n=${all[0].n}, c=${all[0].concurrency}) on the service restarted with \`node --cpu-prof\` (not the run above: the profiler costs CPU itself). Self time of the main thread's samples by the layer of the function sampled (\`bench/profile.mjs\`), idle left out; the service's start and its first requests, before the JIT has warmed up, are included.`, '');
@@ -222,9 +238,10 @@ function embeddedCpuSection(results) {
   const all = results.flatMap((r) => r.lines).filter((l) => l.kind === 'cpu');
   if (!all.length) return '';
   const md = ['### CPU per request (embedded)', ''];
-  md.push(`The same as on PostgreSQL (a fresh space with ${BASE_NODES} nodes loaded first, a warm-up, then \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency}, then pushes), on the embedded database, where PostgreSQL (PGlite) runs in the service's main thread: that thread's CPU per request, which it spends one request after another, bounds the service's rate at any concurrency (the goals table shows that bound beside a missed goal).`, '');
+  md.push(`The same as on PostgreSQL (a fresh space with ${BASE_NODES} nodes loaded first, a warm-up, then \`${SCENARIOS}\` at n=${all[0].n}, c=${all[0].concurrency}, then pushes and listings), on the embedded database, where PostgreSQL (PGlite) runs in the service's main thread: that thread's CPU per request, which it spends one request after another, bounds the service's rate at any concurrency (the goals table shows that bound beside a missed goal).`, '');
   md.push('| scenario | ops/s | p50 ms | service total µs | main thread µs | at most, by the main thread (/s) |', '|---|---|---|---|---|---|');
-  for (const l of [...all, ...(pushLine(results) ? [{ ...pushLine(results), scenario: 'push (4 KiB, async)' }] : [])]) {
+  const more = [pushLine(results) && { ...pushLine(results), scenario: 'push (4 KiB, async)' }, listLine(results) && { ...listLine(results), scenario: `list ${LIST_CHILDREN} children` }];
+  for (const l of [...all, ...more.filter(Boolean)]) {
     md.push(`| ${l.scenario} | ${fmt(l.ops_s)} | ${fmt(l.p50_ms)} | ${l.service_us} | ${l.main_us} | ${l.main_us ? fmt(1e6 / l.main_us, 0) : '—'} |`);
   }
   md.push('', stepNote(results), '');
