@@ -15,7 +15,8 @@
 import { randomBytes } from 'node:crypto';
 import { brokenInvariants } from '../fuzz/invariants';
 import { CORE, nodeXml, request, type Reply } from '../helpers/http';
-import { startTestService, type TestService } from '../helpers/service';
+import type { TestService } from '../helpers/service';
+import { startWithUsers } from '../helpers/users';
 import { createJob, jobIdFrom, mkdata, mkdir, negotiate, postJob, push, putBytes, readJob, waitFinal } from '../helpers/client';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
@@ -26,10 +27,7 @@ const RACE_FAULTS = /^(NodeBusy|NodeNotFound|DuplicateNode|ContainerNotFound|Inv
 
 let t: TestService;
 let alice: string;
-beforeAll(async () => {
-  t = await startTestService();
-  alice = await t.user('alice');
-});
+beforeAll(async () => ({ t, tokens: { alice } } = await startWithUsers({ alice: {} })));
 afterAll(() => t?.close());
 
 /** What went wrong: a 5xx, or a job that did not end as a race allows. */
