@@ -9,8 +9,12 @@ import pino from 'pino';
  */
 const FLUSH_MS = 250;
 
-/** One logger for the service: JSON lines on stderr; LOG_LEVEL=debug for more, silent in tests. */
-export const logger = pino(
-  { level: process.env.LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? 'silent' : 'info') },
-  pino.destination({ dest: 2, minLength: 4096, periodicFlush: FLUSH_MS }),
-);
+const level = process.env.LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? 'silent' : 'info');
+
+/**
+ * One logger for the service: JSON lines on stderr; LOG_LEVEL=debug for more, silent in tests.
+ * Silent, it has nothing to flush: its periodic flush, which writes to stderr even when idle,
+ * would only keep Jest's workers from exiting (every test file loads this module again, with a
+ * timer of its own that nothing stops).
+ */
+export const logger = pino({ level }, pino.destination({ dest: 2, minLength: 4096, periodicFlush: level === 'silent' ? 0 : FLUSH_MS }));
