@@ -13,8 +13,8 @@ const level = process.env.LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? 'silent' : 
 
 /**
  * One logger for the service: JSON lines on stderr; LOG_LEVEL=debug for more, silent in tests.
- * Silent, it has nothing to flush: its periodic flush, which writes to stderr even when idle,
- * would only keep Jest's workers from exiting (every test file loads this module again, with a
- * timer of its own that nothing stops).
+ * Silent, it has nothing to flush: its periodic flush writes to stderr even when idle, and every
+ * Jest test file loads this module again with a timer of its own that nothing stops (a worker was
+ * seen with 30 such writes pending at once).
  */
 export const logger = pino({ level }, pino.destination({ dest: 2, minLength: 4096, periodicFlush: level === 'silent' ? 0 : FLUSH_MS }));
