@@ -14,7 +14,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ByteRange, StagedObject, StagedRef, StorageBackend } from './backend';
-import { WorkerFileWriter, copyFile, placeFile, writeWhole } from './fileWorker';
+import { WorkerFileWriter, copyFile, holdFileWorker, placeFile, writeWhole } from './fileWorker';
 
 const READ_BUFFER = 1024 * 1024;
 /** A staged file is named `<job id>-<random hex>`. */
@@ -30,12 +30,15 @@ export class PosixBackend implements StorageBackend {
   readonly name = 'posix';
   private readonly root: string;
   private readonly staging: string;
+  /** Lets go of the file worker (./fileWorker.ts), which the process's posix backends share. */
+  readonly close: () => Promise<void>;
 
   constructor(opts: PosixOptions) {
     this.root = path.resolve(opts.rootDir);
     this.staging = path.resolve(opts.stagingDir);
     fs.mkdirSync(this.root, { recursive: true });
     fs.mkdirSync(this.staging, { recursive: true });
+    this.close = holdFileWorker();
   }
 
   /** Resolves a location or staging ref, refusing anything that leaves its directory. */
