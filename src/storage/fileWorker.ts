@@ -234,9 +234,8 @@ let holders = 0;
  * Each backend that uses the worker holds it until it closes; the last to let
  * go ends the thread (the next use starts another). Left running, a thread
  * per service made and closed piled up in one process (Jest loads this module
- * afresh for every test file), and Node ends them one by one at exit: 30 of
- * them kept a test worker alive 0.7 s after its exit event. Returns the
- * release, which only the first call performs.
+ * afresh for every test file: a test worker ended with 36 threads), and Node
+ * ends each at exit. Returns the release, which only the first call performs.
  */
 export function holdFileWorker(): () => Promise<void> {
   holders++;
