@@ -116,7 +116,8 @@ export function goalsSection({ results, nginx, ceiling, extra, md5 }) {
         const x = rateOf(l, s);
         const unit = s === 'delete' ? ' nodes/s' : s === 'list' ? ' listings/s' : ' /s';
         const what = s === 'list' ? 'list 1000 children' : s === 'delete' ? 'delete a tree' : s;
-        const bound = x != null && x < g.rate ? boundNote(cpuBound(extra, s, c, r.db)) + (s === 'list' ? withClient(cpuBound(extra, s, c, r.db), ceilingRate(ceiling, s, c), g.rate) : '') : '';
+        const b = x != null && x < g.rate ? cpuBound(extra, s, c, r.db) : null;
+        const bound = boundNote(b) + (s === 'list' ? withClient(b, ceilingRate(ceiling, s, c), g.rate) : '');
         row(`${DB_NAME[r.db]}: ${what}, c=${c}`, x == null ? 'not measured' : `${fmt(x, 0)}${unit} (${fmt(x / g.anchor, 2)}× pyvospace ${fmt(g.anchor, s === 'list' ? 1 : 0)})${bound}`, `${g.rule}: ${fmt(g.rate, s === 'list' ? 1 : 0)}${unit}`, verdict(x, g.rate, { d: 0 }));
       }
     }
