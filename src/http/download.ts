@@ -3,8 +3,9 @@
  * disposition, ETag/Digest from the MD5, Last-Modified), single byte ranges,
  * HEAD. Used by the storage server's one-shot GET and by /vospace/files (src/rest/files.ts).
  */
+import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { create as contentDisposition } from 'content-disposition';
 import type { Request, Response } from 'express';
 import rangeParser from 'range-parser';
@@ -48,6 +49,12 @@ export async function sendNodeBytes(req: Request, res: Response, node: NodeRecor
   return true;
 }
 
+/** A body whose chunks may be given back once written (src/storage/fileChunks.ts). */
+interface Releasing {
+  release(chunk: Buffer): void;
+}
+const releasing = (b: unknown): b is Readable & Releasing => typeof (b as Partial<Releasing>).release === 'function';
+
 /**
  * Pipes a body into a response; resolves, with the number of bytes, once every byte is handed to the
  * socket. A client that has the whole body may close the connection before
@@ -56,12 +63,41 @@ export async function sendNodeBytes(req: Request, res: Response, node: NodeRecor
  */
 export async function pipeBody(body: Readable | Pack, res: Writable, length?: number): Promise<number> {
   let handed = 0;
-  body.on('data', (chunk: unknown) => void (handed += (chunk as Buffer).length));
+  const count = (chunk: Buffer) => void (handed += chunk.length);
   try {
-    await pipeline(body, res);
+    if (releasing(body)) await writeReleasing(body, res, count);
+    else {
+      body.on('data', (chunk: unknown) => count(chunk as Buffer));
+      await pipeline(body, res);
+    }
   } catch (e) {
     const allOut = res.writableEnded || (length !== undefined && handed >= length);
     if (!allOut || (e as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw e;
   }
   return handed;
+}
+
+/**
+ * As pipeline(body, res), giving each chunk back to the body once the socket
+ * has written it, so that the body's next reads reuse it. A chunk whose write
+ * failed is not given back: the socket may not be done with it.
+ */
+async function writeReleasing(body: Readable & Releasing, res: Writable, count: (chunk: Buffer) => void): Promise<void> {
+  const done = finished(res);
+  done.catch(() => undefined); // awaited below; until then a premature close only has to end the wait for 'drain'
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      count(chunk);
+      const more = res.write(chunk, (err) => {
+        if (!err) body.release(chunk);
+      });
+      if (!more) await Promise.race([once(res, 'drain'), done]);
+    }
+    res.end();
+    await done;
+  } catch (e) {
+    body.destroy();
+    res.destroy();
+    throw e;
+  }
 }

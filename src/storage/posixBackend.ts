@@ -14,6 +14,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ByteRange, StagedObject, StagedRef, StorageBackend } from './backend';
+import { FileChunks } from './fileChunks';
 import { WorkerFileWriter, copyFile, holdFileWorker, placeFile, writeWhole } from './fileWorker';
 
 const READ_BUFFER = 1024 * 1024;
@@ -87,7 +88,7 @@ export class PosixBackend implements StorageBackend {
   async read(location: string, range?: ByteRange): Promise<Readable> {
     const file = this.inside(this.root, location);
     const fh = await fsp.open(file, 'r'); // fails here (not mid-stream) when the object is gone
-    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_BUFFER });
+    return new FileChunks(fh, READ_BUFFER, { start: range?.start, end: range?.end });
   }
 
   async size(location: string): Promise<number> {
