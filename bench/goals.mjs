@@ -2,6 +2,7 @@
 // pyvospace anchors they are ratios of, the rule for a goal above the client ceiling, and the
 // "Goals" table at the head of the report.
 import { fmt } from './lib.mjs';
+import { bytesSummary } from './bytes.mjs';
 import { availableParallelism } from 'node:os';
 import { CPU_GOAL_SCENARIOS, CPU_GOAL_US, PG_BEFORE_US, floorOf } from './cpu.mjs';
 
@@ -162,18 +163,19 @@ export function goalsSection({ results, nginx, ceiling, extra, md5 }) {
     row(`${DB_NAME[l.db]}: ${l.children}-child listing without limit, detail=${l.detail}, streamed`, `server RSS +${fmt(l.rss?.growthMiB)} MiB (${fmt(l.rss?.beforeMiB)} → ${fmt(l.rss?.peakMiB)}) for a ${fmt(l.document_MiB)} MiB document`, `flat: growth < ${GOAL.flatMiB} MiB`, l.rss?.growthMiB == null ? '—' : l.rss.growthMiB < GOAL.flatMiB ? 'met' : `**missed** (+${fmt(l.rss.growthMiB)} MiB, ${fmt((GOAL.flatMiB / l.rss.growthMiB) * 100, 0)}% of goal)`);
   }
 
-  // bytes against nginx of the same run
-  const ng = (tag) => nginx?.lines?.find((x) => x.tag === tag)?.stream_MBps ?? null;
+  // bytes beside nginx, round by round (bytes.mjs)
   for (const r of results) {
     for (const nv of [false, true]) {
-      const up = find(r, (x) => x.scenario === 'upload' && !!x.no_verify === nv);
-      const dn = find(r, (x) => x.scenario === 'download' && !!x.no_verify === nv);
-      if (!up && !dn) continue;
+      const sum = bytesSummary(r.lines, nv);
+      if (!sum) continue;
       const sfx = nv ? '`--no-verify`' : 'client sha256';
-      const put = ng(nv ? 'nginx-rawput-noverify' : 'nginx-rawput');
-      const get = ng(nv ? 'nginx-rawget-noverify' : 'nginx-rawget');
-      row(`${DB_NAME[r.db]}: upload, ${sfx}`, `${fmt(up?.stream_MBps)} MB/s = ${put && up ? fmt(up.stream_MBps / put, 2) : '—'}× nginx PUT ${fmt(put)}`, `≥ ${GOAL.upload}× nginx PUT`, verdict(put && up ? up.stream_MBps / put : null, GOAL.upload, { d: 2, unit: '×' }));
-      row(`${DB_NAME[r.db]}: download, ${sfx}`, `${fmt(dn?.stream_MBps)} MB/s = ${get && dn ? fmt(dn.stream_MBps / get, 2) : '—'}× nginx GET ${fmt(get)}`, `≥ ${GOAL.download}× nginx GET`, verdict(get && dn ? dn.stream_MBps / get : null, GOAL.download, { d: 2, unit: '×' }));
+      for (const [op, verb, goal] of [['upload', 'PUT', GOAL.upload], ['download', 'GET', GOAL.download]]) {
+        const { service: sv, nginx: ng, ratio, ratios, limit } = sum[op];
+        const want = ng.MBps == null ? null : goal * ng.MBps;
+        const missed = ratio != null && ratio < goal;
+        const lim = !missed || !limit ? '' : `; limit ${fmt(limit.MBps, 0)} MB/s (${limit.what})${limit.MBps < want ? `, under the goal's ${fmt(want, 0)}` : `, above the goal's ${fmt(want, 0)}: not what stops it`}`;
+        row(`${DB_NAME[r.db]}: ${op}, ${sfx}`, `${fmt(ratio, 2)}× nginx ${verb}, the median of ${sum.reps} rounds (${ratios.map((x) => fmt(x, 2)).join(', ')}): ${fmt(sv.MBps)} MB/s beside ${fmt(ng.MBps)}; CPU per MB: client ${fmt(sv.client, 2)} + service ${fmt(sv.server, 2)} ms, the whole machine ${fmt(sv.machine, 2)} (with nginx: ${fmt(ng.client, 2)} + ${fmt(ng.server, 2)}, machine ${fmt(ng.machine, 2)})${lim}`, `≥ ${goal}× nginx ${verb}`, verdict(ratio, goal, { d: 2, unit: '×' }));
+      }
     }
   }
   if (md5) row('the limit of an upload: this machine\'s single-core MD5 (node crypto, in memory, 64 MiB at a time)', `${fmt(md5.MBps)} MB/s over ${fmt(md5.bytes / 2 ** 20, 0)} MiB`, '(the service computes the MD5 of every upload as it arrives)', 'reported');
@@ -190,7 +192,7 @@ export function goalsSection({ results, nginx, ceiling, extra, md5 }) {
 
   if (!rows.length) return '';
   const md = ['### Goals (issue 13)', ''];
-  md.push(`Each goal judged on figures of this run (details in the sections below). ${ANCHOR_NOTE}. A metadata goal of 3× (the listing 10×) that is above this run's client ceiling (vosbench against \`bench/null-vospace.mjs\` on node:http) becomes ≥ 70% of the ceiling through Express (the same null server behind Express and the service's middleware) when that is lower; the rule applied is named. The listing goal takes the same rule. Uploads and downloads are judged twice against nginx of this run: with the client hashing (sha256, as both nginx runs of that pair) and without (\`--no-verify\`, where the servers, not the client, set the pace). "Flat" memory: the server's RSS grows by less than ${GOAL.flatMiB} MiB while it sends the whole listing (a buffered document would add at least its own size). A missed throughput goal names its CPU bound where part cpu measured its request: on PostgreSQL ${availableParallelism()} cores (c=8) or one request after another (c=1) divided by the service's and PostgreSQL's CPU per request as measured at c=8 (a listing: one after another at either c, as vosbench lists; the client's CPU left out, and at c=1 the wake-ups cost more: the bound is generous); on the embedded database one second divided by the CPU per request of the service's main thread, which runs the database too. Where the bound is under the goal, the goal cannot be met on this machine without less CPU per request.`, '');
+  md.push(`Each goal judged on figures of this run (details in the sections below). ${ANCHOR_NOTE}. A metadata goal of 3× (the listing 10×) that is above this run's client ceiling (vosbench against \`bench/null-vospace.mjs\` on node:http) becomes ≥ 70% of the ceiling through Express (the same null server behind Express and the service's middleware) when that is lower; the rule applied is named. The listing goal takes the same rule. Uploads and downloads are judged twice against nginx of this run: with the client hashing (sha256, as both nginx runs of that pair) and without (\`--no-verify\`, where the servers, not the client, set the pace); each on the median of the rounds' ratios, where a round is an nginx PUT and GET and the service's upload and download, taking turns to go first, each after \`sync\`, the client with glibc's heap trimming off (bench/bytes.mjs: otherwise the page faults of its reads set the pace, whichever the server). A missed one names the lowest of its limits measured in the same rounds: the machine's cores divided by all the CPU the machine spent per MB (from /proc/stat) or by the client's and the service's alone, one core divided by the client's, the client's own speed making (and hashing) the bytes, and for uploads the disk's write-back rate. "Flat" memory: the server's RSS grows by less than ${GOAL.flatMiB} MiB while it sends the whole listing (a buffered document would add at least its own size). A missed throughput goal names its CPU bound where part cpu measured its request: on PostgreSQL ${availableParallelism()} cores (c=8) or one request after another (c=1) divided by the service's and PostgreSQL's CPU per request as measured at c=8 (a listing: one after another at either c, as vosbench lists; the client's CPU left out, and at c=1 the wake-ups cost more: the bound is generous); on the embedded database one second divided by the CPU per request of the service's main thread, which runs the database too. Where the bound is under the goal, the goal cannot be met on this machine without less CPU per request.`, '');
   md.push('| goal | measured | target | result |', '|---|---|---|---|', ...rows, '');
   return md.join('\n');
 }

@@ -5,7 +5,7 @@ import { readFileSync, appendFileSync, openSync, closeSync, mkdirSync, writeFile
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import http from 'node:http';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
@@ -122,16 +122,18 @@ export function rssSampler(pid) {
 }
 
 // ---------------------------------------------------------------- vosbench
+/** Preloaded into vosbench with cpuMarks: each line then carries the client's CPU so far (client_cpu_ms). */
+const CLIENT_CPU = pathToFileURL(join(HERE, 'client-cpu.mjs')).href;
 /**
  * Runs vosbench; returns its JSON lines (parsed). Throws if it fails. vosbench prints a scenario's
  * line when the scenario ends: onLine(line) is called then, so a caller can read counters at each
  * scenario's end.
  */
-export function vosbench(args, { logFile, tag, onLine }) {
+export function vosbench(args, { logFile, tag, onLine, cpuMarks = false, env }) {
   return new Promise((res, rej) => {
-    const full = [VOSBENCH, ...args, '--tag', tag];
+    const full = [...(cpuMarks ? ['--import', CLIENT_CPU] : []), VOSBENCH, ...args, '--tag', tag];
     appendFileSync(logFile, `\n$ node ${full.join(' ')}\n`);
-    const c = spawn(process.execPath, full, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, full, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     children.add(c);
     let out = '';
     let pending = '';

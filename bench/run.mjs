@@ -32,6 +32,7 @@
 //                                   and raw lines go to $TMPDIR/vospace-bench-partial-<time>.{md,jsonl}
 //   BENCH_DBS=embedded,postgresql   which databases to run
 //   BENCH_BYTES=1GiB                size of the byte transfers (MD5, nginx, main, storage, s3)
+//   BENCH_BYTES_REPS=3              rounds of the main part's transfers beside nginx (bytes.mjs)
 //   BENCH_N=2000                    requests of each metadata scenario (main, and the ceiling)
 //   BENCH_SMALL_N=300               4 KiB pushes in each of the six smallput runs (main)
 //   BENCH_BASE_NODES=10000          nodes already in the space when the main and cpu parts start (scale.mjs baseSpaceSql)
@@ -76,6 +77,7 @@ import { S3, STORAGE_KNOBS, STORAGE_RSS, backendsSection, runStorageRss, storage
 import { CPU, CPU_KNOBS, cpuSection, cpuSeconds, runCpu } from './cpu.mjs';
 import { ANCHOR_NOTE, GOAL, METADATA_SCENARIOS, PYVOSPACE, ceilingLine, ceilingRate, goalsSection, metaGoal, rateOf, smallputOf, verdict } from './goals.mjs';
 import { runRedirectPush } from './synctrans.mjs';
+import { BYTES_KNOBS, BYTES_REPS, bytesSummary, nginxReference, pairedBytes, startNginx } from './bytes.mjs';
 
 const RESULTS_DIR = join(HERE, 'results');
 const RESULTS_MD = join(HERE, 'RESULTS.md');
@@ -106,7 +108,7 @@ const NGINX_ON = MAIN || STORAGE_RSS.on || S3.on;
 const started = new Date();
 const DATE = started.toISOString().slice(0, 10);
 const RUN_ID = started.toISOString();
-const KNOBS = ['BENCH_ONLY', 'BENCH_DBS', 'BENCH_BYTES', 'BENCH_N', 'BENCH_SMALL_N', 'BENCH_BASE_NODES', 'BENCH_BIG_LIST', 'BENCH_BIG_LIST_MAX_S', 'BENCH_GQL_SECONDS', ...SCALE_KNOBS, ...SQLCOUNT_KNOBS, ...STORAGE_KNOBS, ...CPU_KNOBS].filter((k) => env[k]);
+const KNOBS = ['BENCH_ONLY', 'BENCH_DBS', 'BENCH_BYTES', 'BENCH_N', 'BENCH_SMALL_N', 'BENCH_BASE_NODES', 'BENCH_BIG_LIST', 'BENCH_BIG_LIST_MAX_S', 'BENCH_GQL_SECONDS', ...SCALE_KNOBS, ...SQLCOUNT_KNOBS, ...STORAGE_KNOBS, ...CPU_KNOBS, ...BYTES_KNOBS].filter((k) => env[k]);
 const COMMAND = `${KNOBS.map((k) => `${k}=${env[k]} `).join('')}npm run bench`;
 
 /** When (s after its last request) the service's RSS is read again; the goal is judged on the last. */
@@ -128,84 +130,6 @@ const SMALLPUT_ARGS = (mode) => ['--scenarios', 'smallput', '--small-n', String(
 // document (not yet optimised by the JIT) weigh on a median of 5 at a few ms a listing.
 const LIST_ARGS = (c) => ['--scenarios', 'list', '--n', '1000', '--list-n', '1000', '--list-reps', '20', '--concurrency', String(c)];
 
-
-// ---------------------------------------------------------------- nginx reference
-function ensureNginx() {
-  if (sh('bash', ['-c', 'command -v nginx || test -x /usr/sbin/nginx']).code === 0) return;
-  log('installing nginx-light');
-  const inst = (pkg) => spawnSync('bash', ['-c', `DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkg}`], { stdio: 'inherit' }).status === 0;
-  if (inst('nginx-light') || inst('nginx')) return;
-  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  if (inst('nginx-light') || inst('nginx')) return;
-  throw new Error('could not install nginx');
-}
-const NGINX = () => (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
-
-async function runNginx(tmp, logFile) {
-  ensureNginx();
-  const dir = join(tmp, 'nginx');
-  for (const d of ['', 'www', 'www/put', 'body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', 'logs']) mkdirSync(join(dir, d), { recursive: true });
-  const port = await freePort();
-  const conf = join(dir, 'nginx.conf');
-  // as root, nginx's workers would otherwise run as nobody/www-data and could not write into the 0700 temp dir
-  writeFileSync(conf, `daemon off;
-${process.getuid?.() === 0 ? 'user root;' : ''}
-master_process on;
-worker_processes auto;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 65;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    root ${dir}/www;
-    location /put/ {
-      dav_methods PUT;
-      create_full_put_path on;
-      client_max_body_size 0;
-      client_body_temp_path ${dir}/body;
-    }
-  }
-}
-`);
-  const version = (sh(NGINX(), ['-v']).err.match(/nginx\/(\S+)/) ?? [])[1] ?? 'unknown';
-  const ng = await startChild('nginx', NGINX(), ['-c', conf, '-p', dir, '-e', `${dir}/logs/error.log`], { logFile, ready: null });
-  // wait for the port
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((r) => { const q = http.get(`http://127.0.0.1:${port}/`, (s) => { s.resume(); r(true); }); q.on('error', () => r(false)); });
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const lines = [];
-  const meta = { kind: 'nginx', version, pid: ng.pid };
-  try {
-    const sampleRss = () => readRssKiB(ng.pid);
-    const base = `http://127.0.0.1:${port}`;
-    // PUT the file (the reference for uploads), then GET the very same file.
-    const put = await vosbench(['--scenarios', 'rawput', '--url', `${base}/put/blob.bin`, '--bytes', BYTES], { logFile, tag: 'nginx-rawput' });
-    lines.push(...put);
-    const sha = put.find((l) => l.scenario === 'rawput')?.sha256;
-    if (!sha) throw new Error(`nginx rawput failed: ${JSON.stringify(put.map((l) => l.sample_errors))}`);
-    lines.push(...(await vosbench(['--scenarios', 'rawget', '--url', `${base}/put/blob.bin`, '--expect-sha256', sha], { logFile, tag: 'nginx-rawget' })));
-    lines.push(...(await vosbench(['--scenarios', 'rawget', '--url', `${base}/put/blob.bin`, '--no-verify'], { logFile, tag: 'nginx-rawget-noverify' })));
-    // the reference of the service's --no-verify uploads: the client does not hash either
-    lines.push(...(await vosbench(['--scenarios', 'rawput', '--url', `${base}/put/blob2.bin`, '--bytes', BYTES, '--no-verify'], { logFile, tag: 'nginx-rawput-noverify' })));
-    meta.masterRssMiB = Math.round((sampleRss() ?? 0) / 102.4) / 10;
-  } finally {
-    await stopChild(ng);
-    rmSync(join(dir, 'www'), { recursive: true, force: true });
-  }
-  return { meta, lines };
-}
 
 // ---------------------------------------------------------------- MD5
 /** The machine's single-core MD5 speed (node crypto, in memory) over BENCH_BYTES: the limit of an upload, which the service hashes. */
@@ -298,7 +222,7 @@ async function runGraphql(port, token, pid) {
 }
 
 // ---------------------------------------------------------------- one database
-async function runDb(db, tmp, logFile) {
+async function runDb(db, tmp, logFile, ng) {
   const out = { db, lines: [], notes: [], bigList: null };
   const space = await prepareSpace({ db, dir: join(tmp, db), logFile, label: 'main' });
   if (db === 'postgresql') out.pgVersion = psql('SHOW server_version');
@@ -347,19 +271,12 @@ async function runDb(db, tmp, logFile) {
         push([await runRedirectPush({ port, token, n: SMALL_N, c: 8, bytes: 4096, name: `smallput-redirect-r${rep}` })], { rep });
       }
     });
-    await step(`bytes ${BYTES}`, async () => {
-      const stop = rssSampler(svc.pid);
-      const lines = await vosbench([...base, '--scenarios', 'upload,download', '--bytes', BYTES], { logFile, tag: `${db}-bytes` });
-      const rss = stop();
+    // side by side with nginx, BYTES_REPS rounds (bytes.mjs)
+    await step(`bytes ${BYTES} ×${BYTES_REPS}`, async () => {
+      if (!ng) throw new Error('nginx did not start: no reference to set the service beside');
+      const { lines, rss } = await pairedBytes({ ng, svcPid: svc.pid, base, bytes: BYTES, scratch: join(tmp, db), logFile, tag: db });
       push(lines);
-      out.lines.push({ kind: 'rss', phase: `upload+download ${BYTES} (verified)`, ...rss, db, run: RUN_ID });
-    });
-    await step(`bytes ${BYTES} no-verify`, async () => {
-      const stop = rssSampler(svc.pid);
-      const lines = await vosbench([...base, '--scenarios', 'upload,download', '--bytes', BYTES, '--no-verify'], { logFile, tag: `${db}-bytes-noverify` });
-      const rss = stop();
-      push(lines, { no_verify: true });
-      out.lines.push({ kind: 'rss', phase: `upload+download ${BYTES} (--no-verify)`, ...rss, db, run: RUN_ID });
+      for (const nv of [false, true]) if (rss[nv]) out.lines.push({ kind: 'rss', phase: `upload+download ${BYTES} (${nv ? '--no-verify' : 'verified'}), the peak of ${BYTES_REPS} rounds`, ...rss[nv], no_verify: nv, db, run: RUN_ID });
     });
     await step('graphql', async () => out.lines.push({ ...(await runGraphql(port, token, svc.pid)), db, run: RUN_ID }));
     out.endRssMiB = Math.round(readRssKiB(svc.pid) / 102.4) / 10;
@@ -417,7 +334,7 @@ function ceilingSection(ceiling) {
   return md.join('\n');
 }
 
-function dbSection(r, nginx, ceiling) {
+function dbSection(r, ceiling) {
   const L = r.lines;
   const find = (pred) => L.find(pred);
   const md = [];
@@ -465,21 +382,16 @@ function dbSection(r, nginx, ceiling) {
     const goal = mode === 'async' ? GOAL.smallput * PYVOSPACE.smallput : spAsync?.ops_s;
     md.push(`| smallput 4 KiB, ${sp.reps} runs of ${sp.n / sp.reps} alternating with the other forms, c=8, ${what}, incl. negotiation | ${fmt(sp.ops_s)} ops/s (mean of runs), p50 ${fmt(sp.p50_ms)} ms, ${sp.errors} errors | ${mode === 'async' ? `pyvospace ${fmt(PYVOSPACE.smallput, 1)}` : `async ${fmt(spAsync?.ops_s)}`} ops/s | ${ref ? fmt(sp.ops_s / ref, 2) : '—'}× | ${mode === 'async' ? `≥ ${GOAL.smallput}×` : '≥ async'}: ${verdict(sp.ops_s, goal)} |`);
   }
-  const ngl = (tag) => nginx?.lines?.find((x) => x.tag === tag);
   for (const nv of [false, true]) {
-    const up = find((x) => x.scenario === 'upload' && !!x.no_verify === nv);
-    const dn = find((x) => x.scenario === 'download' && !!x.no_verify === nv);
+    const sum = bytesSummary(L, nv);
     const sfx = nv ? ', `--no-verify`' : ' (sha256 computed by the client)';
-    const ngPut = ngl(nv ? 'nginx-rawput-noverify' : 'nginx-rawput');
-    const ngGet = ngl(nv ? 'nginx-rawget-noverify' : 'nginx-rawget');
-    if (up) {
-      const ratio = ngPut ? up.stream_MBps / ngPut.stream_MBps : null;
-      md.push(`| upload ${BYTES}${sfx} | ${fmt(up.stream_MBps)} MB/s stream, ${fmt(up.total_MBps)} incl. ${fmt(up.negotiate_ms)} ms negotiation | nginx PUT ${fmt(ngPut?.stream_MBps)} MB/s${nv ? ' (--no-verify)' : ''}; pyvospace ${fmt(PYVOSPACE.upload_MBps)} | ${fmt(ratio, 2)}× nginx, ${fmt(up.stream_MBps / PYVOSPACE.upload_MBps, 1)}× pyvospace | ≥ ${GOAL.upload}× nginx: ${verdict(ratio, GOAL.upload, { d: 2, unit: '×' })} |`);
-    } else md.push(`| upload${sfx} | not measured (failed) | | | |`);
-    if (dn) {
-      const ratio = ngGet ? dn.stream_MBps / ngGet.stream_MBps : null;
-      md.push(`| download ${BYTES}${sfx}${nv ? '' : `, verified=${dn.verified}`} | ${fmt(dn.stream_MBps)} MB/s stream, ${fmt(dn.total_MBps)} incl. ${fmt(dn.negotiate_ms)} ms negotiation | nginx GET ${fmt(ngGet?.stream_MBps)} MB/s${nv ? ' (--no-verify)' : ''}; pyvospace ${fmt(PYVOSPACE.download_MBps)} | ${fmt(ratio, 2)}× nginx, ${fmt(dn.stream_MBps / PYVOSPACE.download_MBps, 1)}× pyvospace | ≥ ${GOAL.download}× nginx: ${verdict(ratio, GOAL.download, { d: 2, unit: '×' })} |`);
-    } else md.push(`| download${sfx} | not measured (failed) | | | |`);
+    if (!sum) { md.push(`| upload and download ${BYTES}${sfx} | not measured (failed) | | | |`); continue; }
+    for (const [op, verb, goal] of [['upload', 'PUT', GOAL.upload], ['download', 'GET', GOAL.download]]) {
+      const { service: sv, nginx: ng, ratio, ratios } = sum[op];
+      const anchor = op === 'upload' ? PYVOSPACE.upload_MBps : PYVOSPACE.download_MBps;
+      md.push(`| ${op} ${BYTES}${sfx}, median of ${sum.reps} rounds | ${fmt(sv.MBps)} MB/s stream (rounds: ${sv.all.map((x) => fmt(x)).join(', ')}); CPU per MB: client ${fmt(sv.client, 2)} ms (${fmt(sv.faults, 0)} page faults), service ${fmt(sv.server, 2)} ms, the whole machine ${fmt(sv.machine, 2)} ms | nginx ${verb} ${fmt(ng.MBps)} MB/s (rounds: ${ng.all.map((x) => fmt(x)).join(', ')}; CPU per MB: client ${fmt(ng.client, 2)} ms (${fmt(ng.faults, 0)} page faults), nginx ${fmt(ng.server, 2)} ms, the whole machine ${fmt(ng.machine, 2)} ms); pyvospace ${fmt(anchor)} | ${fmt(ratio, 2)}× nginx (rounds: ${ratios.map((x) => fmt(x, 2)).join(', ')}), ${fmt(sv.MBps / anchor, 1)}× pyvospace | ≥ ${goal}× nginx: ${verdict(ratio, goal, { d: 2, unit: '×' })} |`);
+    }
+    md.push(`| limits measured beside them${sfx} | the client making${nv ? '' : ' and hashing'} ${BYTES} (vosbench gen) ${fmt(sum.gen)} MB/s; the disk's write-back ${fmt(sum.disk)} MB/s (medians of the rounds) | | | |`);
   }
   for (const x of L.filter((y) => y.kind === 'rss' && y.phase.startsWith('upload'))) {
     md.push(`| server RSS during ${x.phase} (service + in-process storage server) | ${fmt(x.beforeMiB)} → peak ${fmt(x.peakMiB)} MiB (+${fmt(x.growthMiB)} MiB, ${x.samples} samples) | | | growth < ${RSS_GROWTH_MIB} MiB: ${x.growthMiB < RSS_GROWTH_MIB ? 'met' : `**missed** by ${fmt(x.growthMiB - RSS_GROWTH_MIB)} MiB`} |`);
@@ -505,7 +417,7 @@ function writeReport({ results, nginx, ceiling, md5, env: e, seconds, tmpNote, e
   if (MAIN) {
     md.push(`- ${ANCHOR_NOTE}; nginx ran in this run on 127.0.0.1 with the same ${BYTES} file (PUT via \`dav_methods PUT\`, then GET of it; a second PUT without the client's hash).`);
     md.push('- Metadata runs are async-mode vosbench defaults; MB = 10^6 bytes; "stream" = the data PUT/GET alone.');
-    md.push('- Caveats: each figure is ONE run on a shared machine (vosbench\'s README: ±25% between runs). The service\'s upload computes MD5 and fsyncs before renaming into place; nginx\'s dav PUT does not fsync. A download ratio above 1× means the client (sha256, or its socket read loop), not nginx, was the limit; the nginx GET follows its PUT and the service\'s download follows its upload, so both are served from the page cache. RSS is of the service process, which runs the storage server in-process (except in "Standalone storage server RSS"). Before the metadata runs each service gets an unrecorded warm-up (every metadata scenario at n=300 and ten 1000-child listings), so the figures are of a service past its JIT warm-up, as pyvospace (no JIT) always is. The space is not empty: before the service starts, ' + BASE_NODES + ' nodes with 2 properties each are bulk-loaded under \`/bench/scale\` and analysed, as in the scale part (on empty tables PostgreSQL would plan each prepared statement as a sequential scan of a one-page table and keep that plan while the run fills the table; a live space has data and autovacuum\'s statistics, and the embedded database\'s service keeps its own: src/db/tableUpkeep.ts). Runs before 2026-11-26T03:00 listed 2000 children, not 1000 (vosbench lists the nodes its get made when --n ≥ --list-n): their listings/s are of twice the children.');
+    md.push('- Caveats: each figure is ONE run on a shared machine (vosbench\'s README: ±25% between runs), except the byte transfers of the main part: ' + BYTES_REPS + ' rounds side by side with nginx, judged on medians. The service\'s upload computes MD5 and fsyncs before renaming into place; nginx\'s dav PUT does not fsync. A download ratio above 1× means the client (sha256, or its socket read loop), not nginx, was the limit; the nginx GET follows its PUT and the service\'s download follows its upload, so both are served from the page cache. RSS is of the service process, which runs the storage server in-process (except in "Standalone storage server RSS"). Before the metadata runs each service gets an unrecorded warm-up (every metadata scenario at n=300 and ten 1000-child listings), so the figures are of a service past its JIT warm-up, as pyvospace (no JIT) always is. The space is not empty: before the service starts, ' + BASE_NODES + ' nodes with 2 properties each are bulk-loaded under \`/bench/scale\` and analysed, as in the scale part (on empty tables PostgreSQL would plan each prepared statement as a sequential scan of a one-page table and keep that plan while the run fills the table; a live space has data and autovacuum\'s statistics, and the embedded database\'s service keeps its own: src/db/tableUpkeep.ts). Runs before 2026-11-26T03:00 listed 2000 children, not 1000 (vosbench lists the nodes its get made when --n ≥ --list-n): their listings/s are of twice the children.');
   }
   if (tmpNote) md.push(`- ${tmpNote}`);
   md.push('');
@@ -517,7 +429,7 @@ function writeReport({ results, nginx, ceiling, md5, env: e, seconds, tmpNote, e
     md.push('');
   }
   if (ceiling) md.push(ceilingSection(ceiling));
-  for (const r of results) md.push(dbSection(r, nginx, ceiling));
+  for (const r of results) md.push(dbSection(r, ceiling));
   const failedPart = (rs) => rs.filter((r) => r.error).map((r) => `**${r.db}: failed:** ${r.error}`);
   const backends = (rs) => backendsSection(rs, nginx, results);
   for (const [rs, section] of [[extra.scale, scaleSection], [extra.sql, sqlCountSection], [extra.storage, storageSection], [extra.storage, backends], [extra.cpu, cpuSection]]) {
@@ -547,7 +459,7 @@ function writeReport({ results, nginx, ceiling, md5, env: e, seconds, tmpNote, e
   if (mc.length) md.push(`- **CPU per request** on ${mc.join(', ')}: ${why(CPU.on, ONLY ? 'BENCH_ONLY' : 'BENCH_CPU=0')}.`);
   md.push('- A standalone storage server on the embedded database: not possible by design (one process owns a PGlite directory, so `npm start` runs the storage server in-process).');
   md.push('- **Profiles of missed targets** (`--cpu-prof`, `EXPLAIN ANALYZE`): not taken by this script.');
-  md.push('- Only one run per setting, except the small pushes (two alternating runs of each form): no medians of repeated runs (pyvospace anchors are means of two).');
+  md.push('- Repeated runs: the small pushes (two alternating runs of each form) and the byte transfers of the main part (' + BYTES_REPS + ' rounds, judged on medians); every other figure is of one run (pyvospace anchors are means of two).');
   md.push('');
   let prev = keepPrevious && existsSync(file) ? readFileSync(file, 'utf8') : '';
   prev = prev.replace(/^# Benchmark results\s*\n/, '').replace(/^# Previous results\s*$/m, '').trim();
@@ -591,8 +503,14 @@ async function main() {
   let ceiling = null;
   const md5 = NGINX_ON ? md5Speed() : null;
   if (md5) log(`single-core MD5: ${md5.MBps} MB/s`);
+  let ng = null;
   if (NGINX_ON) {
-    try { nginx = await runNginx(tmp, logFile); } catch (err) { nginx = { error: err.message, lines: [] }; log(`nginx: ${err.message}`); }
+    try {
+      ng = await startNginx(tmp, logFile);
+      cleanups.push(() => ng.stop());
+      nginx = { meta: { kind: 'nginx', version: ng.version, pid: ng.pid }, lines: await nginxReference(ng, BYTES, logFile) };
+      nginx.meta.masterRssMiB = ng.rssMiB();
+    } catch (err) { nginx = { error: err.message, lines: [] }; log(`nginx: ${err.message}`); }
   }
   if (MAIN) {
     log('client ceiling (bench/null-vospace.mjs)');
@@ -605,7 +523,7 @@ async function main() {
     const lines = [];
     let r = null;
     if (MAIN) {
-      try { r = await runDb(db, tmp, logFile); } catch (err) { r = { db, lines: [], notes: [], error: err.message }; log(`${db}: ${err.message}`); }
+      try { r = await runDb(db, tmp, logFile, ng); } catch (err) { r = { db, lines: [], notes: [], error: err.message }; log(`${db}: ${err.message}`); }
       if (r.pgVersion) e.pgVersion = r.pgVersion;
       results.push(r);
       lines.push(...(ceiling?.lines ?? []).map((l) => ({ ...l, reference: 'null-vospace', run: RUN_ID })), ...r.lines);

@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import { AUTHORITY, HERE, cleanups, fmt, log, parseSize, prepareSpace, psql, r2, readRssKiB, rssSampler, startChild, stopChild, vosbench } from './lib.mjs';
 import { s3Parameters, startRgw, stopRgw } from './rgw.mjs';
+import { BYTES_CLIENT_ENV, bytesSummary } from './bytes.mjs';
 
 export const STORAGE_RSS = { on: process.env.BENCH_STORAGE_RSS !== '0' };
 export const S3 = { on: process.env.BENCH_S3 !== '0' };
@@ -49,7 +50,7 @@ export async function runStorageRss(db, { tmp, logFile, runId, bytes }, backend 
       log(`${db}: standalone storage server (${backend}): upload+download ${bytes}${noVerify ? ' --no-verify' : ''}`);
       const stopSt = rssSampler(st.pid);
       const stopSvc = rssSampler(svc.pid);
-      const lines = await vosbench([...base, '--scenarios', 'upload,download', '--bytes', bytes, '--keep', ...(noVerify ? ['--no-verify'] : [])], { logFile, tag: `${db}-standalone-${backend}${noVerify ? '-noverify' : ''}` });
+      const lines = await vosbench([...base, '--scenarios', 'upload,download', '--bytes', bytes, '--keep', ...(noVerify ? ['--no-verify'] : [])], { logFile, tag: `${db}-standalone-${backend}${noVerify ? '-noverify' : ''}`, env: BYTES_CLIENT_ENV });
       const rss = stopSt();
       const svcRss = stopSvc();
       const up = lines.find((l) => l.scenario === 'upload');
@@ -120,10 +121,10 @@ export function backendsSection(results, nginx, mainResults) {
       md.push(`| ${BACKEND_NAME[l.backend] ?? l.backend}, standalone | ${run} | ${fmt(l.upload_MBps)} | ${x(l.upload_MBps, r.put)} | ${fmt(l.download_MBps)} | ${x(l.download_MBps, r.get)} | ${vsPosix} | ${fmt(l.storage.beforeMiB)} → ${fmt(l.storage.peakMiB)} |`);
     }
     for (const m of mainResults.filter((y) => y.db === 'postgresql')) {
-      const up = m.lines.find((y) => y.scenario === 'upload' && !!y.no_verify === nv);
-      const dn = m.lines.find((y) => y.scenario === 'download' && !!y.no_verify === nv);
-      const rss = m.lines.find((y) => y.kind === 'rss' && y.phase.startsWith('upload') && y.phase.includes(nv ? 'no-verify' : '(verified)'));
-      if (up || dn) md.push(`| posix, in-process (main part, PostgreSQL) | ${run} | ${fmt(up?.stream_MBps)} | ${x(up?.stream_MBps, r.put)} | ${fmt(dn?.stream_MBps)} | ${x(dn?.stream_MBps, r.get)} | — | ${fmt(rss?.beforeMiB)} → ${fmt(rss?.peakMiB)} |`);
+      const sum = bytesSummary(m.lines, nv);
+      const [up, dn] = [sum?.upload.service.MBps, sum?.download.service.MBps];
+      const rss = m.lines.find((y) => y.kind === 'rss' && y.phase.startsWith('upload') && y.no_verify === nv);
+      if (sum) md.push(`| posix, in-process (main part, PostgreSQL; medians of its ${sum.reps} rounds) | ${run} | ${fmt(up)} | ${x(up, r.put)} | ${fmt(dn)} | ${x(dn, r.get)} | — | ${fmt(rss?.beforeMiB)} → ${fmt(rss?.peakMiB)} |`);
     }
     md.push(`| nginx ${nginx?.meta?.version ?? ''} | ${run} | ${fmt(r.put)} | 1.00× | ${fmt(r.get)} | 1.00× | — | — |`);
   }

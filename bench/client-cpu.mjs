@@ -1,0 +1,13 @@
+// Loaded into vosbench with `node --import` (bench/lib.mjs, cpuMarks): each JSON line vosbench
+// prints gets the client's own CPU so far, user + system of all its threads, as client_cpu_ms,
+// and its minor page faults so far (client_minflt).
+// A scenario's line is printed when it ends, so the difference between two lines is what the
+// client spent on the later scenario.
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => {
+  if (typeof chunk === 'string' && chunk.startsWith('{') && chunk.endsWith('}\n')) {
+    const { userCPUTime, systemCPUTime, minorPageFault } = process.resourceUsage();
+    chunk = `${chunk.slice(0, -2)},"client_cpu_ms":${((userCPUTime + systemCPUTime) / 1000).toFixed(1)},"client_minflt":${minorPageFault}}\n`;
+  }
+  return write(chunk, ...rest);
+};
