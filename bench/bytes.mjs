@@ -20,12 +20,12 @@
 // 280 to 1 500 MB/s, whichever server it read from; with it, 9 400 to 13 400 faults and 0.75 to
 // 1.25 s, 890 to 1 360 MB/s from each. Without it the client's faults, not the servers, set the
 // pace. The servers run as they are.
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
-import { freePort, log, median, parseSize, r2, readRssKiB, rssSampler, sh, startChild, stopChild, vosbench } from './lib.mjs';
+import { fmt, freePort, log, median, parseSize, r2, readRssKiB, rssSampler, sh, startChild, stopChild, vosbench } from './lib.mjs';
 import { cpuSeconds } from './cpu.mjs';
 
 export const BYTES_REPS = Number(process.env.BENCH_BYTES_REPS ?? 3);
@@ -129,19 +129,44 @@ function machineBusy() {
   return (user + nice + system + irq + softirq + steal) * TICK_S;
 }
 
+/** Seconds each thread of a process has run and waited for a core (runnable, not running) so far, by thread id. */
+function threadTimes(pid) {
+  const out = new Map();
+  if (!pid) return out;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      out.set(tid, { run: run / 1e9, wait: wait / 1e9 });
+    } catch { /* ended meanwhile */ }
+  }
+  return out;
+}
+/** Of the server's threads between two readings, the one that ran longest: the shares of the time it ran and waited for a core. */
+function busiest(a, b, seconds) {
+  let top = null;
+  for (const [tid, t] of b) {
+    const t0 = a.get(tid) ?? { run: 0, wait: 0 };
+    const run = t.run - t0.run;
+    if (!top || run > top.run) top = { run, wait: t.wait - t0.wait };
+  }
+  return top && seconds > 0 ? { busiest_run: r2(top.run / seconds), busiest_wait: r2(top.wait / seconds) } : {};
+}
+
 /**
  * One vosbench run whose first scenario is `gen` (the client making BENCH_BYTES, hashing them
  * unless --no-verify: the client's own speed, and the mark its later scenarios' CPU counts from),
  * then the transfers. Returns one line per transfer with its MB/s and the client's and server's
  * CPU per MB, and the gen line.
  */
-async function measured(args, { serverCpu, logFile, tag, side }) {
+async function measured(args, { serverCpu, serverPid, logFile, tag, side }) {
   const marks = [];
-  const lines = await vosbench(['--scenarios', ...args], { logFile, tag, cpuMarks: true, env, onLine: (l) => marks.push({ scenario: l.scenario, server: secs(serverCpu()), machine: machineBusy() }) });
+  const mark = (scenario) => ({ scenario, at: performance.now() / 1000, server: secs(serverCpu()), machine: machineBusy(), threads: threadTimes(serverPid) });
+  const lines = await vosbench(['--scenarios', ...args], { logFile, tag, cpuMarks: true, env, onLine: (l) => marks.push(mark(l.scenario)) });
   const out = [];
   let prev = null;
   for (const l of lines) {
-    const { server, machine } = marks.find((m) => m.scenario === l.scenario) ?? {};
+    const m = marks.find((x) => x.scenario === l.scenario) ?? {};
+    const { server, machine } = m;
     if (prev && l.ok && l.stream_MBps) {
       const mb = l.bytes / MB;
       out.push({
@@ -149,11 +174,12 @@ async function measured(args, { serverCpu, logFile, tag, side }) {
         client_ms_per_MB: r2((l.client_cpu_ms - prev.client) / mb), server_ms_per_MB: server == null || prev.server == null ? null : r2((1000 * (server - prev.server)) / mb),
         client_faults_per_MB: r2((l.client_minflt - prev.faults) / mb),
         machine_ms_per_MB: machine == null || prev.machine == null ? null : r2((1000 * (machine - prev.machine)) / mb),
+        ...(serverPid && m.threads && prev.threads ? busiest(prev.threads, m.threads, m.at - prev.at) : {}),
         sha256: l.sha256 ?? null, verified: l.verified ?? null,
       });
     } else if (prev && !l.ok) out.push({ kind: 'xfer', side, op: l.scenario, failed: true, errors: l.sample_errors ?? null });
     if (l.scenario === 'gen') out.push({ kind: 'client-gen', MBps: l.stream_MBps, sha256: l.sha256_included });
-    prev = { client: l.client_cpu_ms, faults: l.client_minflt, server, machine };
+    prev = { client: l.client_cpu_ms, faults: l.client_minflt, server, machine, threads: m.threads, at: m.at };
   }
   return out;
 }
@@ -203,7 +229,7 @@ export async function pairedBytes({ ng, svcPid, base, bytes, scratch, logFile, t
         lines.push({ ...diskFlush(scratch, parseSize(bytes)), ...at });
         sync();
         const stop = rssSampler(svcPid);
-        const got = await measured(['gen,upload,download', ...base, '--bytes', size, ...flag], { serverCpu: () => cpuSeconds(svcPid), logFile, tag: `${tag}-bytes-r${rep}${nv ? '-noverify' : ''}`, side: 'service' });
+        const got = await measured(['gen,upload,download', ...base, '--bytes', size, ...flag], { serverCpu: () => cpuSeconds(svcPid), serverPid: svcPid, logFile, tag: `${tag}-bytes-r${rep}${nv ? '-noverify' : ''}`, side: 'service' });
         const r = stop();
         if (!rss[nv] || r.growthMiB > rss[nv].growthMiB) rss[nv] = r;
         lines.push(...got.map((l) => ({ ...l, ...at })));
@@ -241,15 +267,16 @@ export function bytesSummary(lines, nv) {
       const server = med(xs.map((x) => x?.server_ms_per_MB));
       const machine = med(xs.map((x) => x?.machine_ms_per_MB));
       const faults = med(xs.map((x) => x?.client_faults_per_MB));
-      return { MBps: med(xs.map((x) => x?.MBps)), all: xs.map((x) => x?.MBps ?? null), client, server, machine, faults, failed: xs.filter((x) => !x).length };
+      const thread = { run: med(xs.map((x) => x?.busiest_run)), wait: med(xs.map((x) => x?.busiest_wait)) };
+      return { MBps: med(xs.map((x) => x?.MBps)), all: xs.map((x) => x?.MBps ?? null), client, server, machine, faults, thread, failed: xs.filter((x) => !x).length };
     };
     const svc = side('service');
     const ng = side('nginx');
     const ratios = reps.map((r) => { const a = pick('service', op, r); const b = pick('nginx', op, r); return a && b ? a.MBps / b.MBps : null; });
     const limits = [];
-    if (svc.machine) limits.push({ what: `${cores} cores ÷ the ${svc.machine} ms of CPU the whole machine spent per MB (client, service, kernel threads, anything else running)`, MBps: (cores * 1000) / svc.machine });
-    if (svc.client != null && svc.server != null) limits.push({ what: `${cores} cores ÷ (client ${svc.client} + service ${svc.server} ms of CPU per MB)`, MBps: (cores * 1000) / (svc.client + svc.server) });
-    if (svc.client) limits.push({ what: `one core ÷ the client's ${svc.client} ms per MB`, MBps: 1000 / svc.client });
+    if (svc.machine) limits.push({ what: `${cores} cores ÷ the ${fmt(svc.machine, 2)} ms of CPU the whole machine spent per MB (client, service, kernel threads, anything else running)`, MBps: (cores * 1000) / svc.machine });
+    if (svc.client != null && svc.server != null) limits.push({ what: `${cores} cores ÷ (client ${fmt(svc.client, 2)} + service ${fmt(svc.server, 2)} ms of CPU per MB)`, MBps: (cores * 1000) / (svc.client + svc.server) });
+    if (svc.client) limits.push({ what: `one core ÷ the client's ${fmt(svc.client, 2)} ms per MB`, MBps: 1000 / svc.client });
     if (op === 'upload' && gen != null) limits.push({ what: `the client's own making${nv ? '' : ' and hashing'} of the bytes (vosbench gen)`, MBps: gen });
     if (op === 'upload' && disk != null) limits.push({ what: 'the disk\'s write-back (the service syncs what it stores; nginx does not)', MBps: disk });
     limits.sort((a, b) => a.MBps - b.MBps);

@@ -174,7 +174,8 @@ export function goalsSection({ results, nginx, ceiling, extra, md5 }) {
         const want = ng.MBps == null ? null : goal * ng.MBps;
         const missed = ratio != null && ratio < goal;
         const lim = !missed || !limit ? '' : `; limit ${fmt(limit.MBps, 0)} MB/s (${limit.what})${limit.MBps < want ? `, under the goal's ${fmt(want, 0)}` : `, above the goal's ${fmt(want, 0)}: not what stops it`}`;
-        row(`${DB_NAME[r.db]}: ${op}, ${sfx}`, `${fmt(ratio, 2)}× nginx ${verb}, the median of ${sum.reps} rounds (${ratios.map((x) => fmt(x, 2)).join(', ')}): ${fmt(sv.MBps)} MB/s beside ${fmt(ng.MBps)}; CPU per MB: client ${fmt(sv.client, 2)} + service ${fmt(sv.server, 2)} ms, the whole machine ${fmt(sv.machine, 2)} (with nginx: ${fmt(ng.client, 2)} + ${fmt(ng.server, 2)}, machine ${fmt(ng.machine, 2)})${lim}`, `≥ ${goal}× nginx ${verb}`, verdict(ratio, goal, { d: 2, unit: '×' }));
+        const th = !missed || sv.thread.run == null ? '' : `; the service's busiest thread ran ${fmt(100 * sv.thread.run, 0)}% of the transfer and waited ${fmt(100 * sv.thread.wait, 0)}% for a core`;
+        row(`${DB_NAME[r.db]}: ${op}, ${sfx}`, `${fmt(ratio, 2)}× nginx ${verb}, the median of ${sum.reps} rounds (${ratios.map((x) => fmt(x, 2)).join(', ')}): ${fmt(sv.MBps)} MB/s beside ${fmt(ng.MBps)}; CPU per MB: client ${fmt(sv.client, 2)} + service ${fmt(sv.server, 2)} ms, the whole machine ${fmt(sv.machine, 2)} (with nginx: ${fmt(ng.client, 2)} + ${fmt(ng.server, 2)}, machine ${fmt(ng.machine, 2)})${lim}${th}`, `≥ ${goal}× nginx ${verb}`, verdict(ratio, goal, { d: 2, unit: '×' }));
       }
     }
   }
