@@ -60,7 +60,9 @@
 // storage ~30–60 s. Added 2026-12-05 (estimates for a quiet machine; measured at a load
 // average of ~20 with small sizes): MD5 and the second nginx PUT ~5 s; the five extra
 // smallput runs ~30 s per database; s3 ~1.5 min (the gateway starts in ~15–25 s, then two
-// 1 GiB up/downloads through it); cpu ~40 s on each database. The whole default run: ~12–15 min.
+// 1 GiB up/downloads through it); cpu ~40 s on each database. Added 2026-12-06: the byte
+// transfers in three rounds beside nginx (bytes.mjs) ~75–80 s per database, where one up/download
+// of each kind took ~15 s. With BENCH_SCALE=0 the whole run took 13.0 and 14.3 min that day.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem, cpus, loadavg } from 'node:os';
