@@ -112,13 +112,16 @@ export function rssSampler(pid) {
   let peak = before ?? 0;
   let samples = 0;
   const t = setInterval(() => { const v = readRssKiB(pid); if (v != null) { samples++; if (v > peak) peak = v; } }, 100);
-  return () => {
+  const mib = (k) => (k == null ? null : Math.round((k / 1024) * 10) / 10);
+  const stop = () => {
     clearInterval(t);
     const end = readRssKiB(pid);
     if (end != null && end > peak) peak = end;
-    const mib = (k) => (k == null ? null : Math.round((k / 1024) * 10) / 10);
     return { beforeMiB: mib(before), peakMiB: mib(peak), endMiB: mib(end), growthMiB: mib(peak - (before ?? 0)), samples };
   };
+  /** The peak so far (MiB), while sampling goes on. */
+  stop.peakMiB = () => mib(Math.max(peak, readRssKiB(pid) ?? 0));
+  return stop;
 }
 
 // ---------------------------------------------------------------- vosbench

@@ -50,7 +50,10 @@ export async function runStorageRss(db, { tmp, logFile, runId, bytes }, backend 
       log(`${db}: standalone storage server (${backend}): upload+download ${bytes}${noVerify ? ' --no-verify' : ''}`);
       const stopSt = rssSampler(st.pid);
       const stopSvc = rssSampler(svc.pid);
-      const lines = await vosbench([...base, '--scenarios', 'upload,download', '--bytes', bytes, '--keep', ...(noVerify ? ['--no-verify'] : [])], { logFile, tag: `${db}-standalone-${backend}${noVerify ? '-noverify' : ''}`, env: BYTES_CLIENT_ENV });
+      // the storage server's peak until the upload's line: the upload's share of the peak
+      let uploadPeakMiB = null;
+      const onLine = (l) => { if (l.scenario === 'upload') uploadPeakMiB = stopSt.peakMiB(); };
+      const lines = await vosbench([...base, '--scenarios', 'upload,download', '--bytes', bytes, '--keep', ...(noVerify ? ['--no-verify'] : [])], { logFile, tag: `${db}-standalone-${backend}${noVerify ? '-noverify' : ''}`, env: BYTES_CLIENT_ENV, onLine });
       const rss = stopSt();
       const svcRss = stopSvc();
       const up = lines.find((l) => l.scenario === 'upload');
@@ -58,7 +61,7 @@ export async function runStorageRss(db, { tmp, logFile, runId, bytes }, backend 
       const served = psql(`SELECT s.url FROM nodes n JOIN storage_servers s ON s.id = n.storage_id WHERE n.location IS NOT NULL ORDER BY n.mtime DESC LIMIT 1`, space.dbName);
       push({
         kind: 'storage-rss', bytes, no_verify: noVerify, idle,
-        storage: rss, service: svcRss, served_by: served,
+        storage: { ...rss, uploadPeakMiB }, service: svcRss, served_by: served,
         upload_MBps: up?.stream_MBps ?? null, download_MBps: dn?.stream_MBps ?? null, verified: dn?.verified ?? null,
         errors: (up?.errors ?? 1) + (dn?.errors ?? 1), sample_errors: [...(up?.sample_errors ?? []), ...(dn?.sample_errors ?? [])].slice(0, 3),
       });
@@ -82,7 +85,7 @@ export function storageSection(results) {
   md.push(`The metadata service ran WITHOUT its in-process storage server (\`bench/service-nostorage.cjs\`: \`startService(config, { storage: false })\`; \`dist/src/main.js\` has no such switch) and \`node dist/storage-server/main.js --config INI\` ran on its own in the same database, the only live storage server (checked in \`storage_servers\`, and the uploaded node's \`storage_id\` names it). vosbench's upload then download of the same object; RSS is VmRSS of each process, sampled every 100 ms. Target: growth of the storage server < ${TARGET_MIB} MiB.`, '');
   md.push('| backend | run | storage server RSS before → peak MiB | growth | peak − idle | target | metadata service RSS before → peak MiB | upload MB/s | download MB/s | errors | served by |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of all) {
-    md.push(`| ${BACKEND_NAME[l.backend] ?? l.backend} | upload+download ${l.bytes}${l.no_verify ? ' `--no-verify`' : ' (sha256 verified: ' + l.verified + ')'} | ${fmt(l.storage.beforeMiB)} → ${fmt(l.storage.peakMiB)} (${l.storage.samples} samples) | +${fmt(l.storage.growthMiB)} MiB | +${fmt(l.storage.peakMiB - l.idle.storageMiB)} MiB | ${l.storage.growthMiB < TARGET_MIB ? 'met' : `**missed** by ${fmt(l.storage.growthMiB - TARGET_MIB)} MiB`} | ${fmt(l.service.beforeMiB)} → ${fmt(l.service.peakMiB)} | ${fmt(l.upload_MBps)} | ${fmt(l.download_MBps)} | ${l.errors} | ${l.served_by} |`);
+    md.push(`| ${BACKEND_NAME[l.backend] ?? l.backend} | upload+download ${l.bytes}${l.no_verify ? ' `--no-verify`' : ' (sha256 verified: ' + l.verified + ')'} | ${fmt(l.storage.beforeMiB)} → ${fmt(l.storage.peakMiB)} (${l.storage.samples} samples; the upload's peak ${fmt(l.storage.uploadPeakMiB)}) | +${fmt(l.storage.growthMiB)} MiB | +${fmt(l.storage.peakMiB - l.idle.storageMiB)} MiB | ${l.storage.growthMiB < TARGET_MIB ? 'met' : `**missed** by ${fmt(l.storage.growthMiB - TARGET_MIB)} MiB`} | ${fmt(l.service.beforeMiB)} → ${fmt(l.service.peakMiB)} | ${fmt(l.upload_MBps)} | ${fmt(l.download_MBps)} | ${l.errors} | ${l.served_by} |`);
   }
   md.push('');
   for (const backend of ['posix', 's3']) {
