@@ -50,7 +50,11 @@ export interface StorageBackend {
   storeWhole?(jobId: string, data: Buffer, nodeId: number): Promise<string>;
   /** Upload failed or was aborted: forget the staged object. */
   discard(ref: string): Promise<void>;
-  /** Download: the object's bytes, or a range of them. */
+  /**
+   * Download: the object's bytes, or a range of them. A stream with a
+   * `release(chunk)` method gets each chunk back once a download has sent it,
+   * to read into again (posix: ./fileChunks.ts); any other is piped as it is.
+   */
   read(location: string, range?: ByteRange): Promise<Readable>;
   /** Size of a stored object in bytes. */
   size(location: string): Promise<number>;
