@@ -21,12 +21,13 @@
 // 1.25 s, 890 to 1 360 MB/s from each. Without it the client's faults, not the servers, set the
 // pace. The servers run as they are.
 import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import { fmt, freePort, log, median, parseSize, r2, readRssKiB, rssSampler, sh, startChild, stopChild, vosbench } from './lib.mjs';
-import { cpuSeconds } from './cpu.mjs';
+import { TICK, cpuSeconds } from './cpu.mjs';
 
 export const BYTES_REPS = Number(process.env.BENCH_BYTES_REPS ?? 3);
 export const BYTES_KNOBS = ['BENCH_BYTES_REPS'];
@@ -39,9 +40,9 @@ const env = BYTES_CLIENT_ENV;
 function ensureNginx() {
   if (sh('bash', ['-c', 'command -v nginx || test -x /usr/sbin/nginx']).code === 0) return;
   log('installing nginx-light');
-  const inst = (p) => sh('bash', ['-c', `DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${p} >/dev/null 2>&1`]).code === 0;
+  const inst = (pkg) => spawnSync('bash', ['-c', `DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkg}`], { stdio: 'inherit' }).status === 0;
   if (inst('nginx-light') || inst('nginx')) return;
-  sh('bash', ['-c', 'apt-get update -q >/dev/null 2>&1']);
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
   if (inst('nginx-light') || inst('nginx')) return;
   throw new Error('could not install nginx');
 }
@@ -122,11 +123,10 @@ export async function nginxReference(ng, bytes, logFile) {
 // ---------------------------------------------------------------- measuring
 const sync = () => sh('sync', []);
 const secs = (s) => (s ? s.user + s.sys : null);
-const TICK_S = 1 / (Number(sh('getconf', ['CLK_TCK']).out) || 100);
 /** Seconds the machine's cores have spent busy so far (all but idle and iowait: every process, kernel threads, interrupts, steal). */
 function machineBusy() {
   const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq + steal) * TICK_S;
+  return (user + nice + system + irq + softirq + steal) / TICK;
 }
 
 /** Seconds each thread of a process has run and waited for a core (runnable, not running) so far, by thread id. */
@@ -167,17 +167,18 @@ async function measured(args, { serverCpu, serverPid, logFile, tag, side }) {
   for (const l of lines) {
     const m = marks.find((x) => x.scenario === l.scenario) ?? {};
     const { server, machine } = m;
+    const op = l.scenario === 'rawput' || l.scenario === 'upload' ? 'upload' : 'download';
     if (prev && l.ok && l.stream_MBps) {
       const mb = l.bytes / MB;
       out.push({
-        kind: 'xfer', side, op: l.scenario === 'rawput' || l.scenario === 'upload' ? 'upload' : 'download', MBps: l.stream_MBps,
+        kind: 'xfer', side, op, MBps: l.stream_MBps,
         client_ms_per_MB: r2((l.client_cpu_ms - prev.client) / mb), server_ms_per_MB: server == null || prev.server == null ? null : r2((1000 * (server - prev.server)) / mb),
         client_faults_per_MB: r2((l.client_minflt - prev.faults) / mb),
         machine_ms_per_MB: machine == null || prev.machine == null ? null : r2((1000 * (machine - prev.machine)) / mb),
         ...(serverPid && m.threads && prev.threads ? busiest(prev.threads, m.threads, m.at - prev.at) : {}),
         sha256: l.sha256 ?? null, verified: l.verified ?? null,
       });
-    } else if (prev && !l.ok) out.push({ kind: 'xfer', side, op: l.scenario, failed: true, errors: l.sample_errors ?? null });
+    } else if (prev && !l.ok) out.push({ kind: 'xfer', side, op, failed: true, errors: l.sample_errors ?? null });
     if (l.scenario === 'gen') out.push({ kind: 'client-gen', MBps: l.stream_MBps, sha256: l.sha256_included });
     prev = { client: l.client_cpu_ms, faults: l.client_minflt, server, machine, threads: m.threads, at: m.at };
   }
@@ -259,7 +260,7 @@ export function bytesSummary(lines, nv) {
   const cores = availableParallelism();
   const gen = med(mine.filter((l) => l.kind === 'client-gen').map((l) => l.MBps));
   const disk = med(mine.filter((l) => l.kind === 'disk-flush').map((l) => l.MBps));
-  const out = { reps: reps.length, gen, disk, cores };
+  const out = { reps: reps.length, gen, disk };
   for (const op of ['upload', 'download']) {
     const side = (s) => {
       const xs = reps.map((r) => pick(s, op, r));
@@ -268,7 +269,7 @@ export function bytesSummary(lines, nv) {
       const machine = med(xs.map((x) => x?.machine_ms_per_MB));
       const faults = med(xs.map((x) => x?.client_faults_per_MB));
       const thread = { run: med(xs.map((x) => x?.busiest_run)), wait: med(xs.map((x) => x?.busiest_wait)) };
-      return { MBps: med(xs.map((x) => x?.MBps)), all: xs.map((x) => x?.MBps ?? null), client, server, machine, faults, thread, failed: xs.filter((x) => !x).length };
+      return { MBps: med(xs.map((x) => x?.MBps)), all: xs.map((x) => x?.MBps ?? null), client, server, machine, faults, thread };
     };
     const svc = side('service');
     const ng = side('nginx');
@@ -280,7 +281,7 @@ export function bytesSummary(lines, nv) {
     if (op === 'upload' && gen != null) limits.push({ what: `the client's own making${nv ? '' : ' and hashing'} of the bytes (vosbench gen)`, MBps: gen });
     if (op === 'upload' && disk != null) limits.push({ what: 'the disk\'s write-back (the service syncs what it stores; nginx does not)', MBps: disk });
     limits.sort((a, b) => a.MBps - b.MBps);
-    out[op] = { service: svc, nginx: ng, ratio: med(ratios), ratios, limit: limits[0] ?? null, limits };
+    out[op] = { service: svc, nginx: ng, ratio: med(ratios), ratios, limit: limits[0] ?? null };
   }
   return out;
 }

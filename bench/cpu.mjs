@@ -38,7 +38,8 @@ const LIST_REPS = 200;
  */
 export const PG_BEFORE_US = { create: 642, get: 169, setprops: 589 };
 
-const TICK = Number(sh('getconf', ['CLK_TCK']).out) || 100;
+/** Clock ticks per second, the unit of /proc's CPU times. */
+export const TICK = Number(sh('getconf', ['CLK_TCK']).out) || 100;
 /** User and system CPU seconds of a process so far, or of its thread `tid` (null once it has ended). */
 export function cpuSeconds(pid, tid) {
   try {

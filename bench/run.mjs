@@ -63,15 +63,14 @@
 // 1 GiB up/downloads through it); cpu ~40 s on each database. Added 2026-12-06: the byte
 // transfers in three rounds beside nginx (bytes.mjs) ~75–80 s per database, where one up/download
 // of each kind took ~15 s. With BENCH_SCALE=0 the whole run took 13.0 and 14.3 min that day.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  AUTHORITY, HERE, REPO, VOSBENCH, cleanupAll, cleanups, ensurePostgres, fmt, freePort, gqlPost, log, parseSize, pct, psql, r2,
-  httpReq, prepareSpace, readRssKiB, rssSampler, sh, startChild, startNullVospace, stopChild, vosbench,
+  AUTHORITY, HERE, REPO, VOSBENCH, cleanupAll, cleanups, ensurePostgres, fmt, gqlPost, log, parseSize, pct, psql, r2,
+  httpReq, prepareSpace, readRssKiB, rssSampler, sh, startNullVospace, stopChild, vosbench,
 } from './lib.mjs';
 import { BASE_NODES, SCALE, SCALE_KNOBS, baseSpaceSql, runScale, scaleSection } from './scale.mjs';
 import { SQLCOUNT, SQLCOUNT_KNOBS, runSqlCount, sqlCountSection } from './gqlsql.mjs';
