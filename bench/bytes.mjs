@@ -14,7 +14,7 @@
 // The client of every byte transfer the bench makes (here, and in storage.mjs) runs with glibc's
 // heap trimming off (BYTES_CLIENT_ENV). vosbench reads each response
 // into new 64 KiB buffers; when glibc gives freed ones back to the kernel, the next reads fault
-// their pages in again, and on this virtual machine a fault costs ~14 µs. Measured on
+// their pages in again, and on this virtual machine a fault costs 15–18 µs. Measured on
 // 2026-12-06 against nginx and the service in turn (1 GiB GETs, --no-verify), without the
 // setting the client took 11 700 to 224 000 faults per transfer, 0.67 to 3.9 s of CPU, and ran
 // 280 to 1 500 MB/s, whichever server it read from; with it, 9 400 to 13 400 faults and 0.75 to
