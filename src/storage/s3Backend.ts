@@ -3,7 +3,7 @@
  *
  * Keys, under the configured prefix:
  * - `objects/<job id>-<random>`: an upload's bytes, written once by a
- *   multipart upload (lib-storage's Upload: parts sized by partSizeFor,
+ *   multipart upload (s3ObjectWriter.ts: parts sized by partSizeFor,
  *   QUEUE_SIZE in flight, so memory stays bounded whatever the size). The object is written
  *   at its final key, and commit never copies it: a 100 GB upload is written once.
  * - `staging/<job id>-<random>`: an empty marker, put before the upload
@@ -17,7 +17,8 @@
  * a streamed copy.
  */
 import { randomBytes } from 'node:crypto';
-import { PassThrough, Readable, Writable, pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -34,10 +35,9 @@ import {
   UploadPartCopyCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { logger } from '../log';
 import type { ByteRange, StagedObject, StagedRef, StorageBackend } from './backend';
-import { Md5Counter } from './hashing';
+import { S3ObjectWriter, s3Status as status } from './s3ObjectWriter';
 
 // The SDK warns once, on Node < 22, that its releases after January 2027 will need Node 22.
 // The version in package.json is pinned and supports Node 20: the notice is noise in the
@@ -47,12 +47,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 /** S3's most parts in one multipart upload (its least part, but the last, is 5 MiB). */
 const MAX_PARTS = 10_000;
 /**
- * Bytes of one part when the upload's length is known, or more where 10 000 parts would not hold it.
- * An upload holds QUEUE_SIZE parts in flight and one filling, and the SDK copies each part once
- * as it fills it: with 16 MiB parts and 3 in flight a storage server grew by 120–130 MiB during a
- * 1 GiB upload, with 8 MiB and 2 by 69 MiB, at the same speed against Ceph RGW (bench part s3).
+ * Bytes of one part when the upload's length is known (S3's least), or more where 10 000 parts would
+ * not hold it (49 GiB). An upload holds QUEUE_SIZE parts in flight and one filling, in buffers it fills
+ * again (s3ObjectWriter.ts). The standalone storage server grew during a 1 GiB upload and download
+ * (bench part s3, two runs each, with and without the client's sha256) by +52 and +57 MiB with 5 MiB
+ * parts (+17, +35 without), by +59 to +65 MiB with 8 MiB (+20 to +42), at the same speed against Ceph
+ * RGW; with lib-storage's Upload, which allocated every part anew, by +63 to +77 MiB with 8 MiB parts
+ * and by 120–130 MiB with 16 MiB and 3 in flight.
  */
-const PART_SIZE = 8 * 1024 * 1024;
+const PART_SIZE = 5 * 1024 * 1024;
 /** Bytes of one part of a body of unknown length (chunked): 10 000 of them hold 156 GiB. */
 const UNKNOWN_LENGTH_PART_SIZE = 16 * 1024 * 1024;
 /** Parts uploaded at once. */
@@ -89,8 +92,7 @@ export interface S3Options {
 }
 
 interface Staging {
-  upload: Upload;
-  body: Md5Counter;
+  writer: S3ObjectWriter;
   done: Promise<unknown>;
 }
 
@@ -155,23 +157,16 @@ export class S3Backend implements StorageBackend {
     // The marker first: a crash at any later point leaves something listStaged finds.
     // A Body of known length (0): an empty string sends no Content-Length, and the SDK then warns of a stream of unknown length.
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.marker(ref), Body: Buffer.alloc(0), ContentLength: 0 }));
-    const body = new Md5Counter();
-    // Upload takes a Body's `size` for its length, and Md5Counter's is the count so far: it gets a plain stream.
-    const plain = new PassThrough();
-    pipeline(body, plain, () => undefined);
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: this.object(`objects/${ref}`), Body: plain },
-      partSize: partSizeFor(opts.length),
-      queueSize: QUEUE_SIZE,
-      leavePartsOnError: false,
-    });
-    const done = upload.done();
-    const entry: Staging = { upload, body, done };
-    this.staging.set(ref, entry);
-    done.catch(() => undefined); // awaited by the writer, commit or discard
-    const stream = new UploadWriter(entry);
-    return { stream, ref, stored: () => ({ md5: body.digest(), size: body.size }) };
+    const writer = this.writer(this.object(`objects/${ref}`), partSizeFor(opts.length), true);
+    const done = finished(writer);
+    done.catch(() => undefined); // awaited by commit or discard
+    this.staging.set(ref, { writer, done });
+    return { stream: writer, ref, stored: () => ({ md5: writer.md5(), size: writer.size }) };
+  }
+
+  private writer(key: string, partSize: number, hash: boolean): S3ObjectWriter {
+    const abortRefused = (e: unknown, uploadId: string) => this.refused('AbortMultipartUpload', e, { key, uploadId });
+    return new S3ObjectWriter({ client: this.client, bucket: this.bucket, key, partSize, queueSize: QUEUE_SIZE, hash, abortRefused });
   }
 
   async commit(ref: string, _nodeId?: number): Promise<string> {
@@ -189,8 +184,8 @@ export class S3Backend implements StorageBackend {
     const key = this.object(`objects/${ref}`);
     const entry = this.staging.get(ref);
     if (entry) {
-      // Ends the Body with an error: lib-storage then aborts its multipart upload itself.
-      entry.body.destroy(new Error('upload discarded'));
+      // The writer aborts its multipart upload as it is destroyed.
+      entry.writer.destroy(new Error('upload discarded'));
       await entry.done.catch(() => undefined);
       this.staging.delete(ref);
     }
@@ -283,14 +278,7 @@ export class S3Backend implements StorageBackend {
   /** A copy through this process, streamed (for servers without UploadPartCopy). */
   private async streamCopy(from: string, to: string): Promise<void> {
     const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: from }));
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: to, Body: out.Body as Readable },
-      partSize: partSizeFor(out.ContentLength),
-      queueSize: QUEUE_SIZE,
-      leavePartsOnError: false,
-    });
-    await upload.done();
+    await pipeline(out.Body as Readable, this.writer(to, partSizeFor(out.ContentLength), false));
   }
 
   async remove(location: string): Promise<void> {
@@ -322,37 +310,5 @@ export class S3Backend implements StorageBackend {
   /** Ends the client's kept-alive sockets. */
   async close(): Promise<void> {
     this.client.destroy();
-  }
-}
-
-/** The HTTP status of an SDK error. */
-function status(e: unknown): number | undefined {
-  return (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-}
-
-/** The stream handed to the storage server: writes feed the upload's body; 'finish' once the object is stored. */
-class UploadWriter extends Writable {
-  constructor(private readonly entry: Staging) {
-    super();
-    // A failed upload stops reading its body: fail the writer rather than wait for a drain.
-    entry.done.catch((e: unknown) => this.destroy(e as Error));
-  }
-
-  _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    if (this.entry.body.write(chunk)) cb();
-    else this.entry.body.once('drain', () => cb());
-  }
-
-  _final(cb: (e?: Error | null) => void): void {
-    this.entry.body.end();
-    this.entry.done.then(
-      () => cb(),
-      (e: unknown) => cb(e as Error),
-    );
-  }
-
-  _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
-    if (err && !this.entry.body.destroyed) this.entry.body.destroy(err);
-    cb(err);
   }
 }

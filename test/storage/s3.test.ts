@@ -4,11 +4,12 @@
  * an object store has: multipart uploads left open, UploadPartCopy, the
  * bucket checked at start.
  */
-import { randomBytes } from 'node:crypto';
-import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { S3Backend, partSizeFor, type S3Options } from '../../src/storage/s3Backend';
+import { S3ObjectWriter } from '../../src/storage/s3ObjectWriter';
 import { newBucket, s3Client, sharedRgw, startRgw, stopRgw, type Rgw } from '../helpers/rgw';
 import { conformance } from './conformance';
 
@@ -85,7 +86,7 @@ describe('S3 backend on Ceph RGW', () => {
     expect(warnings).toEqual([]);
   });
 
-  test('an upload is written in parts of 8 MiB when its length is known, of 16 MiB when not', async () => {
+  test('an upload is written in parts of 5 MiB when its length is known, of 16 MiB when not', async () => {
     const MiB = 1024 * 1024;
     const b = new S3Backend(options({ prefix: 'parts/' }));
     const data = randomBytes(20 * MiB + 1);
@@ -98,9 +99,9 @@ describe('S3 backend on Ceph RGW', () => {
       expect(head.ContentLength).toBe(data.length);
       return Number(/-(\d+)"?$/.exec(head.ETag ?? '')?.[1]);
     };
-    expect(await parts(data.length)).toBe(3);
+    expect(await parts(data.length)).toBe(5);
     expect(await parts(undefined)).toBe(2);
-    // Past 10 000 parts of 8 MiB (78 GiB), the parts grow: S3 takes no more than 10 000.
+    // Past 10 000 parts of 5 MiB (49 GiB), the parts grow: S3 takes no more than 10 000.
     expect(partSizeFor(100e9)).toBe(10_000_000);
     expect(partSizeFor(100e9) * 10_000).toBeGreaterThanOrEqual(100e9);
   });
@@ -115,5 +116,78 @@ describe('S3 backend on Ceph RGW', () => {
     const bad = s3Client({ ...g, secretAccessKey: 'wrong' });
     const refused = await bad.send(new ListMultipartUploadsCommand({ Bucket: bucket })).catch((e: { $metadata: { httpStatusCode: number } }) => e);
     expect(refused).toMatchObject({ $metadata: { httpStatusCode: 403 } });
+  });
+});
+
+describe('S3ObjectWriter on Ceph RGW', () => {
+  const MiB = 1024 * 1024;
+  let client: S3Client;
+  beforeAll(() => {
+    client = s3Client(g);
+  });
+  afterAll(() => client.destroy());
+  const writer = (key: string) => new S3ObjectWriter({ client, bucket, key: `writer/${key}`, partSize: 5 * MiB, queueSize: 2, hash: true });
+  /** Chunks of `size` bytes (the last shorter), as a socket would deliver them. */
+  const chunks = (data: Buffer, size: number) => Readable.from(Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size)));
+  const stored = async (key: string) => {
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `writer/${key}` }));
+    return { bytes: Buffer.from(await out.Body!.transformToByteArray()), parts: Number(/-(\d+)"?$/.exec(out.ETag ?? '')?.[1] ?? 0) };
+  };
+
+  test.each([
+    ['empty', 0, 1000, 0],
+    ['shorter than a part', 3 * MiB + 5, 1000, 0],
+    ['two whole parts', 10 * MiB, 65536, 2],
+    ['five parts, the last short, in odd chunks', 23 * MiB + 7, 65537, 5],
+    ['one chunk of several parts', 12 * MiB, 12 * MiB, 3],
+  ])('%s: stored whole, in the parts its length asks, with its MD5', async (name, length, chunk, parts) => {
+    const data = randomBytes(length);
+    const w = writer(name);
+    await pipeline(chunks(data, chunk), w);
+    const got = await stored(name);
+    expect(got.bytes.equals(data)).toBe(true);
+    expect(got.parts).toBe(parts);
+    expect(w.size).toBe(length);
+    expect(w.md5().equals(createHash('md5').update(data).digest())).toBe(true);
+    // Buffers are filled again once their part is stored: one filling and two in flight at most.
+    expect(w.partBuffers).toBeLessThanOrEqual(3);
+  });
+
+  test('a part refused mid-upload fails the stream, which stops taking the body, and leaves no open multipart upload', async () => {
+    const w = writer('refused');
+    const failed = pipeline(
+      (async function* () {
+        yield randomBytes(11 * MiB);
+        // The gateway forgets the upload behind the writer's back: its next part gets 404 NoSuchUpload.
+        const open = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'writer/refused' }));
+        expect(open.Uploads).toHaveLength(1);
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'writer/refused', UploadId: open.Uploads![0].UploadId }));
+        for (let i = 0; i < 100; i++) yield randomBytes(MiB);
+      })(),
+      w,
+    );
+    await expect(failed).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    // Stopped at the refusal, not after the whole body.
+    expect(w.size).toBeLessThan(40 * MiB);
+    const open = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'writer/refused' }));
+    expect(open.Uploads ?? []).toEqual([]);
+    await expect(client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'writer/refused' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+
+  test.each([
+    ['at once, while its upload is being created', false],
+    ['once two parts are in flight', true],
+  ])('a writer destroyed %s aborts its multipart upload', async (_when, afterWrite) => {
+    const key = `destroyed-${afterWrite}`;
+    const w = writer(key);
+    w.on('error', () => undefined);
+    // 12 MiB: two parts of 5 MiB sent, 2 MiB filling the third buffer when the write calls back.
+    const written = new Promise((ok) => w.write(randomBytes(12 * MiB), ok));
+    if (afterWrite) await written;
+    w.destroy(new Error('client went away'));
+    await new Promise((ok) => w.once('close', ok));
+    const open = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `writer/${key}` }));
+    expect(open.Uploads ?? []).toEqual([]);
+    await expect(client.send(new HeadObjectCommand({ Bucket: bucket, Key: `writer/${key}` }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   });
 });
