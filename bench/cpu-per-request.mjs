@@ -27,7 +27,7 @@ try {
   await space.start([...prof, 'dist/src/main.js', '--config', space.ini]);
   const lines = await measureCpu({ space, scenarios, n: Number(n), c: Number(c), logFile, tag: 'cpu', extra: (process.env.ARGS ?? '').split(' ').filter(Boolean) });
   for (const l of lines) {
-    console.log(`${l.scenario} c=${c}: ${l.ops_s} ops/s, p50 ${l.p50_ms} ms; CPU per request: service user ${l.service_user_us} µs, system ${l.service_sys_us} µs (main thread ${l.main_us} µs); PostgreSQL (${l.pg_backends} backends) user ${l.pg_user_us} µs, system ${l.pg_sys_us} µs`);
+    console.log(`${l.scenario} c=${c}: ${l.ops_s} ops/s, p50 ${l.p50_ms} ms; CPU per request: service user ${l.service_user_us} µs, system ${l.service_sys_us} µs (main thread ${l.main_us} µs); PostgreSQL (${l.pg_backends} backends) user ${l.pg_user_us} µs, system ${l.pg_sys_us} µs; client ${l.client_us} µs`);
   }
   await space.stop();
 } finally {

@@ -74,33 +74,56 @@ function spent(a, b) {
 }
 
 /**
- * Runs vosbench's `scenarios` against a started service and returns one line per scenario with
- * the CPU per request (µs) of the service and of its PostgreSQL backends.
+ * Counts CPU per request for vosbench run with cpuMarks: its onLine reads the counters at each
+ * scenario's end, and cpuAt(i) gives the i-th line's CPU per request (µs) spent since the
+ * previous line: the service's (all threads), its main thread's, PostgreSQL's backends' (with a
+ * database name), the client's own and its main thread's (from bench/client-cpu.mjs).
  */
-export async function measureCpu({ space, scenarios = SCENARIOS, n, c, logFile, tag, extra = [] }) {
+export function cpuMarker(space) {
   const pid = space.svc.pid;
   let last = snapshot(pid, space.dbName);
-  const out = [];
-  await vosbench(
-    ['--base', `http://127.0.0.1:${space.port}/vospace`, '--authority', AUTHORITY, '--token', space.token, '--root', 'bench', '--n', String(n), '--small-n', String(n), '--concurrency', String(c), '--scenarios', scenarios, ...extra],
-    {
-      logFile, tag,
-      onLine: (l) => {
-        const now = snapshot(pid, space.dbName);
-        const d = spent(last, now);
-        last = now;
-        const reqs = (l.ok ?? 0) + (l.errors ?? 0);
-        const us = (s) => (reqs ? Math.round((s * 1e6) / reqs) : null);
-        out.push({
-          kind: 'cpu', scenario: l.scenario, n: reqs, concurrency: c, ok: l.ok, errors: l.errors, ops_s: l.ops_s, p50_ms: l.p50_ms,
-          service_user_us: us(d.svc.user), service_sys_us: us(d.svc.sys), service_us: us(d.svc.user + d.svc.sys),
-          main_us: us(d.main.user + d.main.sys),
-          ...(space.dbName ? { pg_user_us: us(d.pg.user), pg_sys_us: us(d.pg.sys), pg_us: us(d.pg.user + d.pg.sys), pg_backends: d.backends } : {}),
-        });
-      },
+  const lastClient = { client_cpu_ms: 0, client_main_cpu_ms: 0 };
+  const marks = [];
+  return {
+    onLine: (l) => {
+      const now = snapshot(pid, space.dbName);
+      const d = spent(last, now);
+      last = now;
+      const client = (k) => {
+        if (l[k] == null) return null;
+        const ms = l[k] - lastClient[k];
+        lastClient[k] = l[k];
+        return ms / 1000;
+      };
+      const [clientAll, clientMain] = [client('client_cpu_ms'), client('client_main_cpu_ms')];
+      const reqs = (l.ok ?? 0) + (l.errors ?? 0);
+      const us = (s) => (reqs && s != null ? Math.round((s * 1e6) / reqs) : null);
+      marks.push({
+        service_user_us: us(d.svc.user), service_sys_us: us(d.svc.sys), service_us: us(d.svc.user + d.svc.sys),
+        main_us: us(d.main.user + d.main.sys),
+        ...(space.dbName ? { pg_user_us: us(d.pg.user), pg_sys_us: us(d.pg.sys), pg_us: us(d.pg.user + d.pg.sys), pg_backends: d.backends } : {}),
+        ...(clientAll == null ? {} : { client_us: us(clientAll) }),
+        ...(clientMain == null ? {} : { client_main_us: us(clientMain) }),
+      });
     },
+    cpuAt: (i) => marks[i] ?? {},
+  };
+}
+
+/**
+ * Runs vosbench's `scenarios` against a started service and returns one line per scenario with
+ * the CPU per request (µs) of the service, of its PostgreSQL backends and of the client.
+ */
+export async function measureCpu({ space, scenarios = SCENARIOS, n, c, logFile, tag, extra = [] }) {
+  const marker = cpuMarker(space);
+  const lines = await vosbench(
+    ['--base', `http://127.0.0.1:${space.port}/vospace`, '--authority', AUTHORITY, '--token', space.token, '--root', 'bench', '--n', String(n), '--small-n', String(n), '--concurrency', String(c), '--scenarios', scenarios, ...extra],
+    { logFile, tag, onLine: marker.onLine, cpuMarks: true },
   );
-  return out;
+  return lines.map((l, i) => ({
+    kind: 'cpu', scenario: l.scenario, n: (l.ok ?? 0) + (l.errors ?? 0), concurrency: c, ok: l.ok, errors: l.errors, ops_s: l.ops_s, p50_ms: l.p50_ms,
+    ...marker.cpuAt(i),
+  }));
 }
 
 /**
