@@ -52,6 +52,7 @@ export class S3ObjectWriter extends Writable {
   /** The multipart upload's id, once the body proved longer than one part. */
   private started: Promise<string> | undefined;
   private readonly parts: CompletedPart[] = [];
+  /** Parts being uploaded, and at the end the request that stores the object. */
   private readonly inFlight = new Set<Promise<void>>();
   private stored = false;
   private aborted = false;
@@ -162,14 +163,29 @@ export class S3ObjectWriter extends Writable {
     if (!this.started) {
       const body = this.head.length === 1 ? this.head[0] : Buffer.concat(this.head, this.headBytes);
       this.head = [];
-      await client.send(new PutObjectCommand({ Bucket, Key, Body: body, ContentLength: body.length }));
+      await this.last(client.send(new PutObjectCommand({ Bucket, Key, Body: body, ContentLength: body.length })));
     } else {
       if (this.filled) await this.send();
       while (this.inFlight.size) await Promise.all(this.inFlight);
       const UploadId = await this.started;
-      await client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: this.parts } }));
+      await this.last(client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: this.parts } })));
     }
-    this.stored = true;
+  }
+
+  /**
+   * The request that stores the object, kept in flight so that a destroy meanwhile waits for it
+   * (a discard then deletes what it stored, rather than racing it), and marks the object stored.
+   */
+  private async last(request: Promise<unknown>): Promise<void> {
+    const done = request.then(() => {
+      this.stored = true;
+    });
+    this.inFlight.add(done);
+    try {
+      await done;
+    } finally {
+      this.inFlight.delete(done);
+    }
   }
 
   _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
@@ -181,7 +197,7 @@ export class S3ObjectWriter extends Writable {
     );
   }
 
-  /** Aborts the multipart upload, if one was started and not completed, once its parts in flight have settled. */
+  /** Aborts the multipart upload, if one was started and not completed, once its requests in flight have settled. */
   private async abort(): Promise<void> {
     while (this.inFlight.size) await Promise.allSettled(this.inFlight);
     const uploadId = await this.started?.catch(() => undefined);

@@ -72,6 +72,20 @@ describe('S3 backend on Ceph RGW', () => {
     expect(await b.listStaged()).toEqual([]);
   });
 
+  test('a discard while the last request stores the object leaves no object behind', async () => {
+    const b = new S3Backend(options({ prefix: 'late/' }));
+    for (let i = 0; i < 3; i++) {
+      const staged = await b.stage('jobLate', { length: 1024 * 1024 });
+      staged.stream.on('error', () => undefined);
+      staged.stream.end(randomBytes(1024 * 1024));
+      // The body is shorter than a part: its PutObject is under way.
+      await new Promise((ok) => setImmediate(ok));
+      await b.discard(staged.ref);
+      await expect(b.size(`objects/${staged.ref}`)).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    }
+    expect(await b.listStaged()).toEqual([]);
+  });
+
   test('objects above the CopyObject limit copy part by part (UploadPartCopy)', async () => {
     const MiB = 1024 * 1024;
     const b = new S3Backend(options({ prefix: 'partcopy/', copyObjectLimit: 5 * MiB, copyPartSize: 5 * MiB }));
