@@ -1,6 +1,7 @@
 /**
- * src/idleCollect.ts: one full collection once the heap has grown and the
- * event loop is idle; none while the loop is busy, nor without growth.
+ * src/idleCollect.ts: one full collection once the heap has grown, or after a
+ * busy spell holds much more than it uses, and the event loop is idle; none
+ * while the loop is busy, nor without growth.
  */
 import v8 from 'node:v8';
 import { collectWhenIdle, fullCollection } from '../../src/idleCollect';
@@ -67,6 +68,36 @@ test('no collection while the event loop is busy', async () => {
     expect(collector.collections).toBe(0);
     for (let t = 0; t < 30 && collector.collections === 0; t++) await sleep(100);
     expect(collector.collections).toBe(1); // and once idle, the collection comes
+  } finally {
+    collector.stop();
+  }
+});
+
+test('a heap that V8 emptied under load but kept is collected once the load is over, and only once', async () => {
+  // Started with the heap already large: it does not grow from here on, it only empties.
+  const held = litter(96 * MiB);
+  const collector = collectWhenIdle({ everyMs: 200, growthBytes: 24 * MiB });
+  try {
+    // Most of it becomes garbage, and the load's own short-lived objects set V8's collections off meanwhile.
+    const kept = held.filter((_, i) => i % 20 === 0);
+    const keptLength = kept.length;
+    held.length = 0;
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      const end = Date.now() + 90;
+      while (Date.now() < end) for (let i = 0; i < 1000; i++) kept.push({ i });
+      kept.length = keptLength;
+      await sleep(10);
+    }
+    expect(collector.collections).toBe(0);
+    const stats = v8.getHeapStatistics();
+    expect(stats.total_heap_size - stats.used_heap_size).toBeGreaterThan(24 * MiB);
+    for (let t = 0; t < 30 && collector.collections === 0; t++) await sleep(100);
+    expect(collector.collections).toBe(1);
+    expect(heapBytes()).toBeLessThan(stats.total_heap_size - 16 * MiB);
+    await sleep(1000);
+    expect(collector.collections).toBe(1); // idle since: not again
+    expect(kept).toHaveLength(keptLength);
   } finally {
     collector.stop();
   }
