@@ -3,7 +3,7 @@
  *
  * Keys, under the configured prefix:
  * - `objects/<job id>-<random>`: an upload's bytes, written once by a
- *   multipart upload (s3ObjectWriter.ts: parts sized by partSizeFor,
+ *   multipart upload (s3ObjectWriter.ts: parts sized by partSizes,
  *   QUEUE_SIZE in flight, so memory stays bounded whatever the size). The object is written
  *   at its final key, and commit never copies it: a 100 GB upload is written once.
  * - `staging/<job id>-<random>`: an empty marker, put before the upload
@@ -56,16 +56,28 @@ const MAX_PARTS = 10_000;
  * and by 120–130 MiB with 16 MiB and 3 in flight.
  */
 const PART_SIZE = 5 * 1024 * 1024;
-/** Bytes of one part of a body of unknown length (chunked): 10 000 of them hold 156 GiB. */
-const UNKNOWN_LENGTH_PART_SIZE = 16 * 1024 * 1024;
+/**
+ * A body of unknown length (chunked) starts with parts of PART_SIZE and doubles them every
+ * GROW_EVERY parts: 10 000 parts hold 4.9 TiB (S3 takes 5 TiB at most), and a small upload holds
+ * no bigger buffers than one of known length (with parts of 16 MiB throughout, it held 48 MiB and
+ * 10 000 parts held 156 GiB).
+ */
+const GROW_EVERY = 1000;
 /** Parts uploaded at once. */
 const QUEUE_SIZE = 2;
 
-/** The part size of a multipart upload of `length` bytes (undefined: not known before its end). */
-export function partSizeFor(length?: number): number {
-  if (length === undefined || !Number.isFinite(length)) return UNKNOWN_LENGTH_PART_SIZE;
+/** The part size of a multipart upload of `length` bytes. */
+export function partSizeFor(length: number): number {
   return Math.max(PART_SIZE, Math.ceil(length / MAX_PARTS));
 }
+
+/** The size of each part (from 1) of an upload of `length` bytes (undefined: not known before its end). */
+export function partSizes(length?: number): (n: number) => number {
+  if (length === undefined || !Number.isFinite(length)) return (n) => PART_SIZE * 2 ** Math.floor((n - 1) / GROW_EVERY);
+  const size = partSizeFor(length);
+  return () => size;
+}
+
 /** Largest object one CopyObject may copy (S3's limit); bigger ones copy part by part. */
 const COPY_OBJECT_LIMIT = 5 * 1024 * 1024 * 1024;
 /** Bytes per UploadPartCopy. */
@@ -157,14 +169,14 @@ export class S3Backend implements StorageBackend {
     // The marker first: a crash at any later point leaves something listStaged finds.
     // A Body of known length (0): an empty string sends no Content-Length, and the SDK then warns of a stream of unknown length.
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.marker(ref), Body: Buffer.alloc(0), ContentLength: 0 }));
-    const writer = this.writer(this.object(`objects/${ref}`), partSizeFor(opts.length), true);
+    const writer = this.writer(this.object(`objects/${ref}`), partSizes(opts.length), true);
     const done = finished(writer);
     done.catch(() => undefined); // awaited by commit or discard
     this.staging.set(ref, { writer, done });
     return { stream: writer, ref, stored: () => ({ md5: writer.md5(), size: writer.size }) };
   }
 
-  private writer(key: string, partSize: number, hash: boolean): S3ObjectWriter {
+  private writer(key: string, partSize: (n: number) => number, hash: boolean): S3ObjectWriter {
     const abortRefused = (e: unknown, uploadId: string) => this.refused('AbortMultipartUpload', e, { key, uploadId });
     return new S3ObjectWriter({ client: this.client, bucket: this.bucket, key, partSize, queueSize: QUEUE_SIZE, hash, abortRefused });
   }
@@ -278,7 +290,7 @@ export class S3Backend implements StorageBackend {
   /** A copy through this process, streamed (for servers without UploadPartCopy). */
   private async streamCopy(from: string, to: string): Promise<void> {
     const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: from }));
-    await pipeline(out.Body as Readable, this.writer(to, partSizeFor(out.ContentLength), false));
+    await pipeline(out.Body as Readable, this.writer(to, partSizes(out.ContentLength), false));
   }
 
   async remove(location: string): Promise<void> {

@@ -24,7 +24,8 @@ export interface S3ObjectWriterOptions {
   client: S3Client;
   bucket: string;
   key: string;
-  partSize: number;
+  /** Bytes of part `n` (from 1): at least 5 MiB, S3's least but for the last part; it may grow with n. */
+  partSize: (n: number) => number;
   queueSize: number;
   /** Compute the MD5 of the bytes written (md5()). */
   hash?: boolean;
@@ -62,7 +63,7 @@ export class S3ObjectWriter extends Writable {
     this.hash = opts.hash ? createHash('md5') : undefined;
   }
 
-  /** Part buffers allocated so far: at most queueSize + 1, however long the body. */
+  /** Part buffers held: at most queueSize + 1, however long the body. */
   get partBuffers(): number {
     return this.allocated;
   }
@@ -79,7 +80,7 @@ export class S3ObjectWriter extends Writable {
     if (!this.started) {
       this.head.push(chunk);
       this.headBytes += chunk.length;
-      if (this.headBytes < this.opts.partSize) return cb();
+      if (this.headBytes < this.opts.partSize(1)) return cb();
       const head = this.head;
       this.head = [];
       this.headBytes = 0;
@@ -107,12 +108,18 @@ export class S3ObjectWriter extends Writable {
     }
   }
 
-  /** A part buffer: a spare one, a new one while there are fewer than queueSize + 1. */
+  /** A buffer for the next part: a spare one of its size, a new one while there are fewer than queueSize + 1. */
   private async buffer(): Promise<Buffer> {
     while (!this.spare.length && this.allocated > this.opts.queueSize) await this.onePartDone();
+    const size = this.opts.partSize(this.parts.length + 1);
+    // Spares of a smaller size (the parts grew) are let go, so that there are never more than queueSize + 1.
+    if (this.spare.length && this.spare[0].length !== size) {
+      this.allocated -= this.spare.length;
+      this.spare.length = 0;
+    }
     if (this.spare.length) return this.spare.pop()!;
     this.allocated++;
-    return Buffer.allocUnsafe(this.opts.partSize);
+    return Buffer.allocUnsafe(size);
   }
 
   /** Sends the part being filled once fewer than queueSize are in flight. */

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { S3Backend, partSizeFor, type S3Options } from '../../src/storage/s3Backend';
+import { S3Backend, partSizes, type S3Options } from '../../src/storage/s3Backend';
 import { S3ObjectWriter } from '../../src/storage/s3ObjectWriter';
 import { newBucket, s3Client, sharedRgw, startRgw, stopRgw, type Rgw } from '../helpers/rgw';
 import { conformance } from './conformance';
@@ -100,7 +100,7 @@ describe('S3 backend on Ceph RGW', () => {
     expect(warnings).toEqual([]);
   });
 
-  test('an upload is written in parts of 5 MiB when its length is known, of 16 MiB when not', async () => {
+  test('an upload is written in parts of 5 MiB, its length known or not; parts grow where 10 000 would not hold it', async () => {
     const MiB = 1024 * 1024;
     const b = new S3Backend(options({ prefix: 'parts/' }));
     const data = randomBytes(20 * MiB + 1);
@@ -114,10 +114,17 @@ describe('S3 backend on Ceph RGW', () => {
       return Number(/-(\d+)"?$/.exec(head.ETag ?? '')?.[1]);
     };
     expect(await parts(data.length)).toBe(5);
-    expect(await parts(undefined)).toBe(2);
+    expect(await parts(undefined)).toBe(5);
     // Past 10 000 parts of 5 MiB (49 GiB), the parts grow: S3 takes no more than 10 000.
-    expect(partSizeFor(100e9)).toBe(10_000_000);
-    expect(partSizeFor(100e9) * 10_000).toBeGreaterThanOrEqual(100e9);
+    expect(partSizes(100e9)(1)).toBe(10_000_000);
+    expect(partSizes(100e9)(10_000) * 10_000).toBeGreaterThanOrEqual(100e9);
+    // Of unknown length, they double every 1000 parts: 10 000 hold 4.9 TiB, nearly S3's largest object (5 TiB).
+    const chunked = partSizes(undefined);
+    expect([1, 1000, 1001, 2001, 10_000].map(chunked)).toEqual([5, 5, 10, 20, 2560].map((m) => m * MiB));
+    let total = 0;
+    for (let n = 1; n <= 10_000; n++) total += chunked(n);
+    expect(total).toBeGreaterThan(0.97 * 5 * 2 ** 40);
+    expect(chunked(10_000)).toBeLessThanOrEqual(5 * 2 ** 30); // S3's largest part
   });
 
   test('start-up checks the bucket and the credentials', async () => {
@@ -140,7 +147,7 @@ describe('S3ObjectWriter on Ceph RGW', () => {
     client = s3Client(g);
   });
   afterAll(() => client.destroy());
-  const writer = (key: string) => new S3ObjectWriter({ client, bucket, key: `writer/${key}`, partSize: 5 * MiB, queueSize: 2, hash: true });
+  const writer = (key: string, partSize = (_n: number) => 5 * MiB) => new S3ObjectWriter({ client, bucket, key: `writer/${key}`, partSize, queueSize: 2, hash: true });
   /** Chunks of `size` bytes (the last shorter), as a socket would deliver them. */
   const chunks = (data: Buffer, size: number) => Readable.from(Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size)));
   const stored = async (key: string) => {
@@ -164,6 +171,16 @@ describe('S3ObjectWriter on Ceph RGW', () => {
     expect(w.size).toBe(length);
     expect(w.md5().equals(createHash('md5').update(data).digest())).toBe(true);
     // Buffers are filled again once their part is stored: one filling and two in flight at most.
+    expect(w.partBuffers).toBeLessThanOrEqual(3);
+  });
+
+  test('parts that grow: buffers of the smaller size are let go, never more than three held', async () => {
+    const data = randomBytes(23 * MiB + 7);
+    const w = writer('growing', (n) => (n <= 2 ? 5 : 6) * MiB);
+    await pipeline(chunks(data, 65537), w);
+    const got = await stored('growing');
+    expect(got.bytes.equals(data)).toBe(true);
+    expect(got.parts).toBe(5); // 5, 5, 6, 6 and the last 1 MiB
     expect(w.partBuffers).toBeLessThanOrEqual(3);
   });
 
