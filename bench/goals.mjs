@@ -79,9 +79,10 @@ export function pushBound(extra, db) {
  * What a metadata scenario's CPU, measured during its own run (the line's marks: bench/cpu.mjs
  * cpuMarker), lets it reach on this machine. One request after another (c=1, and any listing:
  * vosbench lists one at a time) the client's main thread, the service's and PostgreSQL take turns,
- * so their CPU per request adds up (some overlaps: the rate can pass this bound by a little). At c=8 the machine's cores share all of it (the service's
- * every thread), and the service's main thread, which takes every request (on the embedded
- * database it runs PostgreSQL too), does at most one second's worth a second.
+ * so their CPU per request adds up (some overlaps: the rate can pass this bound by a little). At
+ * c=8 the machine's cores share all of it (the service's every thread), and the service's main
+ * thread, which takes every request (on the embedded database it runs PostgreSQL too), does at
+ * most one second's worth a second.
  */
 export function runBound(l, scenario, c) {
   if (l?.main_us == null || l.client_us == null) return null;
