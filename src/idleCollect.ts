@@ -7,9 +7,9 @@
  * 42 MiB live. Here a check every second (no work per
  * request): when the event loop was busy for less than `maxBusy` of the last
  * period, and the heap has grown by `growthBytes` since the last collection,
- * or, the first time after a busy spell, holds `growthBytes` more than it
- * uses, one full collection runs (tens of ms, when nothing waits) and V8
- * returns the freed pages: 296 → 264 MiB within 5 s of the bench's end, and
+ * or, the first time after a busy spell, holds `growthBytes` more unused than
+ * it did after the last collection, one full collection runs (tens of ms,
+ * when nothing waits) and V8 returns the freed pages: 296 → 264 MiB within 5 s of the bench's end, and
  * the memory reducer this collection sets going took it to 187 MiB ~20 s
  * later. Under steady load it never runs; V8's own collector works then.
  *
@@ -36,10 +36,64 @@ export interface IdleCollector {
   stop(): void;
 }
 
-const heapBytes = () => v8.getHeapStatistics().total_heap_size;
-const unusedBytes = () => {
+/** The heap as each check sees it. */
+export interface HeapSample {
+  /** V8's heap, committed bytes. */
+  heap: number;
+  /** Committed bytes not in use. */
+  unused: number;
+  /** The event loop's utilisation (0–1) over the period just ended. */
+  busy: number;
+}
+
+/**
+ * When to collect, from one sample per period (collectWhenIdle takes one a
+ * period): apart from V8, so that the rule is tested on its own.
+ */
+export class IdleRule {
+  private base: number;
+  // What a collection leaves unused (fragments, the young generation) it cannot give back: only more counts.
+  private unusedBase: number;
+  // Busy since the last look: the unused heap is looked at once per idle spell.
+  private busySince = false;
+  // The period right after a collection: what V8 does to finish it (sweeping, freeing buffers) is no load.
+  private settling = false;
+
+  constructor(
+    start: HeapSample,
+    private readonly growthBytes: number,
+    private readonly maxBusy: number,
+  ) {
+    this.base = start.heap;
+    this.unusedBase = start.unused;
+  }
+
+  /** Whether to collect now. */
+  due({ heap, unused, busy }: HeapSample): boolean {
+    this.base = Math.min(this.base, heap); // V8 gave some back itself
+    this.unusedBase = Math.min(this.unusedBase, unused);
+    const settling = this.settling;
+    this.settling = false;
+    if (busy >= this.maxBusy) {
+      this.busySince ||= !settling;
+      return false;
+    }
+    const emptied = this.busySince && unused - this.unusedBase >= this.growthBytes;
+    this.busySince = false;
+    return heap - this.base >= this.growthBytes || emptied;
+  }
+
+  /** After a collection: the heap as it left it. */
+  collected({ heap, unused }: Omit<HeapSample, 'busy'>): void {
+    this.base = heap;
+    this.unusedBase = unused;
+    this.settling = true;
+  }
+}
+
+const heapNow = (): Omit<HeapSample, 'busy'> => {
   const h = v8.getHeapStatistics();
-  return h.total_heap_size - h.used_heap_size;
+  return { heap: h.total_heap_size, unused: h.total_heap_size - h.used_heap_size };
 };
 
 /** V8's full collection, which it keeps behind --expose-gc: the flag is set for the one context made here, then unset. */
@@ -53,34 +107,18 @@ export function fullCollection(): () => void {
 export function collectWhenIdle({ everyMs = 1000, growthBytes = 32 << 20, maxBusy = 0.02 }: IdleCollectOptions = {}): IdleCollector {
   const gc = fullCollection();
   let collections = 0;
-  let base = heapBytes();
+  const rule = new IdleRule({ ...heapNow(), busy: 0 }, growthBytes, maxBusy);
   let lastUse = performance.eventLoopUtilization();
-  // Busy since the last look: the unused heap is looked at once per idle spell, so a heap whose unused
-  // share a collection cannot shrink (fragments, the young generation) is not collected again and again.
-  let busySince = false;
-  // The period right after a collection: what V8 does to finish it (sweeping, freeing buffers) is no load.
-  let afterCollection = false;
   const timer = setInterval(() => {
     const use = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(use, lastUse).utilization;
     lastUse = use;
-    const heap = heapBytes();
-    base = Math.min(base, heap); // V8 gave some back itself
-    const settling = afterCollection;
-    afterCollection = false;
-    if (busy >= maxBusy) {
-      busySince ||= !settling;
-      return;
-    }
-    const unused = busySince && unusedBytes() >= growthBytes;
-    busySince = false;
-    if (heap - base < growthBytes && !unused) return;
+    if (!rule.due({ ...heapNow(), busy })) return;
     gc();
     collections++;
-    base = heapBytes();
+    rule.collected(heapNow());
     // The collection's own time is no load: the next period is measured from its end.
     lastUse = performance.eventLoopUtilization();
-    afterCollection = true;
   }, everyMs);
   timer.unref();
   return {
