@@ -9,9 +9,9 @@
  * period, and the heap has grown by `growthBytes` since the last collection,
  * or, the first time after a busy spell, holds `growthBytes` more unused than
  * it did after the last collection, one full collection runs (tens of ms,
- * when nothing waits) and V8 returns the freed pages: 296 → 264 MiB within 5 s of the bench's end, and
- * the memory reducer this collection sets going took it to 187 MiB ~20 s
- * later. Under steady load it never runs; V8's own collector works then.
+ * when nothing waits) and V8 returns the freed pages: 296 → 264 MiB within
+ * 5 s of the bench's end, and the memory reducer this collection sets going
+ * took it to 187 MiB ~20 s later. Under steady load it never runs; V8's own collector works then.
  *
  * Growth alone missed a heap that V8's own collections had emptied but not
  * given back: after a collection while the heap was large (between two loads)

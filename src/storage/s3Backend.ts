@@ -20,7 +20,6 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import {
-  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
@@ -37,7 +36,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { logger } from '../log';
 import type { ByteRange, StagedObject, StagedRef, StorageBackend } from './backend';
-import { S3ObjectWriter, s3Status as status } from './s3ObjectWriter';
+import { S3ObjectWriter, abortUpload, s3Status as status } from './s3ObjectWriter';
 
 // The SDK warns once, on Node < 22, that its releases after January 2027 will need Node 22.
 // The version in package.json is pinned and supports Node 20: the notice is noise in the
@@ -66,15 +65,10 @@ const GROW_EVERY = 1000;
 /** Parts uploaded at once. */
 const QUEUE_SIZE = 2;
 
-/** The part size of a multipart upload of `length` bytes. */
-export function partSizeFor(length: number): number {
-  return Math.max(PART_SIZE, Math.ceil(length / MAX_PARTS));
-}
-
 /** The size of each part (from 1) of an upload of `length` bytes (undefined: not known before its end). */
 export function partSizes(length?: number): (n: number) => number {
   if (length === undefined || !Number.isFinite(length)) return (n) => PART_SIZE * 2 ** Math.floor((n - 1) / GROW_EVERY);
-  const size = partSizeFor(length);
+  const size = Math.max(PART_SIZE, Math.ceil(length / MAX_PARTS));
   return () => size;
 }
 
@@ -218,13 +212,8 @@ export class S3Backend implements StorageBackend {
     }
   }
 
-  private async abort(key: string, uploadId: string): Promise<void> {
-    try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
-    } catch (e) {
-      if (status(e) === 404) return;
-      this.refused('AbortMultipartUpload', e, { key, uploadId });
-    }
+  private abort(key: string, uploadId: string): Promise<void> {
+    return abortUpload(this.client, this.bucket, key, uploadId, (e) => this.refused('AbortMultipartUpload', e, { key, uploadId }));
   }
 
   private refused(call: string, e: unknown, detail: Record<string, unknown>): void {

@@ -38,6 +38,15 @@ export function s3Status(e: unknown): number | undefined {
   return (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
+/** Aborts a multipart upload; one already gone (404) is no error, any other refusal goes to `refused`. */
+export async function abortUpload(client: S3Client, bucket: string, key: string, uploadId: string, refused?: (e: unknown) => void): Promise<void> {
+  try {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+  } catch (e) {
+    if (s3Status(e) !== 404) refused?.(e);
+  }
+}
+
 export class S3ObjectWriter extends Writable {
   /** Bytes written so far. */
   size = 0;
@@ -210,11 +219,8 @@ export class S3ObjectWriter extends Writable {
     const uploadId = await this.started?.catch(() => undefined);
     if (!uploadId || this.stored || this.aborted) return;
     this.aborted = true;
-    try {
-      await this.opts.client.send(new AbortMultipartUploadCommand({ Bucket: this.opts.bucket, Key: this.opts.key, UploadId: uploadId }));
-    } catch (e) {
-      if (s3Status(e) !== 404) this.opts.abortRefused?.(e, uploadId);
-    }
+    const { client, bucket, key, abortRefused } = this.opts;
+    await abortUpload(client, bucket, key, uploadId, (e) => abortRefused?.(e, uploadId));
   }
 }
 
