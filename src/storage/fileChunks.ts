@@ -41,7 +41,7 @@ export class FileChunks extends Readable {
       this.push(null);
       return;
     }
-    const space = this.free.pop() ?? this.fresh();
+    const space = this.free.pop() ?? this.fresh(want);
     this.fh.read(Buffer.from(space, 0, want), 0, want, this.pos).then(({ bytesRead }) => {
       if (this.destroyed) return;
       if (bytesRead === 0) {
@@ -63,8 +63,13 @@ export class FileChunks extends Readable {
     this.fh.close().then(() => done(err), (e: Error) => done(err ?? e));
   }
 
-  private fresh(): ArrayBuffer {
-    const space = new ArrayBuffer(this.chunkSize);
+  /**
+   * A buffer for reads of at most `want` bytes: a whole chunk, or less when less is left to read
+   * (a small file is read into a buffer of its size, not into a chunk). What is left only shrinks,
+   * so a buffer given back is large enough for any later read of this stream.
+   */
+  private fresh(want: number): ArrayBuffer {
+    const space = new ArrayBuffer(want);
     this.ours.add(space);
     return space;
   }

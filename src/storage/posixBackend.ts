@@ -88,7 +88,14 @@ export class PosixBackend implements StorageBackend {
   async read(location: string, range?: ByteRange): Promise<Readable> {
     const file = this.inside(this.root, location);
     const fh = await fsp.open(file, 'r'); // fails here (not mid-stream) when the object is gone
-    return new FileChunks(fh, READ_BUFFER, { start: range?.start, end: range?.end });
+    try {
+      // Where the bytes end, so that a small object is read into a buffer of its size (FileChunks).
+      const end = range?.end ?? (await fh.stat()).size - 1;
+      return new FileChunks(fh, READ_BUFFER, { start: range?.start, end });
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
   }
 
   async size(location: string): Promise<number> {

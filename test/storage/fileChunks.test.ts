@@ -101,3 +101,17 @@ test('a read that fails destroys the stream with the error', async () => {
     for await (const c of chunks as AsyncIterable<Buffer>) chunks.release(c);
   })()).rejects.toThrow(/EBADF|closed/);
 });
+
+test('what is left to read decides a new buffer\'s size: a small read does not take a whole chunk', async () => {
+  const { chunks } = await open({ end: 999 });
+  const got: Buffer[] = [];
+  for await (const c of chunks as AsyncIterable<Buffer>) got.push(c);
+  expect(got.map((c) => [c.length, c.buffer.byteLength])).toEqual([[1000, 1000]]);
+
+  // not given back: the last read, of 100 bytes, gets a buffer of its own of that size
+  const tail = (await open({ start: 0, end: CHUNK + 99 })).chunks;
+  const kept: Buffer[] = [];
+  for await (const c of tail as AsyncIterable<Buffer>) kept.push(c);
+  expect(kept.map((c) => c.buffer.byteLength)).toEqual([CHUNK, 100]);
+  expect(Buffer.concat(kept).equals(data.subarray(0, CHUNK + 100))).toBe(true);
+});
