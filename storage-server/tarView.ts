@@ -72,7 +72,7 @@ import { publicFault } from '../src/services/publicFault';
 import { allow, createNode, permitted, walkBelow } from '../src/services/nodes';
 import { QuotaGuard, uploadBudget, type Budget } from '../src/services/quota';
 import { commitUpload, completeDownload, forgetNodes, markWriting, nodeAt, ownerOf, type UploadedFile } from '../src/services/uploads';
-import { pipeBody } from '../src/http/download';
+import { pipeBody, type Releasing } from '../src/http/download';
 import { Md5Counter } from '../src/storage/hashing';
 import type { Metrics } from '../src/http/metrics';
 
@@ -111,8 +111,20 @@ function room(out: Writable): Promise<void> {
   });
 }
 
+/**
+ * The file being packed. The packer passes a file's chunks through as they are, so once the socket
+ * has written one it goes back to the file's stream (pipeBody), whose next reads fill it again, as
+ * a plain download's do; a chunk of a file already done is left to the collector.
+ */
+export interface PackedFile {
+  stream?: Readable;
+}
+
+export const givingBack = (pack: Pack, packed: PackedFile): Pack & Releasing =>
+  Object.assign(pack, { release: (chunk: Buffer) => (packed.stream as Partial<Releasing> | undefined)?.release?.(chunk) });
+
 /** Writes the readable part of the subtree into the packer, entry by entry. */
-async function packSubtree(svc: Services, who: Identity, root: NodeRecord, pack: Pack, out: Writable): Promise<void> {
+async function packSubtree(svc: Services, who: Identity, root: NodeRecord, pack: Pack, out: Writable, packed: PackedFile): Promise<void> {
   const prefix = root.path === '' ? 0 : root.path.length + 1;
   for await (const page of walkBelow(svc, root, PAGE)) {
     for (const node of page) {
@@ -126,6 +138,7 @@ async function packSubtree(svc: Services, who: Identity, root: NodeRecord, pack:
       } else if (isDataType(node.type)) {
         const size = node.location ? node.size : 0;
         const bytes = node.location && size > 0 ? await svc.backend.read(node.location) : Readable.from([]);
+        packed.stream = bytes;
         let entry;
         try {
           entry = pack.entry({ name, type: 'file', mode: 0o644, size, mtime: node.mtime }).on('error', noop);
@@ -148,13 +161,14 @@ export async function sendTar(ctx: TarContext, req: Request, res: Response, job:
     'Content-Disposition': contentDisposition(`${container.name || 'vospace'}.tar`),
   });
   if (req.method === 'HEAD') return void res.end();
-  const pack = tarPack();
+  const packed: PackedFile = {};
+  const pack = givingBack(tarPack(), packed);
   const unsubscribe = svc.events.subscribe(job.id, (phase) => {
     if (phase === 'ABORTED') pack.destroy(fault('TransferFailed', 'the transfer was aborted'));
   });
   try {
     const packing = (async () => {
-      await packSubtree(svc, await ownerOf(svc, job), container, pack, res);
+      await packSubtree(svc, await ownerOf(svc, job), container, pack, res, packed);
       pack.finalize();
     })();
     packing.catch(noop); // awaited below; this only keeps a failure from going unhandled meanwhile

@@ -50,7 +50,7 @@ export async function sendNodeBytes(req: Request, res: Response, node: NodeRecor
 }
 
 /** A body whose chunks may be given back once written (src/storage/fileChunks.ts). */
-interface Releasing {
+export interface Releasing {
   release(chunk: Buffer): void;
 }
 const releasing = (b: unknown): b is Readable & Releasing => typeof (b as Partial<Releasing>).release === 'function';
