@@ -68,13 +68,13 @@ async function entriesOf(archive: Buffer): Promise<Map<string, Buffer>> {
   const x = extract();
   x.on('entry', (header, stream, next) => {
     const parts: Buffer[] = [];
-    stream.on('data', (c: Buffer) => parts.push(c));
+    stream.on('data', (c: unknown) => parts.push(c as Buffer));
     stream.on('end', () => {
       got.set(header.name, Buffer.concat(parts));
       next();
     });
   });
-  const done = new Promise((resolve, reject) => x.on('finish', resolve).on('error', reject));
+  const done = new Promise<void>((resolve, reject) => x.on('finish', () => resolve()).on('error', reject));
   x.end(archive);
   await done;
   return got;
