@@ -25,10 +25,10 @@ const level = process.env.LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? 'silent' : 
  * test/process/stderrGone.test.ts). Here a write that fails stops the
  * logging, and the flush at exit gives up.
  *
- * Silent, there is nothing to flush: its periodic flush writes to stderr even
- * when idle, and every Jest test file loads this module again with a timer of
- * its own that nothing stops (a worker was seen with 30 such writes pending
- * at once).
+ * Silent, there is nothing to flush, and no periodic flush nor flush at exit
+ * is set up: every Jest test file loads this module again, and each timer
+ * wrote to stderr even when idle (a worker was seen with 30 such writes
+ * pending at once).
  */
 let exiting = false;
 let triesAtExit = 0;
@@ -47,13 +47,15 @@ function stopLogging(): void {
   Object.assign(stderr, { write: () => true, flush: off, flushSync: off });
 }
 stderr.on('error', stopLogging);
-process.on('exit', () => {
-  exiting = true;
-  try {
-    stderr.flushSync();
-  } catch {
-    // stderr is gone: its last lines with it
-  }
-});
+if (level !== 'silent') {
+  process.on('exit', () => {
+    exiting = true;
+    try {
+      stderr.flushSync();
+    } catch {
+      // stderr is gone: its last lines with it
+    }
+  });
+}
 
 export const logger = pino({ level }, stderr);

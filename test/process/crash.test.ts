@@ -16,13 +16,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { createTestDb, usePg, type TestDb } from '../helpers/db';
+import { usePg } from '../helpers/db';
 import { writeIni } from '../helpers/ini';
-import { MAIN, STORAGE_MAIN, freePort, kill9, killAll, startListening, userWithToken, type Listening, type Proc } from '../helpers/processes';
+import { MAIN, STORAGE_MAIN, freePort, kill9, startListening, userWithToken, type Listening, type Proc } from '../helpers/processes';
 import { endpointOnPort, getHashed, jobError, jobPhase, md5hex, MiB, negotiate, nodeBytes, type PutResult, putStream, settledPhase, sha256 } from '../helpers/client';
-import { filesUnder, generate, waitFor } from './procs';
+import { dirAndDbEachTest, filesUnder, generate, waitFor } from './procs';
 
 jest.setTimeout(120_000);
 
@@ -132,30 +131,16 @@ async function crashMidUpload(s: Scenario): Promise<void> {
   expect(filesUnder(s.root).map((f) => f.size)).toEqual([v3.length]);
 }
 
-let db: TestDb | undefined;
-let tmp: string | undefined;
-
-beforeEach(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vospace-crash-'));
-  db = await createTestDb();
-});
-
-afterEach(async () => {
-  await killAll();
-  await db?.drop();
-  db = undefined;
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  tmp = undefined;
-});
+const each = dirAndDbEachTest('vospace-crash-');
 
 if (usePg) {
   describe('PostgreSQL: a standalone storage server beside the metadata service', () => {
     test('kill -9 of the storage server mid-upload, restart, and the node still has its old bytes and staging is empty', async () => {
-      const dir = tmp!;
+      const dir = each.dir();
       const rootDir = path.join(dir, 'storage');
       const stagingDir = path.join(dir, 'staging');
       const [port, inProcessPort, standalonePort] = [await freePort(), await freePort(), await freePort()];
-      const space = { host: '127.0.0.1', uri: AUTHORITY, dsn: db!.dsn, data_dir: path.join(dir, 'unused-db') };
+      const space = { host: '127.0.0.1', uri: AUTHORITY, dsn: each.db().dsn, data_dir: path.join(dir, 'unused-db') };
       const mainIni = writeIni(path.join(dir, 'vospace.ini'), { ...space, port, admin_socket: path.join(dir, 'admin.sock') }, { port: inProcessPort, rootDir, stagingDir });
       const storageIni = writeIni(
         path.join(dir, 'storage.ini'),
@@ -198,8 +183,8 @@ if (usePg) {
 } else {
   describe('embedded database: the storage server inside the service process', () => {
     test('kill -9 of the service (and its storage server) mid-upload, restart on the same data_dir, and the node still has its old bytes and staging is empty', async () => {
-      const dir = tmp!;
-      const dataDir = db!.dataDir;
+      const dir = each.dir();
+      const dataDir = each.db().dataDir;
       const rootDir = path.join(dir, 'storage');
       const stagingDir = path.join(dir, 'staging');
       const [port, storagePort] = [await freePort(), await freePort()];

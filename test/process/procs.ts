@@ -1,13 +1,38 @@
 /**
- * What the process-level tests (crash, memory, shutdown, startup) share
- * beyond the launcher (../helpers/processes.ts) and the client
- * (../helpers/client.ts): bytes generated on the fly and hashed as they go,
- * files under a directory with their sizes, and RSS sampling.
+ * What the process-level tests (crash, memory, shutdown, startup, stderrGone)
+ * share beyond the launcher (../helpers/processes.ts) and the client
+ * (../helpers/client.ts): a directory and a database for each test, bytes
+ * generated on the fly and hashed as they go, files under a directory with
+ * their sizes, and RSS sampling.
  */
 import { createHash, randomFillSync, type Hash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { MiB, sleep } from '../helpers/client';
+import { createTestDb, type TestDb } from '../helpers/db';
+import { killAll } from '../helpers/processes';
+
+/**
+ * For each test of the file: a fresh directory (named PREFIX… under the system's) and a fresh test
+ * database; after it, every child process killed and both removed. The getters are for the tests.
+ */
+export function dirAndDbEachTest(prefix: string): { dir: () => string; db: () => TestDb } {
+  let dir: string | undefined;
+  let db: TestDb | undefined;
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    db = await createTestDb();
+  });
+  afterEach(async () => {
+    await killAll();
+    await db?.drop();
+    db = undefined;
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+  return { dir: () => dir!, db: () => db! };
+}
 
 /** Regular files under DIR (recursively), with their sizes; [] if DIR does not exist. */
 export function filesUnder(dir: string): { name: string; size: number }[] {

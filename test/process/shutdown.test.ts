@@ -10,15 +10,13 @@
  *   grace), the node keeps its old bytes and the job is ERROR.
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { createTestDb, usePg, type TestDb } from '../helpers/db';
+import { usePg } from '../helpers/db';
 import { writeIni } from '../helpers/ini';
-import { MAIN, STORAGE_MAIN, exitWithin, freePort, killAll, startListening, userWithToken, type Listening } from '../helpers/processes';
+import { MAIN, STORAGE_MAIN, exitWithin, freePort, startListening, userWithToken, type Listening } from '../helpers/processes';
 import { endpointOnPort, getHashed, jobError, jobPhase, md5hex, MiB, negotiate, nodeBytes, type PutResult, putStream, settledPhase, sha256, sleep } from '../helpers/client';
-import { filesUnder, generate, waitFor } from './procs';
+import { dirAndDbEachTest, filesUnder, generate, waitFor } from './procs';
 
 jest.setTimeout(120_000);
 
@@ -149,25 +147,11 @@ async function cutAfterGrace(s: Setup, graceSeconds: number): Promise<void> {
   await push(s, randomBytes(1000));
 }
 
-let db: TestDb | undefined;
-let tmp: string | undefined;
-
-beforeEach(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vospace-shutdown-'));
-  db = await createTestDb();
-});
-
-afterEach(async () => {
-  await killAll();
-  await db?.drop();
-  db = undefined;
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  tmp = undefined;
-});
+const each = dirAndDbEachTest('vospace-shutdown-');
 
 /** The metadata service with its own storage server, both stopped by the SIGTERM. */
 async function wholeService(parameters: Record<string, unknown>): Promise<Setup> {
-  const dir = tmp!;
+  const dir = each.dir();
   const [port, storagePort] = [await freePort(), await freePort()];
   const rootDir = path.join(dir, 'storage');
   const stagingDir = path.join(dir, 'staging');
@@ -177,8 +161,8 @@ async function wholeService(parameters: Record<string, unknown>): Promise<Setup>
       host: '127.0.0.1',
       port,
       uri: AUTHORITY,
-      dsn: db!.dsn,
-      data_dir: db!.dataDir || path.join(dir, 'unused-db'),
+      dsn: each.db().dsn,
+      data_dir: each.db().dataDir || path.join(dir, 'unused-db'),
       admin_socket: path.join(dir, 'admin.sock'),
       parameters: JSON.stringify(parameters),
     },
@@ -202,11 +186,11 @@ async function wholeService(parameters: Record<string, unknown>): Promise<Setup>
 
 /** PostgreSQL: a standalone storage server beside the metadata service; only it is stopped. */
 async function standaloneStorage(parameters: Record<string, unknown>): Promise<Setup> {
-  const dir = tmp!;
+  const dir = each.dir();
   const rootDir = path.join(dir, 'storage');
   const stagingDir = path.join(dir, 'staging');
   const [port, inProcessPort, storagePort] = [await freePort(), await freePort(), await freePort()];
-  const space = { host: '127.0.0.1', uri: AUTHORITY, dsn: db!.dsn, data_dir: path.join(dir, 'unused-db'), parameters: JSON.stringify(parameters) };
+  const space = { host: '127.0.0.1', uri: AUTHORITY, dsn: each.db().dsn, data_dir: path.join(dir, 'unused-db'), parameters: JSON.stringify(parameters) };
   const mainIni = writeIni(path.join(dir, 'vospace.ini'), { ...space, port, admin_socket: path.join(dir, 'admin.sock') }, { port: inProcessPort, rootDir, stagingDir });
   const storageIni = writeIni(
     path.join(dir, 'storage.ini'),

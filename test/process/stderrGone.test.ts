@@ -6,37 +6,21 @@
  * sonic-boom itself, the flush at exit tried the last lines again every
  * 100 ms forever, and the process never went.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { sleep } from '../helpers/client';
-import { createTestDb, type TestDb } from '../helpers/db';
 import { writeIni } from '../helpers/ini';
-import { MAIN, exitWithin, freePort, killAll, startListening, userWithToken, type Listening } from '../helpers/processes';
+import { MAIN, exitWithin, freePort, startListening, userWithToken, type Listening } from '../helpers/processes';
+import { dirAndDbEachTest } from './procs';
 
 jest.setTimeout(60_000);
 
-let db: TestDb | undefined;
-let tmp: string | undefined;
-
-beforeEach(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vospace-stderr-'));
-  db = await createTestDb();
-});
-
-afterEach(async () => {
-  await killAll();
-  await db?.drop();
-  db = undefined;
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  tmp = undefined;
-});
+const each = dirAndDbEachTest('vospace-stderr-');
 
 async function service(): Promise<{ svc: Listening; token: string }> {
-  const dir = tmp!;
+  const dir = each.dir();
   const ini = writeIni(
     path.join(dir, 'vospace.ini'),
-    { host: '127.0.0.1', port: await freePort(), uri: 'stderr.example.org', dsn: db!.dsn, data_dir: db!.dataDir || path.join(dir, 'unused-db'), admin_socket: path.join(dir, 'admin.sock') },
+    { host: '127.0.0.1', port: await freePort(), uri: 'stderr.example.org', dsn: each.db().dsn, data_dir: each.db().dataDir || path.join(dir, 'unused-db'), admin_socket: path.join(dir, 'admin.sock') },
     { port: await freePort() },
   );
   const token = await userWithToken(ini, 'alice');
@@ -62,21 +46,29 @@ async function gets(svc: Listening, token: string, n: number): Promise<Set<numbe
   return seen;
 }
 
-test('its reader gone while the service was idle: a SIGTERM right after still ends it, exit 0', async () => {
-  const { svc } = await service();
+/** Our end of its stdout and stderr closed: its next writes to them fail (EPIPE). */
+function readerGone(svc: Listening): void {
   svc.proc.child.stdout!.destroy();
   svc.proc.child.stderr!.destroy();
+}
+
+/** SIGTERM, and how it exits (within MS, or the test fails). */
+function sigterm(svc: Listening, ms: number) {
   svc.proc.child.kill('SIGTERM');
-  expect(await exitWithin(svc.proc, 10_000)).toEqual({ code: 0, signal: null });
+  return exitWithin(svc.proc, ms);
+}
+
+test('its reader gone while the service was idle: a SIGTERM right after still ends it, exit 0', async () => {
+  const { svc } = await service();
+  readerGone(svc);
+  expect(await sigterm(svc, 10_000)).toEqual({ code: 0, signal: null });
 });
 
 test('its reader gone: requests are still answered, and a SIGTERM ends it, exit 0', async () => {
   const { svc, token } = await service();
-  svc.proc.child.stdout!.destroy();
-  svc.proc.child.stderr!.destroy();
+  readerGone(svc);
   expect([...(await gets(svc, token, 300))]).toEqual([200]);
-  svc.proc.child.kill('SIGTERM');
-  expect(await exitWithin(svc.proc, 10_000)).toEqual({ code: 0, signal: null });
+  expect(await sigterm(svc, 10_000)).toEqual({ code: 0, signal: null });
 });
 
 test('its reader no longer reading: requests are still answered, and a SIGTERM ends it within seconds, exit 0', async () => {
@@ -86,8 +78,7 @@ test('its reader no longer reading: requests are still answered, and a SIGTERM e
   // ~250 bytes of log a request: more than the pipe holds, so the service's log waits on it
   expect([...(await gets(svc, token, 3000))]).toEqual([200]);
   const signalled = Date.now();
-  svc.proc.child.kill('SIGTERM');
-  expect(await exitWithin(svc.proc, 15_000)).toEqual({ code: 0, signal: null });
-  // it gave its last lines up after a while (src/log.ts EXIT_RETRIES), not at once
+  expect(await sigterm(svc, 15_000)).toEqual({ code: 0, signal: null });
+  // within seconds: the flush at exit gives its last lines up (src/log.ts EXIT_RETRIES)
   expect(Date.now() - signalled).toBeLessThan(10_000);
 });
