@@ -38,7 +38,7 @@ test('signing in lands in the home folder; signing out returns to the form and t
 
 test('the form starts in the user name field; after repeated failures the rate limit refuses even the right password, in an alert', async () => {
   const { context, page } = await portal.open();
-  // The form moves the focus a frame after it is enabled again: wait for it rather than race it.
+  // The form moves the focus once the refusal is rendered: wait for it rather than race it.
   const focused = (label: string) =>
     page.getByLabel(label).evaluate((el) => el === document.activeElement || new Promise<boolean>((done) => {
       const until = performance.now() + 2000;

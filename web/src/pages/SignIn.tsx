@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useSession } from '../api/session';
 import { Alert } from '../ui/Alert';
 
@@ -13,6 +13,11 @@ export function SignIn() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const password = useRef<HTMLInputElement>(null);
+  // Once a refusal is rendered, the fieldset enabled again: a focus moved before that commit (it
+  // was a frame after the refusal, which on a loaded machine could come first) lands nowhere.
+  useEffect(() => {
+    if (error && !busy) password.current?.select();
+  }, [error, busy]);
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
@@ -23,8 +28,6 @@ export function SignIn() {
     } catch (err) {
       setError(err);
       setBusy(false);
-      // After the fieldset is enabled again (the next frame), so the focus can land.
-      requestAnimationFrame(() => password.current?.select());
     }
   }
   return (
