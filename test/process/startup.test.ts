@@ -4,48 +4,36 @@
  * (or start-up says plainly why it cannot have one).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { createTestDb, usePg, type TestDb } from '../helpers/db';
+import { usePg } from '../helpers/db';
 import { writeIni } from '../helpers/ini';
-import { MAIN, cliOk, exitWithin, freePort, kill9, killAll, launch, startListening, userWithToken } from '../helpers/processes';
+import { MAIN, cliOk, exitWithin, freePort, kill9, launch, startListening, userWithToken } from '../helpers/processes';
 import { MiB, negotiate, putStream, sleep } from '../helpers/client';
-import { filesUnder, generate, waitFor } from './procs';
+import { dirAndDbEachTest, filesUnder, generate, waitFor } from './procs';
 
 jest.setTimeout(120_000);
 
 const AUTHORITY = 'startup.example.org';
 
-let db: TestDb;
-let tmp: string;
-
-beforeEach(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vospace-startup-'));
-  db = await createTestDb();
-});
-afterEach(async () => {
-  await killAll();
-  await db.drop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const each = dirAndDbEachTest('vospace-startup-');
 
 /** [Space] keys for this test's database; data_dir is where the embedded one lives (or, with a dsn, an unused path). */
 function space(extra: Record<string, string | number> = {}): Record<string, string | number> {
-  return { host: '127.0.0.1', uri: AUTHORITY, dsn: db.dsn, data_dir: db.dataDir || path.join(tmp, 'unused', 'db'), ...extra };
+  return { host: '127.0.0.1', uri: AUTHORITY, dsn: each.db().dsn, data_dir: each.db().dataDir || path.join(each.dir(), 'unused', 'db'), ...extra };
 }
 
 test('right after a restart, the first answer about a job the crash cut already says ERROR', async () => {
   const [port, storagePort] = [await freePort(), await freePort()];
-  const ini = writeIni(path.join(tmp, 'vospace.ini'), space({ port, admin_socket: path.join(tmp, 'admin.sock') }), {
+  const ini = writeIni(path.join(each.dir(), 'vospace.ini'), space({ port, admin_socket: path.join(each.dir(), 'admin.sock') }), {
     port: storagePort,
-    rootDir: path.join(tmp, 'storage'),
-    stagingDir: path.join(tmp, 'staging'),
+    rootDir: path.join(each.dir(), 'storage'),
+    stagingDir: path.join(each.dir(), 'staging'),
   });
   const token = await userWithToken(ini, 'alice');
   const first = await startListening([MAIN, '--config', ini]);
   const n = await negotiate(first.url, token, `vos://${AUTHORITY}!vospace/alice/cut.bin`, 'pushToVoSpace', { sync: true });
   const upload = putStream(n.endpoints[0], generate(64 * MiB, { delayMs: 20 }).chunks, 64 * MiB).catch(() => undefined);
-  await waitFor('bytes in staging', () => (filesUnder(path.join(tmp, 'staging'))[0]?.size ?? 0) > MiB || undefined, 30_000);
+  await waitFor('bytes in staging', () => (filesUnder(path.join(each.dir(), 'staging'))[0]?.size ?? 0) > MiB || undefined, 30_000);
   await kill9(first.proc);
   await upload;
 
@@ -66,9 +54,9 @@ test('right after a restart, the first answer about a job the crash cut already 
 test('a default admin socket whose directory does not exist yet: the directory is made, for the owner only', async () => {
   const port = await freePort();
   // With a dsn, nothing else makes data_dir; the default socket is <data_dir>.sock beside it.
-  const socketDir = path.join(tmp, 'missing', 'deeper');
+  const socketDir = path.join(each.dir(), 'missing', 'deeper');
   const settings = usePg ? space({ port, data_dir: path.join(socketDir, 'db') }) : space({ port, admin_socket: path.join(socketDir, 'db.sock') });
-  const ini = writeIni(path.join(tmp, 'vospace.ini'), settings, { port: await freePort(), rootDir: path.join(tmp, 'storage'), stagingDir: path.join(tmp, 'staging') });
+  const ini = writeIni(path.join(each.dir(), 'vospace.ini'), settings, { port: await freePort(), rootDir: path.join(each.dir(), 'storage'), stagingDir: path.join(each.dir(), 'staging') });
   const running = await startListening([MAIN, '--config', ini]);
   const socket = path.join(socketDir, 'db.sock');
   expect(fs.statSync(socket).isSocket()).toBe(true);
@@ -81,11 +69,11 @@ test('a default admin socket whose directory does not exist yet: the directory i
 });
 
 test('an admin socket that cannot be made: start-up fails, naming the path and why', async () => {
-  const file = path.join(tmp, 'a-file');
+  const file = path.join(each.dir(), 'a-file');
   fs.writeFileSync(file, '');
   const socket = path.join(file, 'admin.sock');
   const port = await freePort();
-  const ini = writeIni(path.join(tmp, 'vospace.ini'), space({ port, admin_socket: socket }), { port: await freePort(), rootDir: path.join(tmp, 'storage'), stagingDir: path.join(tmp, 'staging') });
+  const ini = writeIni(path.join(each.dir(), 'vospace.ini'), space({ port, admin_socket: socket }), { port: await freePort(), rootDir: path.join(each.dir(), 'storage'), stagingDir: path.join(each.dir(), 'staging') });
   const p = launch([MAIN, '--config', ini]);
   const { code } = await exitWithin(p, 30_000);
   expect(code).toBe(1);
