@@ -72,7 +72,7 @@ import { publicFault } from '../src/services/publicFault';
 import { allow, createNode, permitted, walkBelow } from '../src/services/nodes';
 import { QuotaGuard, uploadBudget, type Budget } from '../src/services/quota';
 import { commitUpload, completeDownload, forgetNodes, markWriting, nodeAt, ownerOf, type UploadedFile } from '../src/services/uploads';
-import { pipeBody, type Releasing } from '../src/http/download';
+import { pipeBody, releasing, type Releasing } from '../src/http/download';
 import { Md5Counter } from '../src/storage/hashing';
 import type { Metrics } from '../src/http/metrics';
 
@@ -121,7 +121,7 @@ export interface PackedFile {
 }
 
 export const givingBack = (pack: Pack, packed: PackedFile): Pack & Releasing =>
-  Object.assign(pack, { release: (chunk: Buffer) => (packed.stream as Partial<Releasing> | undefined)?.release?.(chunk) });
+  Object.assign(pack, { release: (chunk: Buffer) => releasing(packed.stream) && packed.stream.release(chunk) });
 
 /** Writes the readable part of the subtree into the packer, entry by entry. */
 async function packSubtree(svc: Services, who: Identity, root: NodeRecord, pack: Pack, out: Writable, packed: PackedFile): Promise<void> {

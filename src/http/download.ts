@@ -53,7 +53,7 @@ export async function sendNodeBytes(req: Request, res: Response, node: NodeRecor
 export interface Releasing {
   release(chunk: Buffer): void;
 }
-const releasing = (b: unknown): b is Readable & Releasing => typeof (b as Partial<Releasing>).release === 'function';
+export const releasing = (b: unknown): b is Readable & Releasing => typeof (b as Partial<Releasing> | undefined)?.release === 'function';
 
 /**
  * Pipes a body into a response; resolves, with the number of bytes, once every byte is handed to the
