@@ -30,15 +30,14 @@ const level = process.env.LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? 'silent' : 
  * wrote to stderr even when idle (a worker was seen with 30 such writes
  * pending at once).
  */
-let exiting = false;
-let triesAtExit = 0;
+/** How many more times a full stderr is tried again: without end while the process runs (MAX_HELD bounds what waits). */
+let retriesLeft = Infinity;
 const stderr = new SonicBoom({
   fd: 2,
   minLength: 4096,
   maxLength: MAX_HELD,
   periodicFlush: level === 'silent' ? 0 : FLUSH_MS,
-  // While the process runs, a full stderr is tried again without end (MAX_HELD bounds what waits); at exit, only so long.
-  retryEAGAIN: () => !exiting || ++triesAtExit <= EXIT_RETRIES,
+  retryEAGAIN: () => retriesLeft-- > 0,
 });
 
 const off = () => undefined;
@@ -49,7 +48,7 @@ function stopLogging(): void {
 stderr.on('error', stopLogging);
 if (level !== 'silent') {
   process.on('exit', () => {
-    exiting = true;
+    retriesLeft = EXIT_RETRIES;
     try {
       stderr.flushSync();
     } catch {
