@@ -2,9 +2,10 @@
  * WorkerFileWriter (src/storage/fileWorker.ts): the file holds exactly the
  * bytes written and the MD5 is theirs, however they are cut, with background
  * syncs along the way; a request body's chunks are moved to the worker, any
- * other chunk is copied; an existing name is refused; cut short, the writer
- * leaves no descriptor open.
+ * other chunk is copied; an existing name is refused; cut short, or refused
+ * by the disk part-way, the writer leaves no descriptor open.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -38,7 +39,7 @@ test.each([
   ['one byte', 1, 1, true],
   ['small chunks', 12_345, 100, false],
   ['socket-sized chunks, past two background syncs', 70 * MiB + 3, 64 * 1024, true],
-  ['chunks larger than a batch', 5 * MiB + 1, 3 * MiB, true],
+  ['chunks larger than a batch', 9 * MiB + 1, 5 * MiB, true],
 ])('%s: the file holds exactly the bytes, and their MD5 is reported', async (_name, size, chunk, adopt) => {
   const file = fresh();
   const data = randomBytes(size);
@@ -114,4 +115,39 @@ test('cut short, it fails and closes its file', async () => {
   await new Promise((resolve) => (writer.closed ? resolve(undefined) : writer.once('close', resolve)));
   expect(openFds()).toBe(before);
   expect(() => writer.digest()).toThrow();
+});
+
+// The disk refusing bytes part-way, for real: a child process whose file size limit (ulimit -f)
+// is 20 MiB writes 64 MiB, so that writes fail while others are in flight. It runs the built
+// writer (dist/, which `npm test` builds first).
+const REFUSED = `
+const fs = require('node:fs');
+const { Readable } = require('node:stream');
+const { pipeline } = require('node:stream/promises');
+const { WorkerFileWriter } = require(process.argv[2]);
+const fds = () => fs.readdirSync('/proc/self/fd').length;
+function* mebibytes() { for (let i = 0; i < 64; i++) yield Buffer.alloc(1024 * 1024, i); }
+let before, writer;
+// A first file starts the worker thread, whose own descriptors stay.
+pipeline(Readable.from([Buffer.from('warm')]), new WorkerFileWriter(process.argv[1] + '.warm')).then(() => {
+  before = fds();
+  writer = new WorkerFileWriter(process.argv[1], true);
+  return pipeline(Readable.from(mebibytes()), writer);
+}).then(
+  () => console.log(JSON.stringify({ stored: writer.digest().size })),
+  (e) => {
+    const report = () => console.log(JSON.stringify({ code: e.code, leftOpen: fds() - before }));
+    if (writer.closed) report();
+    else writer.once('close', report);
+  },
+);
+`;
+
+test('refused by the disk part-way, it fails with the disk\'s error, closes its file, and lets the process exit', () => {
+  const file = fresh();
+  const dist = path.resolve(__dirname, '../../dist/src/storage/fileWorker.js');
+  const r = spawnSync('bash', ['-c', 'ulimit -f 20480 && exec "$0" -e "$1" "$2" "$3"', process.execPath, REFUSED, file, dist], { encoding: 'utf8', timeout: 30_000 });
+  expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+  expect(JSON.parse(r.stdout)).toEqual({ code: 'EFBIG', leftOpen: 0 });
+  expect(fs.statSync(file).size).toBeLessThanOrEqual(20 * MiB);
 });
