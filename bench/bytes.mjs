@@ -280,6 +280,13 @@ export function bytesSummary(lines, nv) {
     if (svc.client) limits.push({ what: `one core ÷ the client's ${fmt(svc.client, 2)} ms per MB`, MBps: 1000 / svc.client });
     if (op === 'upload' && gen != null) limits.push({ what: `the client's own making${nv ? '' : ' and hashing'} of the bytes (vosbench gen)`, MBps: gen });
     if (op === 'upload' && disk != null) limits.push({ what: 'the disk\'s write-back (the service syncs what it stores; nginx does not)', MBps: disk });
+    // In an upload the service's busiest thread is the one that hashes every byte (perf of an upload:
+    // README, Performance). Busy, running or ready and waiting for a core, nearly all the transfer,
+    // it sets the pace: the transfer goes no faster than its MB/s over the share of time it was busy.
+    const busy = svc.thread.run != null && svc.thread.wait != null ? svc.thread.run + svc.thread.wait : null;
+    if (op === 'upload' && busy && svc.MBps != null) {
+      limits.push({ thread: true, what: `the MB/s ÷ the share of the transfer the service's busiest thread, which hashes every byte, was busy: it ran ${fmt(100 * svc.thread.run, 0)}% and waited for a core ${fmt(100 * svc.thread.wait, 0)}%, busy ${fmt(100 * busy, 0)}%`, MBps: svc.MBps / busy });
+    }
     limits.sort((a, b) => a.MBps - b.MBps);
     out[op] = { service: svc, nginx: ng, ratio: med(ratios), ratios, limit: limits[0] ?? null };
   }
