@@ -18,7 +18,7 @@
  * batch in hand, and meanwhile the disk sat idle: the main thread spent most
  * of an upload waiting for room (IN_FLIGHT). Batches are 4 MiB: each message
  * and each write costs something of its own. Measured on 1 GiB uploads,
- * alternated (2026-12-06): writes in flight together and 4 MiB batches,
+ * alternated (2026-12-06; bench/upload-ab.mjs does the same): writes in flight together and 4 MiB batches,
  * against one 1 MiB batch written at a time, 415–465 MB/s against 319–373
  * (2.8–3.3 ms of service CPU per MB against 3.4–4.1, six each); then 1 MiB
  * pieces, against each batch written whole after hashing it, six each:
