@@ -10,20 +10,22 @@
  * disk writes while the upload streams rather than all at the end. 'finish'
  * comes once the bytes are on disk.
  *
- * The worker takes a batch a piece (PIECE) at a time: it hashes the piece,
- * then starts its write at once, at its own offset, whatever the file's
- * earlier writes are doing. The write then copies bytes the hash has just
- * read, while they are still in the cache. Written one after another instead,
- * each next write could only start once the worker had finished hashing the
- * batch in hand, and meanwhile the disk sat idle: the main thread spent most
- * of an upload waiting for room (IN_FLIGHT). Batches are 4 MiB: each message
- * and each write costs something of its own. Measured on 1 GiB uploads,
- * alternated (2026-12-06; bench/upload-ab.mjs does the same): writes in flight together and 4 MiB batches,
- * against one 1 MiB batch written at a time, 415–465 MB/s against 319–373
- * (2.8–3.3 ms of service CPU per MB against 3.4–4.1, six each); then 1 MiB
- * pieces, against each batch written whole after hashing it, six each:
- * medians 501 and 495 MB/s, system CPU 0.50–0.60 ms per MB in five of six
- * (1.59 in the sixth, slowed by page faults) against 0.62–1.53.
+ * The worker hashes each batch, then starts its write at once, at its own
+ * offset, whatever the file's earlier writes are doing: the write copies bytes
+ * the hash has just read, still in the cache, and several are in flight.
+ * Written one after another, each next write could only start once the
+ * worker had finished hashing the batch in hand, and meanwhile the disk sat
+ * idle: the main thread spent most of an upload waiting for room (IN_FLIGHT).
+ * Measured on 1 GiB uploads, alternated (2026-12-06; `node
+ * bench/upload-ab.mjs A B 6` does the same): writes in flight together, with
+ * 16 MiB in flight and 4 MiB batches, against one written at a time (1 MiB
+ * batches, 4 MiB in flight): 415–465 MB/s against 319–373, and 2.8–3.3 ms of
+ * service CPU per MB against 3.4–4.1. Then each 1 MiB of a batch written as
+ * soon as it was hashed, against the 4 MiB batch written whole after its
+ * hash: system CPU 0.50–0.60 ms per MB in five of six against 0.62–1.53. Then
+ * 1 MiB batches against 4 MiB: the same speed (medians 513 and 513 MB/s) and
+ * ~35 MiB less RSS kept after six 1 GiB uploads and downloads (206 MiB
+ * against 238–244; the builds before all this kept 208).
  *
  * Chunks the writer may adopt (a request body's, which nobody else holds)
  * are moved to the worker, not copied: they then never count against the
@@ -41,11 +43,9 @@ import { types } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
 /** Bytes gathered before they go to the worker: fewer, larger messages and writes. */
-const BATCH = 4 * 1024 * 1024;
+const BATCH = 1024 * 1024;
 /** Bytes handed over but not yet written before the writer holds its source back (a few batches: this also bounds the writes in flight). */
 const IN_FLIGHT = 16 * 1024 * 1024;
-/** Bytes of a batch hashed, then written, together (see above). */
-const PIECE = 1024 * 1024;
 /** Bytes written between the fdatasyncs started in the background. */
 const SYNC_EVERY = 32 * 1024 * 1024;
 /** Bytes received between the worker's collections of the chunks it has written (see the worker). */
@@ -64,7 +64,6 @@ const v8 = require('node:v8');
 const vm = require('node:vm');
 const [open, writev, fdatasync, close] = [fs.open, fs.writev, fs.fdatasync, fs.close].map((f) => promisify(f));
 const SYNC_EVERY = ${SYNC_EVERY};
-const PIECE = ${PIECE};
 const COLLECT_EVERY = ${COLLECT_EVERY};
 const files = new Map();
 // Chunks arrive here moved, not allocated, so nothing prompts V8 to free them: left
@@ -88,28 +87,13 @@ async function writeAll(fd, bufs, at) {
   }
 }
 
-/**
- * A batch of the file's bytes, taken a piece at a time: each piece is hashed,
- * then its write starts at once, at its own offset, whatever the file's
- * earlier writes are doing.
- */
+/** A batch of the file's bytes: hashed, then its write starts at once, at its own offset, whatever the file's earlier writes are doing. */
 function write(f, chunks) {
-  let piece = [];
   let bytes = 0;
   for (const c of chunks) {
     f.hash.update(c);
-    piece.push(c);
     bytes += c.length;
-    if (bytes >= PIECE) {
-      writePiece(f, piece, bytes);
-      piece = [];
-      bytes = 0;
-    }
   }
-  if (bytes) writePiece(f, piece, bytes);
-}
-
-function writePiece(f, chunks, bytes) {
   const at = f.size;
   f.size += bytes;
   received += bytes;
