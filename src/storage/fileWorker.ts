@@ -25,12 +25,14 @@
  * hash: system CPU 0.50–0.60 ms per MB in five of six against 0.62–1.53. Then
  * 1 MiB batches against 4 MiB: the same speed (medians 513 and 513 MB/s) and
  * ~35 MiB less RSS kept after six 1 GiB uploads and downloads (206 MiB
- * against 238–244; the builds before all this kept 208). Then 8 MiB in
- * flight against 16: the same speed (medians 545 and 534 MB/s, four each),
- * and malloc's heap kept 40 MiB after the six transfers against 47–61 (23–24
- * before all this): what is in flight is chunks of 64 KiB that Node's HTTP
- * parser allocates, and the more of them live at once, the more memory glibc
- * keeps once they are freed.
+ * against 238–244; the builds before all this kept 208). In flight: 4 MiB,
+ * as before; 8 and 16 MiB were not clearly faster (8 against 16: medians 545
+ * and 534 MB/s), and the RSS of the process in
+ * test/process/memory.test.ts grew by 49.6 MiB over a 2 GiB upload with 8
+ * (9.6 with 4): what is in flight is Node's 64 KiB chunks, and the more of
+ * them live at once, the more memory glibc keeps once they are freed. The
+ * end result against the code before all this, four 1 GiB uploads each,
+ * alternated at a quicker hour: medians 505 and 472 MB/s.
  *
  * Chunks the writer may adopt (a request body's, which nobody else holds)
  * are moved to the worker, not copied: they then never count against the
@@ -50,7 +52,7 @@ import { Worker } from 'node:worker_threads';
 /** Bytes gathered before they go to the worker: fewer, larger messages and writes. */
 const BATCH = 1024 * 1024;
 /** Bytes handed over but not yet written before the writer holds its source back (a few batches: this also bounds the writes in flight). */
-const IN_FLIGHT = 8 * 1024 * 1024;
+const IN_FLIGHT = 4 * 1024 * 1024;
 /** Bytes written between the fdatasyncs started in the background. */
 const SYNC_EVERY = 32 * 1024 * 1024;
 /** Bytes received between the worker's collections of the chunks it has written (see the worker). */
