@@ -130,7 +130,7 @@ function machineBusy() {
 }
 
 /** Seconds each thread of a process has run and waited for a core (runnable, not running) so far, by thread id. */
-function threadTimes(pid) {
+export function threadTimes(pid) {
   const out = new Map();
   if (!pid) return out;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {

@@ -5,10 +5,10 @@
 // client as in bench/bytes.mjs (`--no-verify`; VERIFY=1 hashes). Per upload: MB/s, the service's
 // CPU per MB (user + system, and system alone), its page faults per MB, and of its three busiest
 // threads the share of the run each ran and waited for a core (/proc/PID/task/TID/schedstat).
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUTHORITY, cleanupAll, median, prepareSpace, sh, vosbench } from './lib.mjs';
-import { BYTES_CLIENT_ENV } from './bytes.mjs';
+import { BYTES_CLIENT_ENV, threadTimes as threads } from './bytes.mjs';
 import { cpuSeconds } from './cpu.mjs';
 
 const [repoA, repoB, rounds = '3'] = process.argv.slice(2);
@@ -19,18 +19,6 @@ const tmp = `/tmp/vospace-upload-ab-${process.pid}`;
 const logFile = join(tmp, 'log.txt');
 
 const minorFaults = (pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
-/** Seconds each thread has run and waited for a core so far, by thread id. */
-function threads(pid) {
-  const out = new Map();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
-      out.set(tid, { run: run / 1e9, wait: wait / 1e9 });
-    } catch { /* ended meanwhile */ }
-  }
-  return out;
-}
-
 const sides = {};
 for (const [k, repo] of [['A', repoA], ['B', repoB]]) {
   const space = await prepareSpace({ db: 'embedded', dir: join(tmp, k), logFile, label: `up${k.toLowerCase()}`, repo });
