@@ -106,7 +106,8 @@ function write(f, chunks) {
   received += bytes;
   // Settles either way: a failed write is kept in f.error, so that end and close still wait for every write.
   const done = f.error ? undefined : writeAll(f.fd, chunks, at).then(() => wrote(f, bytes), (e) => failed(f, e));
-  f.writes = Promise.all([f.writes, done]);
+  // The value is dropped: Promise.all's would nest one array per batch in the next, kept until the file ends.
+  f.writes = Promise.all([f.writes, done]).then(() => undefined);
 }
 
 function wrote(f, bytes) {
