@@ -82,12 +82,17 @@ test('dead rows left by updates are reclaimed, and their space is used again', a
   };
   const pages = async () => Number((await db.knex.raw(`SELECT pg_relation_size('nodes') AS size`)).rows[0].size);
 
+  const before = await pages();
   await update();
   expect(await deadRows()).toBeGreaterThanOrEqual(15000);
   const grown = await pages();
+  expect(grown).toBeGreaterThan(before);
   expect(await upkeep.pass()).toContain('nodes');
   expect(await deadRows()).toBe(0);
 
-  await update(); // as many new row versions again: they fit in the space reclaimed
-  expect(await pages()).toBe(grown);
+  // As many new row versions again: they go in the space reclaimed. Without it the table would
+  // grow by as much again; the free space map's rounding may cost a page or two (it did under load).
+  await update();
+  const regrown = (await pages()) - grown;
+  expect(regrown).toBeLessThan((grown - before) / 10);
 });
