@@ -308,13 +308,20 @@ async function v8Heap(port) {
   try {
     const { body } = await httpReq(undefined, port, 'GET', '/metrics');
     const mib = (name) => Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(body)?.[1]) / 104857.6) / 10;
-    return { heapTotalMiB: mib('nodejs_heap_size_total_bytes'), heapUsedMiB: mib('nodejs_heap_size_used_bytes') };
+    // Each space's committed and used (MiB), where it commits 1 MiB or more: which of V8's spaces holds what it keeps.
+    const spaces = {};
+    for (const [, kind, space, v] of body.matchAll(/^nodejs_heap_space_size_(total|used)_bytes\{space="(\w+)"\} (\S+)$/gm)) (spaces[space] ??= {})[kind] = Math.round(Number(v) / 104857.6) / 10;
+    const heapSpaces = Object.fromEntries(Object.entries(spaces).filter(([, x]) => x.total >= 1));
+    return { heapTotalMiB: mib('nodejs_heap_size_total_bytes'), heapUsedMiB: mib('nodejs_heap_size_used_bytes'), heapSpaces };
   } catch {
     return {};
   }
 }
 
 // ---------------------------------------------------------------- report
+/** "; old 60.1/30.2, new 32.0/1.1" (committed/used MiB per space), or "" for a run without them. */
+const heapSpacesText = (spaces) => (spaces && Object.keys(spaces).length ? `; ${Object.entries(spaces).map(([k, x]) => `${k} ${fmt(x.total)}/${fmt(x.used)}`).join(', ')}` : '');
+
 /** The ceiling cells of a metadata row: the ceiling (node:http) and through Express. */
 function ceilingCells(ceiling, s, c) {
   const f = (x) => (x == null ? '—' : `${fmt(x, s === 'delete' ? 0 : 1)}${s === 'delete' ? ' nodes/s' : ''}`);
@@ -414,7 +421,7 @@ function dbSection(r, ceiling) {
   if (g) md.push(`| ops/s | p50 ms | p95 ms | p99 ms | requests | errors | service CPU ms per query |`, '|---|---|---|---|---|---|---|', `| ${fmt(g.ops_s)} | ${fmt(g.p50_ms)} | ${fmt(g.p95_ms)} | ${fmt(g.p99_ms)} | ${g.ok} | ${g.errors} | ${fmt(g.service_cpu_ms, 2)} |`);
   else md.push('not measured (failed)');
   md.push('');
-  md.push(`Server RSS: idle after start ${fmt(r.idleRssMiB)} MiB, at the last request ${fmt(r.endRssMiB)} MiB, ${(r.settledRss ?? []).map((x) => `${x.seconds} s later ${fmt(x.MiB)} MiB${x.heapTotalMiB == null ? '' : ` (V8 heap ${fmt(x.heapTotalMiB)} committed, ${fmt(x.heapUsedMiB)} in use)`}`).join(', ')}. Step times: ${L.filter((x) => x.kind === 'step').map((x) => `${x.step} ${fmt(x.seconds, 0)} s`).join(', ')}.`, '');
+  md.push(`Server RSS: idle after start ${fmt(r.idleRssMiB)} MiB, at the last request ${fmt(r.endRssMiB)} MiB, ${(r.settledRss ?? []).map((x) => `${x.seconds} s later ${fmt(x.MiB)} MiB${x.heapTotalMiB == null ? '' : ` (V8 heap ${fmt(x.heapTotalMiB)} committed, ${fmt(x.heapUsedMiB)} in use${heapSpacesText(x.heapSpaces)})`}`).join(', ')}. Step times: ${L.filter((x) => x.kind === 'step').map((x) => `${x.step} ${fmt(x.seconds, 0)} s`).join(', ')}.`, '');
   return md.join('\n');
 }
 
