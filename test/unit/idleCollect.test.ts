@@ -1,7 +1,8 @@
 /**
  * src/idleCollect.ts: one full collection once the heap has grown, or after a
  * busy spell holds much more than it uses, and the event loop is idle; none
- * while the loop is busy, nor without growth.
+ * while the loop is busy, nor without growth. Each is followed up, while idle,
+ * by a few more as long as they give memory back.
  */
 import v8 from 'node:v8';
 import { IdleRule, collectWhenIdle, fullCollection } from '../../src/idleCollect';
@@ -60,6 +61,22 @@ test('after the heap grows, an idle period brings one collection, which gives th
   }
 });
 
+test('a collection is followed up while idle, a bounded number of times', async () => {
+  const collector = collectWhenIdle({ everyMs: 100, growthBytes: 48 * MiB, followPeriods: 2 });
+  try {
+    await grownByGarbage();
+    for (let t = 0; t < 30 && collector.collections < 2; t++) await sleep(100);
+    expect(collector.collections).toBeGreaterThanOrEqual(2); // the first, and at least one follow-up
+    await sleep(1500); // past the last follow-up (at most four, 0.2 s apart)
+    const settled = collector.collections;
+    expect(settled).toBeLessThanOrEqual(5);
+    await sleep(600);
+    expect(collector.collections).toBe(settled);
+  } finally {
+    collector.stop();
+  }
+});
+
 test('no collection while the event loop is busy', async () => {
   const collector = collectWhenIdle({ everyMs: 200, growthBytes: 48 * MiB });
   try {
@@ -105,5 +122,39 @@ describe('the rule, on heap samples', () => {
     expect(run([110, 10], [[115, 73, busy], [115, 73, idle], [62, 49, busy], [62, 90, idle]], [62, 20])).toEqual([false, true, false, false]);
     // A real load after that period is counted.
     expect(run([110, 10], [[115, 73, busy], [115, 73, idle], [62, 20, busy], [62, 20, busy], [62, 60, idle]], [62, 20])).toEqual([false, true, false, false, true]);
+  });
+
+  describe('follow-ups', () => {
+    /**
+     * The rule's answers to samples of [heap, unused, busy] (MiB), with a follow-up every 2 idle
+     * periods; a collection follows each yes, leaving the heap at the next of `leaves` (heap, unused).
+     */
+    const follow = (samples: [number, number, number][], leaves: [number, number][]) => {
+      const rule = new IdleRule({ heap: 60 * MiB, unused: 10 * MiB, busy: idle }, 32 * MiB, 0.02, 2);
+      let i = 0;
+      return samples.map(([heap, unused, b]) => {
+        const due = rule.due({ heap: heap * MiB, unused: unused * MiB, busy: b });
+        if (due) rule.collected({ heap: leaves[i][0] * MiB, unused: leaves[i++][1] * MiB });
+        return due;
+      });
+    };
+
+    test('every 2 idle periods after a collection, until one gives back less than 1 MiB', () => {
+      // 130 → 114 (the first), 42, 37, 36.5 (gave 0.5: the end).
+      const s: [number, number, number][] = [[130, 60, idle], [114, 80, idle], [114, 80, idle], [42, 8, idle], [42, 8, idle], [37, 3, idle], [37, 3, idle], [36.5, 2, idle], [36.5, 2, idle], [36.5, 2, idle], [36.5, 2, idle]];
+      expect(follow(s, [[114, 80], [42, 8], [37, 3], [36.5, 2]])).toEqual([true, false, true, false, true, false, true, false, false, false, false]);
+    });
+
+    test('at most four follow-ups', () => {
+      // Each collection gives back 10 MiB; each sample sees what the last one left.
+      const s = Array.from({ length: 14 }, (_, k): [number, number, number] => [200 - 10 * Math.ceil(k / 2), 50, idle]);
+      const leaves = Array.from({ length: 14 }, (_, k): [number, number] => [190 - 10 * k, 50]);
+      expect(follow(s, leaves).filter(Boolean)).toHaveLength(5);
+    });
+
+    test('a load cancels the follow-up; the period right after a collection is no load', () => {
+      expect(follow([[130, 60, idle], [114, 80, busy], [114, 80, idle], [114, 80, idle]], [[114, 80], [42, 8]])).toEqual([true, false, false, true]);
+      expect(follow([[130, 60, idle], [114, 80, idle], [114, 80, busy], [114, 80, idle], [114, 80, idle]], [[114, 80], [42, 8]])).toEqual([true, false, false, false, false]);
+    });
   });
 });
