@@ -25,14 +25,16 @@
  * stayed, and the old space kept 54 MiB for 30 MiB in use; the memory reducer
  * that should follow came in some runs and not in others (the bench's RSS
  * 30 s after its end: 190 or 261 MiB). So each collection in an idle spell is
- * followed by another after `followPeriods` idle periods, while the last one
- * gave back at least 1 MiB, up to MAX_FOLLOW_UPS: with the load out of that
- * window, V8 shrinks the young generation and moves the old space's sparse
- * pages together.
+ * followed by another after `followPeriods` idle periods (busy ones, such as
+ * a scrape of /metrics or the embedded database's upkeep, postpone it), while
+ * the last one gave back at least 1 MiB, up to MAX_FOLLOW_UPS: with the load
+ * out of that window, V8 shrinks the young generation and moves the old
+ * space's sparse pages together. Each collection is logged at debug level.
  */
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { logger } from './log';
 
 export interface IdleCollectOptions {
   everyMs?: number;
@@ -100,7 +102,7 @@ export class IdleRule {
     const settling = this.settling;
     this.settling = false;
     if (busy >= this.maxBusy) {
-      if (!settling) this.follow = null; // a load: the rule above takes over again
+      // Waits: the periods the follow-up waits for are idle ones. A long load brings its own collection first.
       this.busySince ||= !settling;
       return false;
     }
@@ -145,10 +147,13 @@ export function collectWhenIdle({ everyMs = 1000, growthBytes = 32 << 20, maxBus
     const use = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(use, lastUse).utilization;
     lastUse = use;
-    if (!rule.due({ ...heapNow(), busy })) return;
+    const before = heapNow();
+    if (!rule.due({ ...before, busy })) return;
     gc();
     collections++;
-    rule.collected(heapNow());
+    const after = heapNow();
+    rule.collected(after);
+    logger.debug({ heapMiB: [before.heap, after.heap].map((b) => Math.round(b / 2 ** 20)), unusedMiB: Math.round(after.unused / 2 ** 20) }, 'idle collection');
     // The collection's own time is no load: the next period is measured from its end.
     lastUse = performance.eventLoopUtilization();
   }, everyMs);

@@ -152,9 +152,8 @@ describe('the rule, on heap samples', () => {
       expect(follow(s, leaves).filter(Boolean)).toHaveLength(5);
     });
 
-    test('a load cancels the follow-up; the period right after a collection is no load', () => {
-      expect(follow([[130, 60, idle], [114, 80, busy], [114, 80, idle], [114, 80, idle]], [[114, 80], [42, 8]])).toEqual([true, false, false, true]);
-      expect(follow([[130, 60, idle], [114, 80, idle], [114, 80, busy], [114, 80, idle], [114, 80, idle]], [[114, 80], [42, 8]])).toEqual([true, false, false, false, false]);
+    test('busy periods postpone the follow-up: it comes after 2 idle ones', () => {
+      expect(follow([[130, 60, idle], [114, 80, busy], [114, 80, idle], [114, 80, busy], [114, 80, busy], [114, 80, idle], [42, 8, idle]], [[114, 80], [42, 8]])).toEqual([true, false, false, false, false, true, false]);
     });
   });
 });
