@@ -102,7 +102,7 @@ export class IdleRule {
     const settling = this.settling;
     this.settling = false;
     if (busy >= this.maxBusy) {
-      // Waits: the periods the follow-up waits for are idle ones. A long load brings its own collection first.
+      // Not counted towards a follow-up, which waits for idle periods only.
       this.busySince ||= !settling;
       return false;
     }
