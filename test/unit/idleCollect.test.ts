@@ -93,12 +93,19 @@ test('no collection while the event loop is busy', async () => {
 describe('the rule, on heap samples', () => {
   const idle = 0;
   const busy = 0.5;
-  /** The rule's answers to samples of [heap, unused, busy], in MiB; a collection follows each yes, leaving the heap at `after`. */
-  const run = (start: [number, number], samples: [number, number, number][], after: [number, number] = [60, 10]) => {
-    const rule = new IdleRule({ heap: start[0] * MiB, unused: start[1] * MiB, busy: idle }, 32 * MiB, 0.02);
+  /**
+   * The rule's answers to samples of [heap, unused, busy], in MiB; a collection follows each yes,
+   * leaving the heap at `after` (heap, unused), or at the next of a list of them.
+   */
+  const run = (start: [number, number], samples: [number, number, number][], after: [number, number] | [number, number][] = [60, 10], followPeriods?: number) => {
+    const rule = new IdleRule({ heap: start[0] * MiB, unused: start[1] * MiB, busy: idle }, 32 * MiB, 0.02, followPeriods);
+    let n = 0;
     return samples.map(([heap, unused, b]) => {
       const due = rule.due({ heap: heap * MiB, unused: unused * MiB, busy: b });
-      if (due) rule.collected({ heap: after[0] * MiB, unused: after[1] * MiB });
+      if (due) {
+        const [h, u] = Array.isArray(after[0]) ? (after as [number, number][])[n++] : (after as [number, number]);
+        rule.collected({ heap: h * MiB, unused: u * MiB });
+      }
       return due;
     });
   };
@@ -125,19 +132,8 @@ describe('the rule, on heap samples', () => {
   });
 
   describe('follow-ups', () => {
-    /**
-     * The rule's answers to samples of [heap, unused, busy] (MiB), with a follow-up every 2 idle
-     * periods; a collection follows each yes, leaving the heap at the next of `leaves` (heap, unused).
-     */
-    const follow = (samples: [number, number, number][], leaves: [number, number][]) => {
-      const rule = new IdleRule({ heap: 60 * MiB, unused: 10 * MiB, busy: idle }, 32 * MiB, 0.02, 2);
-      let i = 0;
-      return samples.map(([heap, unused, b]) => {
-        const due = rule.due({ heap: heap * MiB, unused: unused * MiB, busy: b });
-        if (due) rule.collected({ heap: leaves[i][0] * MiB, unused: leaves[i++][1] * MiB });
-        return due;
-      });
-    };
+    /** run's answers with a follow-up every 2 idle periods, each collection leaving the heap at the next of `leaves`. */
+    const follow = (samples: [number, number, number][], leaves: [number, number][]) => run([60, 10], samples, leaves, 2);
 
     test('every 2 idle periods after a collection, until one gives back less than 1 MiB', () => {
       // 130 → 114 (the first), 42, 37, 36.5 (gave 0.5: the end).
