@@ -307,10 +307,11 @@ async function runDb(db, tmp, logFile, ng) {
 async function v8Heap(port) {
   try {
     const { body } = await httpReq(undefined, port, 'GET', '/metrics');
-    const mib = (name) => Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(body)?.[1]) / 104857.6) / 10;
+    const toMiB = (v) => Math.round(Number(v) / 104857.6) / 10;
+    const mib = (name) => toMiB(new RegExp(`^${name} (\\S+)$`, 'm').exec(body)?.[1]);
     // Each space's committed and used (MiB), where it commits 1 MiB or more: which of V8's spaces holds what it keeps.
     const spaces = {};
-    for (const [, kind, space, v] of body.matchAll(/^nodejs_heap_space_size_(total|used)_bytes\{space="(\w+)"\} (\S+)$/gm)) (spaces[space] ??= {})[kind] = Math.round(Number(v) / 104857.6) / 10;
+    for (const [, kind, space, v] of body.matchAll(/^nodejs_heap_space_size_(total|used)_bytes\{space="(\w+)"\} (\S+)$/gm)) (spaces[space] ??= {})[kind] = toMiB(v);
     const heapSpaces = Object.fromEntries(Object.entries(spaces).filter(([, x]) => x.total >= 1));
     return { heapTotalMiB: mib('nodejs_heap_size_total_bytes'), heapUsedMiB: mib('nodejs_heap_size_used_bytes'), heapSpaces };
   } catch {
